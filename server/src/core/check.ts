@@ -1,0 +1,29 @@
+import type { JsonDocument } from './json/document';
+import type { Path, RuleInfo, Span } from './findings';
+import type { DocumentKind } from './kinds';
+
+/** Where a finding points: a value, the key of a member, or raw offsets. */
+export type Location = { path: Path; on?: 'value' | 'key' } | Span;
+
+/** What a check sees: the parsed document, its kind, and a way to report. */
+export interface CheckContext {
+  readonly kind: DocumentKind;
+  readonly text: string;
+  /** The parsed root value (never undefined when a check runs). */
+  readonly root: unknown;
+  readonly json: JsonDocument;
+  /**
+   * Reports a finding under `code` (declared in the check's `rules`). A missing required property is
+   * reported on the parent's key (`{path: parent, on: 'key'}`); a bad value on the value itself.
+   */
+  report(code: string, at: Location, message: string, data?: Record<string, unknown>): void;
+}
+
+/** One concern's checks, with the rules it may report. Never throws on bad input. */
+export interface Check {
+  readonly id: string;
+  readonly rules: readonly RuleInfo[];
+  /** The kinds it applies to; all kinds when omitted. */
+  readonly kinds?: readonly DocumentKind[];
+  run(ctx: CheckContext): void;
+}

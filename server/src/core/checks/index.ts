@@ -1,0 +1,34 @@
+import type { Check } from '../check';
+import { annotationsCheck } from './annotations';
+import { artifactCheck } from './artifact';
+import { configCheck } from './config';
+import { dataCheck } from './data';
+import { digestCheck } from './digest';
+import { dockerCheck } from './docker';
+import { jsonCheck } from './json';
+import { layoutCheck } from './layout';
+import { mediaTypeCheck } from './mediatype';
+import { platformCheck } from './platform';
+import { schemaCheck } from './schema';
+import { sizeCheck } from './size';
+import { structureCheck } from './structure';
+
+/** THE table of check modules. Each declares its rules; the rule table is built from this list. */
+export const CHECKS: readonly Check[] = [
+  jsonCheck,
+  structureCheck,
+  schemaCheck,
+  digestCheck,
+  mediaTypeCheck,
+  sizeCheck,
+  dataCheck,
+  platformCheck,
+  annotationsCheck,
+  artifactCheck,
+  configCheck,
+  layoutCheck,
+  dockerCheck,
+];
+
+/** Checks that still run on very large documents (the reduced set). */
+export const REDUCED_CHECKS: ReadonlySet<string> = new Set(['json', 'structure']);

@@ -1,0 +1,100 @@
+import type { Check } from '../check';
+import type { RuleInfo } from '../findings';
+import { isObject } from '../model';
+
+/** Rules about the JSON text itself; they apply to every served document. */
+export const jsonRules: readonly RuleInfo[] = [
+  {
+    code: 'oci/json-syntax',
+    severity: 'error',
+    title: 'The text is not valid JSON',
+    description:
+      'Manifests are JSON (RFC 8259). Comments, trailing commas, single quotes and truncated text are rejected by registries and runtimes.',
+    spec: 'image-spec/considerations.md#json',
+  },
+  {
+    code: 'oci/duplicate-key',
+    severity: 'error',
+    title: 'An object has the same key twice',
+    description:
+      'JSON parsers disagree on which duplicate wins, so two tools can read two different manifests from the same bytes: a known way to smuggle content past a reviewer or a scanner.',
+    spec: 'image-spec/considerations.md#json',
+  },
+  {
+    code: 'oci/byte-order-mark',
+    severity: 'error',
+    title: 'The file starts with a byte-order mark',
+    description:
+      'RFC 8259 forbids a byte-order mark at the start of networked JSON; Go decoders and registries reject it, and it changes the digest.',
+    spec: 'image-spec/considerations.md#json',
+  },
+  {
+    code: 'oci/encoding',
+    severity: 'error',
+    title: 'The file is not UTF-8 text',
+    description: 'Manifests must be UTF-8 encoded JSON. A file with invalid UTF-8 or NUL bytes is binary, not a manifest.',
+    spec: 'image-spec/considerations.md#json',
+  },
+  {
+    code: 'oci/key-case',
+    severity: 'warning',
+    title: 'A key differs from a specified key only by letter case',
+    description:
+      'Go\'s encoding/json matches keys case-insensitively, so `Layers` is read as `layers` by some tools and ignored by others. Spell keys exactly as the specification does.',
+    spec: 'image-spec/considerations.md#json',
+  },
+];
+
+/** Every key the OCI and Docker specifications define, in its exact spelling. */
+const SPEC_KEYS = [
+  'schemaVersion', 'mediaType', 'artifactType', 'config', 'layers', 'manifests', 'subject', 'annotations',
+  'digest', 'size', 'urls', 'data', 'platform', 'architecture', 'os', 'os.version', 'os.features', 'variant',
+  'features', 'imageLayoutVersion', 'blobs', 'created', 'author', 'rootfs', 'type', 'diff_ids', 'history',
+  'created_by', 'comment', 'empty_layer', 'User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes',
+  'WorkingDir', 'Labels', 'StopSignal', 'ArgsEscaped', 'Memory', 'MemorySwap', 'CpuShares', 'Healthcheck',
+  'fsLayers', 'blobSum', 'v1Compatibility', 'signatures', 'name', 'tag',
+];
+const BY_LOWER = new Map(SPEC_KEYS.map((k) => [k.toLowerCase(), k]));
+
+/**
+ * The JSON module. Syntax, duplicate keys, the byte-order mark and encoding are found by the parser and
+ * reported by the facade (they need no parsed value); `run` adds case-variant keys, walked iteratively
+ * since documents may be deeply nested.
+ */
+export const jsonCheck: Check = {
+  id: 'json',
+  rules: jsonRules,
+  run(ctx) {
+    const stack: { value: unknown; path: (string | number)[] }[] = [{ value: ctx.root, path: [] }];
+    let budget = 200_000; // bounded work on pathological documents
+    while (stack.length && budget-- > 0) {
+      const { value, path } = stack.pop()!;
+      if (Array.isArray(value)) {
+        for (let i = value.length - 1; i >= 0; i--) if (typeof value[i] === 'object') stack.push({ value: value[i], path: [...path, i] });
+        continue;
+      }
+      if (!isObject(value)) continue;
+      // Free-form maps hold user keys, not spec keys.
+      const last = path[path.length - 1];
+      const freeForm = last === 'annotations' || last === 'Labels' || last === 'ExposedPorts' || last === 'Volumes';
+      for (const key of Object.keys(value)) {
+        if (!freeForm) {
+          const spec = BY_LOWER.get(key.toLowerCase());
+          if (spec && spec !== key) {
+            const both = spec in value;
+            ctx.report(
+              'oci/key-case',
+              { path: [...path, key], on: 'key' },
+              both
+                ? `Key "${key}" differs from "${spec}", also present, only by letter case; Go decoders match keys case-insensitively, so one silently overrides the other. Remove "${key}".`
+                : `Key "${key}" differs from the specified key "${spec}" only by letter case; some decoders accept it silently and others ignore it. Spell it "${spec}".`,
+              both ? { remove: key } : { replacement: spec },
+            );
+          }
+        }
+        const child = value[key];
+        if (typeof child === 'object' && child !== null) stack.push({ value: child, path: [...path, key] });
+      }
+    }
+  },
+};

@@ -1,0 +1,101 @@
+import { MT } from './catalog/core';
+import type { DocumentKind, KindSource } from './kinds';
+
+/** What a front end knows about where the text came from. */
+export interface DocumentOrigin {
+  /** The file's path or URI (only its base name is used). */
+  fileName?: string;
+  /** True when an `oci-layout` file sits in the same folder (the front end checks; the core reads no files). */
+  besideOciLayout?: boolean;
+}
+
+export interface Detection {
+  kind: DocumentKind;
+  source: KindSource;
+}
+
+const BY_MEDIA_TYPE: Record<string, DocumentKind> = {
+  [MT.manifest]: 'image-manifest',
+  [MT.index]: 'image-index',
+  [MT.config]: 'image-config',
+  [MT.layoutHeader]: 'layout-header',
+  [MT.dockerManifest]: 'docker-manifest',
+  [MT.dockerList]: 'docker-manifest-list',
+  [MT.dockerConfig]: 'docker-config',
+  [MT.artifactManifest]: 'artifact-manifest',
+  [MT.dockerSchema1]: 'docker-schema1',
+  [MT.dockerSchema1Signed]: 'docker-schema1',
+};
+
+/** The media type a document of each kind should carry at its top level, when it carries one. */
+export const MEDIA_TYPE_OF_KIND: Partial<Record<DocumentKind, string>> = {
+  'image-manifest': MT.manifest,
+  'image-index': MT.index,
+  'docker-manifest': MT.dockerManifest,
+  'docker-manifest-list': MT.dockerList,
+  'artifact-manifest': MT.artifactManifest,
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function baseName(fileName: string): string {
+  const cut = Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\'));
+  return fileName.slice(cut + 1);
+}
+
+/** True when the file name alone claims the document (the extension's file patterns). */
+export function kindFromFileName(origin: DocumentOrigin): DocumentKind | undefined {
+  if (!origin.fileName) return undefined;
+  const name = baseName(origin.fileName).toLowerCase();
+  if (name === 'oci-layout') return 'layout-header';
+  if (name.endsWith('.manifest.json')) return 'image-manifest';
+  if (name.endsWith('.index.json')) return 'image-index';
+  if (name === 'index.json' && origin.besideOciLayout) return 'image-index';
+  return undefined;
+}
+
+function usesDockerTypes(items: unknown): boolean {
+  if (!Array.isArray(items)) return false;
+  return items.some((d) => isObject(d) && typeof d.mediaType === 'string' && d.mediaType.startsWith('application/vnd.docker.'));
+}
+
+/** Recognises a kind from the value's shape alone, strictly enough not to claim unrelated JSON. */
+export function kindFromShape(root: unknown): DocumentKind | undefined {
+  if (!isObject(root)) return undefined;
+  if (typeof root.imageLayoutVersion === 'string' && Object.keys(root).length <= 3) return 'layout-header';
+  if (root.schemaVersion === 1 && (Array.isArray(root.fsLayers) || Array.isArray(root.history))) return 'docker-schema1';
+  if (Array.isArray(root.manifests) && (root.schemaVersion !== undefined || root.manifests.some((m) => isObject(m) && 'digest' in m))) {
+    return usesDockerTypes(root.manifests) ? 'docker-manifest-list' : 'image-index';
+  }
+  if (isObject(root.config) && Array.isArray(root.layers)) {
+    const docker = usesDockerTypes(root.layers) || (isObject(root.config) && root.config.mediaType === MT.dockerConfig);
+    return docker ? 'docker-manifest' : 'image-manifest';
+  }
+  if (Array.isArray(root.blobs) && typeof root.artifactType === 'string') return 'artifact-manifest';
+  if (isObject(root.rootfs) && ('architecture' in root || 'os' in root || 'diff_ids' in root.rootfs)) return 'image-config';
+  if (typeof root.architecture === 'string' && typeof root.os === 'string' && (isObject(root.config) || Array.isArray(root.history))) {
+    return 'image-config';
+  }
+  if (typeof root.digest === 'string' && 'size' in root && typeof root.mediaType === 'string' && /^[a-z0-9+._-]+:/.test(root.digest)) {
+    return 'descriptor';
+  }
+  return undefined;
+}
+
+/**
+ * Decides the document's kind: its top-level `mediaType`, else its shape, else its file name.
+ * `contentDetection: false` keeps only documents whose file name claims them.
+ */
+export function detectKind(root: unknown, origin: DocumentOrigin, contentDetection = true): Detection | undefined {
+  const byName = kindFromFileName(origin);
+  if (!contentDetection && !byName) return undefined;
+  if (isObject(root) && typeof root.mediaType === 'string') {
+    const k = BY_MEDIA_TYPE[root.mediaType];
+    // A descriptor document has a mediaType naming its target, so only trust it where the shape agrees.
+    if (k && kindFromShape(root) !== 'descriptor') return { kind: k, source: 'mediaType' };
+  }
+  const shape = kindFromShape(root);
+  if (shape) return { kind: shape, source: 'shape' };
+  if (byName) return { kind: byName, source: 'fileName' };
+  return undefined;
+}

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
+
+test('the spec examples lint clean of structure findings', () => {
+  for (const doc of [specManifest(), specIndex()]) {
+    const text = j(doc);
+    const fs = lint(text).filter((f) => f.code.startsWith('oci/schema-version') || f.code === 'oci/ambiguous-document');
+    assert.deepEqual(fs, []);
+  }
+});
+
+test('oci/schema-version: a string "2" is flagged on the value', () => {
+  const text = j({ ...specManifest(), schemaVersion: '2' });
+  const f = expectOne(text, 'oci/schema-version', '"2"', { severity: 'error' });
+  assert.match(f.message, /integer 2 \(a number, not a string\)/);
+  expectNone(j(specManifest()), 'oci/schema-version');
+});
+
+test('oci/schema-version: missing is flagged at the opening brace', () => {
+  const { schemaVersion: _, ...doc } = specManifest();
+  const text = j(doc);
+  expectOne(text, 'oci/schema-version', '{');
+});
+
+test('oci/ambiguous-document: manifests in a manifest, layers in an index', () => {
+  const m = j({ ...specManifest(), manifests: [] });
+  expectOne(m, 'oci/ambiguous-document', '"manifests"', { severity: 'error' });
+  const i = j({ ...specIndex(), layers: [] });
+  expectOne(i, 'oci/ambiguous-document', '"layers"');
+  expectNone(j(specIndex()), 'oci/ambiguous-document');
+});
+
+test('oci/media-type-missing: a manifest without top-level mediaType', () => {
+  const { mediaType: _, ...doc } = specManifest();
+  const f = expectOne(j(doc), 'oci/media-type-missing', '{', { severity: 'warning' });
+  assert.match(f.message, /application\/vnd\.oci\.image\.manifest\.v1\+json/);
+});
+
+test('oci/media-type-mismatch: forced kind against a known document type', () => {
+  const text = j(specIndex());
+  expectOne(text, 'oci/media-type-mismatch', '"application/vnd.oci.image.index.v1+json"', { kind: 'image-manifest' });
+});
+
+test('oci/artifact-manifest-removed and docker/schema1-deprecated', () => {
+  const art = j({
+    mediaType: 'application/vnd.oci.artifact.manifest.v1+json',
+    artifactType: 'application/vnd.example+type',
+    blobs: [],
+  });
+  expectOne(art, 'oci/artifact-manifest-removed', '"application/vnd.oci.artifact.manifest.v1+json"');
+  const s1 = j({ schemaVersion: 1, name: 'x', tag: 'latest', architecture: 'amd64', fsLayers: [], history: [] });
+  expectOne(s1, 'docker/schema1-deprecated', '1');
+});
+
+test('JSON level: duplicate keys, BOM, syntax errors, key case', () => {
+  const dup = '{"schemaVersion": 2, "config": {}, "layers": [], "schemaVersion": 2}';
+  expectOne(dup, 'oci/duplicate-key', '"schemaVersion"', { occurrence: 1, severity: 'error' });
+  const bom = '\ufeff' + j(specManifest());
+  expectOne(bom, 'oci/byte-order-mark', '\ufeff');
+  const broken = '{"schemaVersion": 2, "config": {}, "layers": [}';
+  const syn = lint(broken, { fileName: 'x.manifest.json' }).filter((f) => f.code === 'oci/json-syntax');
+  assert.ok(syn.length >= 1);
+  assert.equal(syn[0]!.offset, broken.indexOf('}]') >= 0 ? broken.indexOf('}]') : broken.lastIndexOf('}'));
+  const cased = j({ ...specManifest(), Layers: [] });
+  expectOne(cased, 'oci/key-case', '"Layers"', { severity: 'warning' });
+  // Layers next to layers is a distinct key, and annotations keys are free-form.
+  const m = specManifest();
+  expectNone(j({ ...m, annotations: { Layers: 'x' } }), 'oci/key-case');
+});
+
+test('unrelated JSON is not served', () => {
+  assert.deepEqual(lint(j({ name: 'my-package', version: '1.0.0', dependencies: {} })), []);
+  assert.deepEqual(lint('{"bad json'), []);
+});
