@@ -1,0 +1,83 @@
+/**
+ * The one contract shared by the client and the server: the typed settings with their defaults, and the
+ * custom messages. The client imports only this file from the server side.
+ */
+
+export type SeverityOverride = 'error' | 'warning' | 'info' | 'hint' | 'off';
+
+/** Settings under `ociManifest.*` (package.json's `contributes.configuration` must match; a test checks). */
+export interface Settings {
+  /** Milliseconds to wait after an edit before validating (0 = at once). */
+  'diagnostics.delay': number;
+  /** Serve JSON documents recognised as manifests by their content, not only by file name. */
+  'diagnostics.contentDetection': boolean;
+  /** Above this many characters only the basic checks run. */
+  'diagnostics.maxFullCheckSize': number;
+  /** Per-rule severity overrides, e.g. `{ "oci/annotation-key-form": "off" }`. */
+  'diagnostics.severity': Record<string, SeverityOverride>;
+  /** Trace the LSP traffic in the output channel. */
+  'trace.server': 'off' | 'messages' | 'verbose';
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  'diagnostics.delay': 150,
+  'diagnostics.contentDetection': true,
+  'diagnostics.maxFullCheckSize': 16 * 1024 * 1024,
+  'diagnostics.severity': {},
+  'trace.server': 'off',
+};
+
+/** The configuration section the server asks for. */
+export const SETTINGS_SECTION = 'ociManifest';
+
+/** Reads a raw `ociManifest` configuration object (nested or flat keys) into typed settings with defaults. */
+export function readSettings(raw: unknown): Settings {
+  const out: Settings = { ...DEFAULT_SETTINGS, 'diagnostics.severity': {} };
+  if (typeof raw !== 'object' || raw === null) return out;
+  const get = (dotted: string): unknown => {
+    const flat = (raw as Record<string, unknown>)[dotted];
+    if (flat !== undefined) return flat;
+    let cur: unknown = raw;
+    for (const part of dotted.split('.')) {
+      if (typeof cur !== 'object' || cur === null) return undefined;
+      cur = (cur as Record<string, unknown>)[part];
+    }
+    return cur;
+  };
+  const delay = get('diagnostics.delay');
+  if (typeof delay === 'number' && Number.isFinite(delay) && delay >= 0) out['diagnostics.delay'] = delay;
+  const cd = get('diagnostics.contentDetection');
+  if (typeof cd === 'boolean') out['diagnostics.contentDetection'] = cd;
+  const max = get('diagnostics.maxFullCheckSize');
+  if (typeof max === 'number' && Number.isFinite(max) && max > 0) out['diagnostics.maxFullCheckSize'] = max;
+  const sev = get('diagnostics.severity');
+  if (typeof sev === 'object' && sev !== null) {
+    for (const [code, level] of Object.entries(sev)) {
+      if (level === 'error' || level === 'warning' || level === 'info' || level === 'hint' || level === 'off') {
+        out['diagnostics.severity'][code] = level;
+      }
+    }
+  }
+  const trace = get('trace.server');
+  if (trace === 'off' || trace === 'messages' || trace === 'verbose') out['trace.server'] = trace;
+  return out;
+}
+
+/** Options the client passes in `initialize`. */
+export interface InitializationOptions {
+  /** The host editor already reports JSON syntax errors (VS Code's JSON support), so the server skips them. */
+  hostReportsJsonSyntax?: boolean;
+}
+
+/** Notification server → client: the detected kind of a document, for the status bar. */
+export const DOCUMENT_KIND_NOTIFICATION = 'ociManifest/documentKind';
+
+export interface DocumentKindParams {
+  uri: string;
+  /** The kind's id (`image-manifest`…) or null when the document is not served. */
+  kind: string | null;
+  /** Human label, e.g. "OCI image index". */
+  label: string | null;
+  /** How the kind was decided: mediaType, shape, fileName or forced. */
+  source: string | null;
+}
