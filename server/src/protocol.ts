@@ -81,3 +81,9 @@ export interface DocumentKindParams {
   /** How the kind was decided: mediaType, shape, fileName or forced. */
   source: string | null;
 }
+
+/** Command ids contributed by the extension (package.json lists the same; a test checks). */
+export const COMMAND_IDS = {
+  showOutput: 'ociManifest.showOutput',
+  restartServer: 'ociManifest.restartServer',
+} as const;

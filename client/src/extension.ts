@@ -1,0 +1,87 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  DOCUMENT_KIND_NOTIFICATION,
+  SETTINGS_SECTION,
+  type DocumentKindParams,
+  type InitializationOptions,
+} from '../../server/src/protocol';
+import { registerCommands } from './commands';
+import { Log } from './log';
+import { KindStatus } from './statusBar';
+
+/** What the extension exposes to other extensions and to its own e2e tests. */
+export interface ExtensionApi {
+  client(): LanguageClient | undefined;
+  kindOf(uri: vscode.Uri): DocumentKindParams | undefined;
+  statusText(): string | undefined;
+}
+
+let client: LanguageClient | undefined;
+
+/** Documents the server looks at: JSON, and extensionless blobs inside OCI layouts. The server decides what to serve. */
+export const DOCUMENT_SELECTOR = [
+  { language: 'json' },
+  { language: 'jsonc' },
+  { scheme: 'file', pattern: '**/blobs/*/*' },
+];
+
+export async function activate(context: vscode.ExtensionContext): Promise<ExtensionApi> {
+  const log = new Log();
+  const status = new KindStatus();
+  context.subscriptions.push(log, status);
+
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const initializationOptions: InitializationOptions = { hostReportsJsonSyntax: true };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENT_SELECTOR,
+    outputChannel: log.channel,
+    initializationOptions,
+    synchronize: { configurationSection: SETTINGS_SECTION },
+  };
+
+  const start = async (): Promise<void> => {
+    client = new LanguageClient('ociManifest', 'OCI Manifest', serverOptions, clientOptions);
+    client.onNotification(DOCUMENT_KIND_NOTIFICATION, (p: DocumentKindParams) => status.update(p));
+    await client.start();
+    log.info('The OCI Manifest language server is running.');
+  };
+
+  context.subscriptions.push(
+    ...registerCommands({
+      showOutput: () => log.channel.show(),
+      restartServer: async () => {
+        log.info('Restarting the language server.');
+        try {
+          if (client) await client.stop();
+        } catch (err) {
+          log.error('Stopping the language server failed', err);
+        }
+        await start();
+      },
+    }),
+    { dispose: () => void client?.stop() },
+  );
+
+  try {
+    await start();
+  } catch (err) {
+    log.error('The OCI Manifest language server failed to start', err);
+  }
+
+  return {
+    client: () => client,
+    kindOf: (uri) => status.kindOf(uri.toString()),
+    statusText: () => status.text,
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}
