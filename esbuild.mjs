@@ -11,11 +11,20 @@ const common = {
   minify: process.argv.includes('--minify'),
   logLevel: 'warning',
   legalComments: 'none',
+  // jsonc-parser's UMD build (its "main") cannot be bundled; its ESM build can.
+  mainFields: ['module', 'main'],
 };
 const builds = [
   { ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
   { ...common, entryPoints: ['server/src/node/main.ts'], outfile: 'dist/server.js' },
   { ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The end-to-end suite runs inside the extension host: vscode and mocha come from there and node_modules.
+  {
+    ...common,
+    entryPoints: ['test/e2e/suite/index.ts', 'test/e2e/suite/extension.test.ts'],
+    outdir: 'out/e2e/suite',
+    external: ['vscode', 'mocha'],
+  },
 ];
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import {
   DOCUMENT_KIND_NOTIFICATION,
+  mightBeManifest,
   SETTINGS_SECTION,
   type DocumentKindParams,
   type InitializationOptions,
@@ -14,6 +15,8 @@ import { KindStatus } from './statusBar';
 /** What the extension exposes to other extensions and to its own e2e tests. */
 export interface ExtensionApi {
   client(): LanguageClient | undefined;
+  /** True once a document that may be a manifest was opened and the server started. */
+  serverStarted(): boolean;
   kindOf(uri: vscode.Uri): DocumentKindParams | undefined;
   statusText(): string | undefined;
 }
@@ -68,14 +71,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     { dispose: () => void client?.stop() },
   );
 
-  try {
-    await start();
-  } catch (err) {
-    log.error('The OCI Manifest language server failed to start', err);
-  }
+  // Start the server only when a document that may be a manifest is open: an unrelated JSON file costs nothing.
+  let starting: Promise<void> | undefined;
+  const consider = (doc: vscode.TextDocument): void => {
+    if (starting || !vscode.languages.match(DOCUMENT_SELECTOR, doc)) return;
+    if (!mightBeManifest(doc.uri.path, doc.getText())) return;
+    starting = start().catch((err) => log.error('The OCI Manifest language server failed to start', err));
+  };
+  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(consider), vscode.workspace.onDidChangeTextDocument((e) => consider(e.document)));
+  vscode.workspace.textDocuments.forEach(consider);
 
   return {
     client: () => client,
+    serverStarted: () => client !== undefined,
     kindOf: (uri) => status.kindOf(uri.toString()),
     statusText: () => status.text,
   };
