@@ -1,5 +1,6 @@
 import type { JsonDocument } from './json/document';
 import type { Path, RuleInfo, Span } from './findings';
+import type { DocumentOrigin } from './detect';
 import type { DocumentKind } from './kinds';
 
 /** Where a finding points: a value, the key of a member, or raw offsets. */
@@ -12,6 +13,8 @@ export interface CheckContext {
   /** The parsed root value (never undefined when a check runs). */
   readonly root: unknown;
   readonly json: JsonDocument;
+  /** Where the text came from (file name, beside an `oci-layout` file), when the front end knows. */
+  readonly origin?: DocumentOrigin;
   /**
    * Reports a finding under `code` (declared in the check's `rules`). A missing required property is
    * reported on the parent's key (`{path: parent, on: 'key'}`); a bad value on the value itself.

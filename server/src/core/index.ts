@@ -95,6 +95,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       text,
       root: json.value,
       json,
+      origin: options,
       report: (code, at, message, data) => push(code, resolve(json, at), message, data),
     };
     for (const check of CHECKS) {
