@@ -1,0 +1,60 @@
+/** The CLI as a function: arguments in; stdout, stderr and the exit code out. main.ts does the writing. */
+import { version } from '../../../package.json';
+import { HELP, parseArgs, type LintCommand } from './args';
+import { countFindings, formatJson, formatSarif, formatText } from './format';
+import { lintTarget, type FileReport } from './lint';
+import { formatRules } from './rules';
+import { collectTargets } from './walk';
+
+export const VERSION: string = version;
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  /** 0 no error-level finding, 1 an error-level finding, 2 usage or I/O error. */
+  exitCode: 0 | 1 | 2;
+}
+
+export function run(argv: readonly string[], cwd: string = process.cwd()): RunResult {
+  const cmd = parseArgs(argv);
+  switch (cmd.command) {
+    case 'help':
+      return { stdout: HELP, stderr: '', exitCode: 0 };
+    case 'version':
+      return { stdout: `${VERSION}\n`, stderr: '', exitCode: 0 };
+    case 'rules':
+      return { stdout: formatRules(cmd.format), stderr: '', exitCode: 0 };
+    case 'usage-error':
+      return { stdout: '', stderr: `oci-manifest: ${cmd.message}\n`, exitCode: 2 };
+    case 'lint':
+      return lint(cmd, cwd);
+  }
+}
+
+function lint(cmd: LintCommand, cwd: string): RunResult {
+  const stderr: string[] = [];
+  const collected = collectTargets(cmd.paths, { layoutFiles: !cmd.kind || cmd.kind === 'layout-header' });
+  const errors = [...collected.errors];
+  stderr.push(...collected.notes);
+  const files: FileReport[] = [];
+  for (const target of collected.targets) {
+    const outcome = lintTarget(target, {
+      kind: cmd.kind,
+      severities: cmd.severities,
+      maxFindings: cmd.maxFindings,
+    });
+    if ('report' in outcome) files.push(outcome.report);
+    else if ('error' in outcome) errors.push(outcome.error);
+    else if (outcome.note) stderr.push(outcome.note);
+  }
+  stderr.push(...errors);
+
+  const stdout =
+    cmd.format === 'json'
+      ? formatJson(files)
+      : cmd.format === 'sarif'
+        ? formatSarif(files, { version: VERSION, cwd })
+        : formatText(files);
+  const exitCode = errors.length ? 2 : countFindings(files).error > 0 ? 1 : 0;
+  return { stdout, stderr: stderr.map((l) => `oci-manifest: ${l}\n`).join(''), exitCode };
+}

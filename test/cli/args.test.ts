@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs } from '../../server/src/cli/args';
+
+const err = (argv: string[]): string => {
+  const r = parseArgs(argv);
+  assert.equal(r.command, 'usage-error', JSON.stringify(r));
+  return (r as { message: string }).message;
+};
+
+test('help and version', () => {
+  for (const a of [
+    ['--help'],
+    ['-h'],
+    ['help'],
+    ['lint', '--help'],
+    ['rules', '--help'],
+    ['lint', 'x', '-h'],
+  ]) {
+    assert.deepEqual(parseArgs(a), { command: 'help' }, a.join(' '));
+  }
+  for (const a of [['--version'], ['-v'], ['-V']]) assert.deepEqual(parseArgs(a), { command: 'version' });
+});
+
+test('lint: defaults, paths, and every option in both spellings', () => {
+  assert.deepEqual(parseArgs(['lint', 'a.json', 'dir']), {
+    command: 'lint',
+    format: 'text',
+    severities: {},
+    paths: ['a.json', 'dir'],
+  });
+  assert.deepEqual(
+    parseArgs([
+      'lint',
+      '--format',
+      'sarif',
+      'a.json',
+      '--kind=image-index',
+      '--severity',
+      'oci/duplicate-key=off',
+      '--severity=oci/json-syntax=Warning',
+      '--max-findings',
+      '5',
+      '--',
+      '--weird-name.json',
+    ]),
+    {
+      command: 'lint',
+      format: 'sarif',
+      kind: 'image-index',
+      severities: { 'oci/duplicate-key': 'off', 'oci/json-syntax': 'warning' },
+      maxFindings: 5,
+      paths: ['a.json', '--weird-name.json'],
+    },
+  );
+  // The last --format wins; -f is short for it.
+  assert.equal(
+    (parseArgs(['lint', '-f', 'json', '--format=text', 'x']) as { format: string }).format,
+    'text',
+  );
+});
+
+test('lint: usage errors say what is wrong', () => {
+  assert.match(err([]), /No command/);
+  assert.match(err(['lnt', 'x.json']), /Unknown command "lnt".*oci-manifest lint lnt/);
+  assert.match(err(['--frobnicate']), /Unknown option "--frobnicate"/);
+  assert.match(err(['lint']), /at least one FILE or DIR/);
+  assert.match(err(['lint', '--bogus', 'x']), /Unknown option "--bogus"/);
+  assert.match(err(['lint', '--format', 'xml', 'x']), /--format must be text, json, sarif; got "xml"/);
+  assert.match(err(['lint', 'x', '--format']), /--format needs a value/);
+  assert.match(
+    err(['lint', '--kind', 'oci-manifest', 'x']),
+    /--kind "oci-manifest" is not a document kind; use one of image-manifest, image-index/,
+  );
+  assert.match(err(['lint', '--severity', 'oci/duplicate-key', 'x']), /not CODE=LEVEL/);
+  assert.match(err(['lint', '--severity', '=off', 'x']), /not CODE=LEVEL/);
+  assert.match(
+    err(['lint', '--severity', 'oci/duplicate-key=fatal', 'x']),
+    /level "fatal" must be one of error, warning, info, hint, off/,
+  );
+  const unknown = err(['lint', '--severity', 'oci/no-such-rule=off', 'x']);
+  assert.match(unknown, /unknown rule code "oci\/no-such-rule".*oci-manifest rules/);
+  assert.ok(unknown.length < 200, 'the message does not list every code');
+  for (const n of ['0', '-1', '1.5', 'ten', ''])
+    assert.match(err(['lint', `--max-findings=${n}`, 'x']), /--max-findings must be a positive whole number/);
+  assert.match(err(['lint', '-']), /standard input/);
+});
+
+test('rules: format', () => {
+  assert.deepEqual(parseArgs(['rules']), { command: 'rules', format: 'text' });
+  assert.deepEqual(parseArgs(['rules', '--format', 'markdown']), { command: 'rules', format: 'markdown' });
+  assert.deepEqual(parseArgs(['rules', '--format=json']), { command: 'rules', format: 'json' });
+  assert.match(err(['rules', '--format', 'sarif']), /--format for "rules" must be text, json, markdown/);
+  assert.match(err(['rules', 'extra']), /takes no arguments/);
+});
