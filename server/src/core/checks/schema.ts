@@ -1,8 +1,512 @@
-import type { Check } from '../check';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { Check, Location } from '../check';
+import { formatPath, shorten, type Path, type RuleInfo } from '../findings';
+import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
+import { isIndexKind, isManifestKind, isObject } from '../model';
+import { ALL_SCHEMAS, KIND_SCHEMAS, schemaRoot, type SchemaPlace } from '../schemas';
 
-/** TODO(owner): the schema checks. */
+/**
+ * The schema module: validates a document against its kind's JSON Schema (`schemas/*.schema.json`) and
+ * turns the validator's errors into findings.
+ *
+ * Division of labour. This module owns PRESENCE and JSON TYPES only:
+ *   - `required`  → `oci/required-property` at the parent's key (the opening brace for the root);
+ *   - `type`      → `oci/type` at the value (also a document that is not an object at all);
+ *   - near-miss spellings of defined keys → `oci/unknown-property` (found by walking the schema, not by
+ *     the validator: unknown properties are legal, so the schemas never close an object).
+ * Every value-format keyword (`pattern`, `format`, `const`, `enum`, `minimum`, `maximum`, `minLength`,
+ * `maxLength`, `multipleOf`, `if`/`then`, `not`, `propertyNames`...) is dropped here: the schemas state
+ * those rules so that hovers and other JSON tools see them, but the semantic modules (digest, mediatype,
+ * size, data, platform, annotations, layout, config, and structure for `schemaVersion` and the top-level
+ * `mediaType`) report them with better messages. The same goes for the presence and type of
+ * `schemaVersion` and the presence of the top-level `mediaType` in manifests and indexes, which the
+ * structure module reports with its own codes.
+ *
+ * Where the spec says `null` means absent (the optional fields of an image configuration), the schemas
+ * allow `null` in the field's type, so no error arises for it.
+ */
+export const schemaRules: readonly RuleInfo[] = [
+  {
+    code: 'oci/required-property',
+    severity: 'error',
+    title: 'A required property is missing',
+    description:
+      'Each document kind has properties that must be present: `config` and `layers` in a manifest, `manifests` in an index, `mediaType`, `digest` and `size` in every descriptor, `architecture`, `os` and `rootfs` in an image configuration, `imageLayoutVersion` in `oci-layout`. Registries and runtimes reject documents without them.',
+    spec: 'image-spec/descriptor.md#properties',
+  },
+  {
+    code: 'oci/type',
+    severity: 'error',
+    title: 'A property has the wrong JSON type',
+    description:
+      "Every specified property has a fixed JSON type: `size` is an integer (not a string), `layers` an array, annotation values strings, and so on. A value of another type makes strict decoders (Go's `encoding/json`) fail on the whole document.",
+    spec: 'image-spec/descriptor.md#properties',
+  },
+  {
+    code: 'oci/unknown-property',
+    severity: 'warning',
+    title: 'An unknown property looks like a misspelt specified one',
+    description:
+      'Consumers ignore properties they do not know, so a misspelt key such as `layer` for `layers` or `annotation` for `annotations` is silently dropped and the intended value never takes effect. Reported when an unknown key is within a small edit distance of a property the specification defines at that place and that property is absent. Case-only differences are reported by `oci/key-case` instead.',
+    spec: 'image-spec/considerations.md#extensibility',
+  },
+];
+
+/** The kinds that have a schema (Docker schema 1 has none; it is only reported as deprecated). */
+const SCHEMA_KINDS = Object.keys(KIND_SCHEMAS) as DocumentKind[];
+
+// ---------------------------------------------------------------------------------------------------
+// Validators: one Ajv instance and one compiled validator per kind, created on first use so that
+// starting the server or the CLI costs nothing for kinds never seen.
+
+let ajv: Ajv2020 | undefined;
+const validators = new Map<DocumentKind, ValidateFunction>();
+
+function validatorFor(kind: DocumentKind): ValidateFunction | undefined {
+  const cached = validators.get(kind);
+  if (cached) return cached;
+  const schema = KIND_SCHEMAS[kind];
+  if (!schema?.$id) return undefined;
+  if (!ajv) {
+    ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false });
+    // Registered, not compiled: each is compiled the first time a kind needs it.
+    for (const s of ALL_SCHEMAS) ajv.addSchema(s as object);
+  }
+  const validate = ajv.getSchema(schema.$id);
+  if (validate) validators.set(kind, validate);
+  return validate;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Error → finding mapping. Pure and exported so that tests can feed it errors from any schema.
+
+/** A finding before it is reported. */
+export interface SchemaIssue {
+  code: string;
+  at: Location;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/** Keywords whose errors this module turns into findings; every other keyword's errors are dropped. */
+const OWNED = new Set(['required', 'type']);
+const COMBINATORS = new Set(['anyOf', 'oneOf']);
+
+/** What a missing property is for, to finish the `oci/required-property` message. */
+const WHAT_IT_IS: Record<string, string> = {
+  config: 'the descriptor of the image configuration',
+  layers: 'the list of layer descriptors, base layer first',
+  manifests: 'the list of manifest descriptors (it may be empty)',
+  blobs: 'the list of blob descriptors',
+  mediaType: 'the media type of the referenced content',
+  digest: 'the digest that identifies the referenced content',
+  size: 'the length of the referenced content in bytes',
+  architecture: 'the CPU architecture, such as "amd64"',
+  os: 'the operating system, such as "linux"',
+  rootfs: 'the DiffIDs of the layers that make up the image filesystem',
+  type: 'always the string "layers"',
+  diff_ids: 'the DiffIDs of the layers, base layer first',
+  imageLayoutVersion: 'the layout version, "1.0.0"',
+  artifactType: 'the type of the artifact, as a media type',
+  schemaVersion: 'the number 2',
+};
+const WHAT_IT_IS_AT_ROOT: Partial<Record<DocumentKind, Record<string, string>>> = {
+  'artifact-manifest': {
+    mediaType: 'the artifact manifest\'s own media type, "application/vnd.oci.artifact.manifest.v1+json"',
+  },
+  'docker-manifest': { mediaType: "the manifest's own media type" },
+  'docker-manifest-list': { mediaType: "the list's own media type" },
+};
+
+/** True when the structure module reports this problem (so the schema module stays quiet about it). */
+function structureOwns(kind: DocumentKind, e: ErrorObject): boolean {
+  if (kind === 'artifact-manifest' || !(isManifestKind(kind) || isIndexKind(kind))) return false;
+  if (e.instancePath === '' && e.keyword === 'required') {
+    const p = (e.params as { missingProperty?: string }).missingProperty;
+    return p === 'schemaVersion' || p === 'mediaType';
+  }
+  return e.instancePath === '/schemaVersion';
+}
+
+/**
+ * The annotations module owns the type of annotation values (`oci/annotation-value-type`, which explains the
+ * string-to-string rule); the annotations map itself still gets `oci/type` here.
+ */
+function annotationsOwn(e: ErrorObject): boolean {
+  return e.keyword === 'type' && /\/annotations\/[^/]+$/.test(e.instancePath);
+}
+
+/** Decodes a JSON pointer into a path, using the document to tell array indexes from keys. */
+function pointerToPath(pointer: string, root: unknown): (string | number)[] {
+  if (pointer === '') return [];
+  const path: (string | number)[] = [];
+  let node: unknown = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node) && /^(0|[1-9]\d*)$/.test(seg)) {
+      path.push(Number(seg));
+      node = node[Number(seg)];
+    } else {
+      path.push(seg);
+      node = isObject(node) ? node[seg] : undefined;
+    }
+  }
+  return path;
+}
+
+/**
+ * Collapses `anyOf`/`oneOf` cascades: of the alternatives, keep only the errors of the most relevant
+ * one (one whose type fits the value, with the fewest presence/type errors); when no alternative has the
+ * value's type, keep one type error listing the types they accept. Branch errors are recognised by their
+ * schema path (`…/anyOf/<i>/…`), so branches are written inline in our schemas (a test checks).
+ */
+function collapseCombinators(errors: readonly ErrorObject[]): ErrorObject[] {
+  let list = [...errors];
+  const combos = list
+    .filter((e) => COMBINATORS.has(e.keyword))
+    .sort((a, b) => b.schemaPath.length - a.schemaPath.length); // innermost first
+  for (const combo of combos) {
+    const prefix = combo.schemaPath + '/';
+    const branches = new Map<number, ErrorObject[]>();
+    for (const e of list) {
+      if (e === combo || !e.schemaPath.startsWith(prefix)) continue;
+      const i = Number(e.schemaPath.slice(prefix.length).split('/')[0]);
+      if (!Number.isInteger(i)) continue;
+      const b = branches.get(i) ?? [];
+      b.push(e);
+      branches.set(i, b);
+    }
+    const wrongType = (errs: ErrorObject[]): boolean =>
+      errs.some((e) => e.keyword === 'type' && e.instancePath === combo.instancePath);
+    const owned = (errs: ErrorObject[]): number => errs.filter((e) => OWNED.has(e.keyword)).length;
+    let keep: ErrorObject[] = [];
+    const fitting = [...branches.entries()].filter(([, errs]) => !wrongType(errs));
+    if (fitting.length) {
+      fitting.sort(([ia, a], [ib, b]) => owned(a) - owned(b) || a.length - b.length || ia - ib);
+      keep = fitting[0]![1];
+    } else if (branches.size) {
+      const types = new Set<string>();
+      for (const errs of branches.values()) {
+        for (const e of errs) {
+          if (e.keyword === 'type' && e.instancePath === combo.instancePath) {
+            const t = (e.params as { type?: string | string[] }).type;
+            for (const x of Array.isArray(t) ? t : String(t).split(',')) types.add(x);
+          }
+        }
+      }
+      keep = [{ ...combo, keyword: 'type', params: { type: [...types] } }];
+    }
+    const dropped = new Set<ErrorObject>([combo, ...[...branches.values()].flat()]);
+    const kept = new Set(keep);
+    list = list.filter((e) => !dropped.has(e) || kept.has(e));
+    if (keep.length && keep[0]!.keyword === 'type' && !list.includes(keep[0]!)) list.push(keep[0]!);
+  }
+  return list;
+}
+
+/** JSON type names as messages show them. */
+const ARTICLE_TYPE: Record<string, string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'an array',
+  object: 'an object',
+  null: 'null',
+};
+
+function describeValue(v: unknown): { type: string; text: string } {
+  if (v === null) return { type: 'null', text: 'null' };
+  if (Array.isArray(v)) return { type: 'array', text: 'an array' };
+  switch (typeof v) {
+    case 'string':
+      return { type: 'string', text: `the string ${JSON.stringify(shorten(v, 60))}` };
+    case 'number':
+      return Number.isInteger(v)
+        ? { type: 'integer', text: `the number ${v}` }
+        : { type: 'number', text: `the number ${v}` };
+    case 'boolean':
+      return { type: 'boolean', text: `the boolean ${v}` };
+    case 'object':
+      return { type: 'object', text: 'an object' };
+    default:
+      return { type: typeof v, text: String(v) };
+  }
+}
+
+function expectedText(types: readonly string[]): string {
+  const main = types.filter((t) => t !== 'null').map((t) => ARTICLE_TYPE[t] ?? t);
+  const list =
+    main.length <= 1 ? (main[0] ?? 'null') : `${main.slice(0, -1).join(', ')} or ${main[main.length - 1]}`;
+  return types.includes('null') && main.length ? `${list} (or null, which means absent)` : list;
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let node = root;
+  for (const seg of path) {
+    if (typeof seg === 'number') node = Array.isArray(node) ? node[seg] : undefined;
+    else node = isObject(node) ? node[seg] : undefined;
+  }
+  return node;
+}
+
+/** The noun for the object at `path` ("descriptor", "platform"...), from the schema's titles. */
+function placeTitle(kind: DocumentKind, path: Path): string {
+  let place: SchemaPlace | undefined = schemaRoot(kind);
+  for (const seg of path) place = place?.child(seg);
+  const title = place?.get('title');
+  return typeof title === 'string' ? title : 'object';
+}
+
+/** "The descriptor at layers[0]", or "the rootfs object" where the path already says what it is. */
+function describePlace(kind: DocumentKind, path: Path, capital: boolean): string {
+  const title = placeTitle(kind, path);
+  const last = path[path.length - 1];
+  const text =
+    typeof last === 'string' && last.toLowerCase() === title.toLowerCase()
+      ? `the ${formatPath(path)} object`
+      : `the ${title} at ${formatPath(path)}`;
+  return capital ? `T${text.slice(1)}` : text;
+}
+
+/** A key that looks like a misspelling of the defined property `replacement` (see `findMisspellings`). */
+export interface Misspelling {
+  path: (string | number)[];
+  key: string;
+  replacement: string;
+}
+
+const misspellingId = (parent: Path, property: string): string => JSON.stringify([...parent, property]);
+
+/**
+ * Turns validator errors for a document of `kind` into findings (presence and types only). When a
+ * missing required property has a look-alike key in the same object (`misspellings`), the one finding
+ * points at that key and names both, and the misspelling is marked as used.
+ */
+export function mapSchemaErrors(
+  kind: DocumentKind,
+  root: unknown,
+  errors: readonly ErrorObject[],
+  misspellings: readonly Misspelling[] = [],
+  used: Set<Misspelling> = new Set(),
+): SchemaIssue[] {
+  const byTarget = new Map(misspellings.map((m) => [misspellingId(m.path.slice(0, -1), m.replacement), m]));
+  const out: SchemaIssue[] = [];
+  const seen = new Set<string>();
+  const label = KIND_LABELS[kind];
+  for (const e of collapseCombinators(errors)) {
+    if (!OWNED.has(e.keyword) || structureOwns(kind, e) || annotationsOwn(e)) continue;
+    const missing =
+      e.keyword === 'required' ? String((e.params as { missingProperty?: string }).missingProperty) : '';
+    const key = `${e.instancePath}\u0000${e.keyword}\u0000${missing}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const path = pointerToPath(e.instancePath, root);
+
+    if (e.keyword === 'required') {
+      const what =
+        (path.length === 0 ? WHAT_IT_IS_AT_ROOT[kind]?.[missing] : undefined) ?? WHAT_IT_IS[missing];
+      const who = path.length === 0 ? `The ${label}` : describePlace(kind, path, true);
+      const look = byTarget.get(misspellingId(path, missing));
+      if (look) {
+        used.add(look);
+        out.push({
+          code: 'oci/required-property',
+          at: { path: look.path, on: 'key' },
+          message: `${who} has no "${missing}"; "${look.key}" looks like a misspelling of it. "${missing}" is required${what ? `: ${what}` : ''}.`,
+          data: { property: missing, replacement: missing },
+        });
+        continue;
+      }
+      out.push({
+        code: 'oci/required-property',
+        at: path.length === 0 ? { path: [] } : { path, on: 'key' },
+        message: what
+          ? `${who} has no "${missing}"; it is required: ${what}.`
+          : `${who} has no "${missing}", which is required.`,
+        data: { property: missing },
+      });
+      continue;
+    }
+
+    // keyword === 'type'
+    const t = (e.params as { type?: string | string[] }).type;
+    const types = Array.isArray(t) ? t : String(t).split(',');
+    const value = valueAt(root, path);
+    const actual = describeValue(value);
+    const data: Record<string, unknown> = { expected: types, actual: actual.type };
+    if (types.includes('integer') && typeof value === 'string' && /^(0|[1-9]\d{0,14})$/.test(value))
+      data.replacement = Number(value);
+    if (path.length === 0) {
+      out.push({
+        code: 'oci/type',
+        at: { path: [] },
+        message: `The document is ${actual.text === 'an object' ? 'an object' : actual.text}, but ${withArticle(label)} must be a JSON object.`,
+        data,
+      });
+    } else {
+      out.push({
+        code: 'oci/type',
+        at: { path },
+        message: `${formatPath(path)} is ${actual.text}; it must be ${expectedText(types)}.`,
+        data,
+      });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Near-miss property names: a walk guided by the schema (so bounded by the schema's depth, whatever the
+// document's), comparing each unknown key with the defined keys that are absent from the same object.
+
+/** Keys other tools write next to the specified ones; never reported as misspellings. */
+const KNOWN_EXTRA = new Set([
+  'id',
+  'parent',
+  'container',
+  'container_config',
+  'docker_version',
+  'Hostname',
+  'Domainname',
+  'Image',
+  'Tty',
+  'Shell',
+  'OnBuild',
+]);
+
+/** Optimal-string-alignment distance (a transposition counts as one edit), giving up above `max`. */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev2: number[] = [];
+  let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, prev2[j - 2]! + 1);
+      cur.push(d);
+      rowMin = Math.min(rowMin, d);
+    }
+    if (rowMin > max) return max + 1;
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The defined property an unknown key most likely meant, if any. */
+export function nearMiss(key: string, candidates: Iterable<string>): string | undefined {
+  if (key.length > 64 || KNOWN_EXTRA.has(key)) return undefined;
+  const k = key.toLowerCase();
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const lc = c.toLowerCase();
+    if (lc === k) return undefined; // a case-only difference: oci/key-case reports it
+    const max = c.length <= 4 ? 1 : 2;
+    const d = editDistance(k, lc, max);
+    if (d <= max && d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+/** A node of the walk; paths are built from the parent links only when something is reported. */
+interface WalkNode {
+  place: SchemaPlace;
+  value: unknown;
+  parent: WalkNode | undefined;
+  seg: string | number;
+}
+
+function pathOf(node: WalkNode): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let n: WalkNode | undefined = node; n?.parent; n = n.parent) path.push(n.seg);
+  return path.reverse();
+}
+
+/** Finds unknown keys that look like misspelt defined ones in a document of `kind`. */
+export function findMisspellings(kind: DocumentKind, root: unknown): Misspelling[] {
+  const out: Misspelling[] = [];
+  const start = schemaRoot(kind);
+  if (!start) return out;
+  const stack: WalkNode[] = [{ place: start, value: root, parent: undefined, seg: '' }];
+  while (stack.length) {
+    const node = stack.pop()!;
+    const { place, value } = node;
+    if (Array.isArray(value)) {
+      const items = place.items();
+      if (!items) continue;
+      for (let i = value.length - 1; i >= 0; i--) {
+        const v: unknown = value[i];
+        if (typeof v === 'object' && v !== null) stack.push({ place: items, value: v, parent: node, seg: i });
+      }
+      continue;
+    }
+    if (!isObject(value)) continue;
+    const defined = place.properties();
+    if (defined.size > 0) {
+      let absent: string[] | undefined;
+      for (const key in value) {
+        if (defined.has(key)) continue;
+        if (!absent) {
+          absent = [];
+          for (const name of defined.keys()) if (!(name in value)) absent.push(name);
+        }
+        const replacement = absent.length ? nearMiss(key, absent) : undefined;
+        if (replacement) out.push({ path: [...pathOf(node), key], key, replacement });
+      }
+      for (const [name, sub] of defined) {
+        const child = value[name];
+        if (typeof child === 'object' && child !== null)
+          stack.push({ place: sub, value: child, parent: node, seg: name });
+      }
+    }
+    const extra = place.additional();
+    if (extra && (extra.hasProperties() || extra.items())) {
+      for (const name in value) {
+        const child = value[name];
+        if (!defined.has(name) && typeof child === 'object' && child !== null)
+          stack.push({ place: extra, value: child, parent: node, seg: name });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
 export const schemaCheck: Check = {
   id: 'schema',
-  rules: [],
-  run() {},
+  rules: schemaRules,
+  kinds: SCHEMA_KINDS,
+  run(ctx) {
+    const validate = validatorFor(ctx.kind);
+    if (!validate) return;
+    const misspellings = findMisspellings(ctx.kind, ctx.root);
+    const used = new Set<Misspelling>();
+    if (!validate(ctx.root)) {
+      for (const issue of mapSchemaErrors(ctx.kind, ctx.root, validate.errors ?? [], misspellings, used)) {
+        ctx.report(issue.code, issue.at, issue.message, issue.data);
+      }
+    }
+    const label = KIND_LABELS[ctx.kind];
+    for (const m of misspellings) {
+      if (used.has(m)) continue; // already reported as the missing required property it stands for
+      const parent = m.path.slice(0, -1);
+      const where = parent.length ? describePlace(ctx.kind, parent, false) : `the ${label}`;
+      ctx.report(
+        'oci/unknown-property',
+        { path: m.path, on: 'key' },
+        `Unknown property "${m.key}"; did you mean "${m.replacement}"? Consumers ignore unknown properties, so in ${where} this value has no effect.`,
+        { replacement: m.replacement },
+      );
+    }
+  },
 };
