@@ -1,8 +1,109 @@
 import type { Check } from '../check';
+import { EMPTY_BLOB, MT } from '../catalog/core';
+import { classifyMediaType, isManifestOrIndexType } from '../catalog/mediaTypes';
+import { isObject } from '../model';
 
-/** TODO(owner): the artifact checks. */
+/**
+ * Artifacts carried in image manifests (image-spec 1.1 "Guidelines for Artifact Usage"): the empty config
+ * needs an `artifactType`, an artifact declares its own config type, `layers` is not left empty, and a
+ * `subject` points at a manifest. The syntax of `artifactType` is the media-type check's.
+ */
 export const artifactCheck: Check = {
   id: 'artifact',
-  rules: [],
-  run() {},
+  kinds: ['image-manifest', 'image-index'],
+  rules: [
+    {
+      code: 'oci/artifact-type-required',
+      severity: 'error',
+      title: 'An artifact with the empty config has no `artifactType`',
+      description:
+        'When `config.mediaType` is the empty type `application/vnd.oci.empty.v1+json`, the config says nothing about the content, so the manifest must name its artifact type in `artifactType`. Registries use it to answer referrers queries.',
+      spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+    },
+    {
+      code: 'oci/artifact-config-type',
+      severity: 'warning',
+      title: 'An artifact uses the OCI image config type',
+      description:
+        'A manifest that declares an `artifactType` is an artifact, and an artifact\'s `config.mediaType` must be a type specific to the artifact or the empty type, not the image config type: runtimes would try to run it as a container image.',
+      spec: 'image-spec/manifest.md#guidelines-for-artifact-usage',
+    },
+    {
+      code: 'oci/artifact-no-layers',
+      severity: 'warning',
+      title: '`layers` is empty, or an artifact\'s only layer has size 0',
+      description:
+        'For portability `layers` should have at least one entry; an artifact without content includes the empty descriptor as its single layer. That placeholder layer should have a non-zero size.',
+      spec: 'image-spec/manifest.md#guidelines-for-artifact-usage',
+    },
+    {
+      code: 'oci/subject-not-manifest',
+      severity: 'error',
+      title: '`subject` does not reference a manifest',
+      description:
+        '`subject` names the manifest (or index) this one refers to, for the referrers API. A known non-manifest type there (a layer, a config, an artifact type) cannot be a subject. Unknown types are tolerated.',
+      spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+    },
+  ],
+  run(ctx) {
+    const { root, kind } = ctx;
+    if (!isObject(root)) return;
+
+    if (isObject(root.subject) && typeof root.subject.mediaType === 'string') {
+      const value = root.subject.mediaType;
+      const verdict = classifyMediaType(value);
+      if (verdict.kind === 'known' && !isManifestOrIndexType(verdict.info)) {
+        ctx.report(
+          'oci/subject-not-manifest',
+          { path: ['subject', 'mediaType'] },
+          `subject.mediaType is "${value}", which is not a manifest or index type; "subject" must reference another manifest, e.g. "${MT.manifest}" or "${MT.index}".`,
+          { expected: [MT.manifest, MT.index] },
+        );
+      }
+    }
+
+    if (kind !== 'image-manifest') return;
+    const config = isObject(root.config) ? root.config : undefined;
+    const configType = typeof config?.mediaType === 'string' ? config.mediaType : undefined;
+
+    if (configType === MT.empty && !('artifactType' in root)) {
+      ctx.report(
+        'oci/artifact-type-required',
+        { path: [] },
+        `config.mediaType is the empty type "${MT.empty}", so the manifest must say what it carries: add "artifactType" with the artifact's media type.`,
+        { insert: 'artifactType' },
+      );
+    }
+
+    if (configType === MT.config && typeof root.artifactType === 'string') {
+      ctx.report(
+        'oci/artifact-config-type',
+        { path: ['config', 'mediaType'] },
+        `config.mediaType is the image config type "${MT.config}", but the manifest declares "artifactType" "${root.artifactType}"; an artifact's config must be a type specific to the artifact or the empty type "${MT.empty}".`,
+        { replacement: MT.empty },
+      );
+    }
+
+    const layers = root.layers;
+    if (Array.isArray(layers)) {
+      if (layers.length === 0) {
+        ctx.report(
+          'oci/artifact-no-layers',
+          { path: ['layers'] },
+          `"layers" is empty; for portability it should have at least one entry. An artifact without content lists the empty descriptor ("${MT.empty}", size ${EMPTY_BLOB.size}) as its single layer.`,
+          { insert: { mediaType: MT.empty, digest: EMPTY_BLOB.digest, size: EMPTY_BLOB.size } },
+        );
+      } else if (layers.length === 1 && configType === MT.empty) {
+        const only = layers[0];
+        if (isObject(only) && only.size === 0 && only.mediaType !== MT.empty) {
+          ctx.report(
+            'oci/artifact-no-layers',
+            { path: ['layers', 0, 'size'] },
+            `layers[0].size is 0; an artifact's single layer should have a non-zero size. If there is no content, use the empty descriptor ("${MT.empty}", size ${EMPTY_BLOB.size}).`,
+            { insert: { mediaType: MT.empty, digest: EMPTY_BLOB.digest, size: EMPTY_BLOB.size } },
+          );
+        }
+      }
+    }
+  },
 };

@@ -1,8 +1,144 @@
 import type { Check } from '../check';
+import { MT } from '../catalog/core';
+import {
+  BUILDKIT_CACHE_CONFIG,
+  DOCKER_CONFIG_TYPES,
+  classifyMediaType,
+  isManifestOrIndexType,
+  isOciLayerType,
+  mediaTypeInfo,
+} from '../catalog/mediaTypes';
+import { formatPath } from '../findings';
+import { isObject } from '../model';
 
-/** TODO(owner): the docker checks. */
+const FOREIGN_LAYERS: ReadonlySet<string> = new Set([MT.dockerForeignLayer, 'application/vnd.docker.image.rootfs.foreign.diff.tar']);
+
+/**
+ * Docker Image Manifest V2 Schema 2 and manifest lists, as Docker Engine, containers/image and the
+ * distribution registry read them. Media-type syntax, look-alikes and Docker/OCI mixing in general are the
+ * media-type check's; this module adds what only Docker documents require.
+ */
 export const dockerCheck: Check = {
   id: 'docker',
-  rules: [],
-  run() {},
+  kinds: ['docker-manifest', 'docker-manifest-list'],
+  rules: [
+    {
+      code: 'docker/config-media-type',
+      severity: 'error',
+      title: 'A Docker manifest\'s config is not a Docker config type',
+      description:
+        'A Docker schema 2 manifest references `application/vnd.docker.container.image.v1+json` as its config (or, for Engine plugins and BuildKit caches, their own config types). Docker Engine refuses to pull an image whose config is of another type; artifacts belong in OCI manifests.',
+      spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
+    },
+    {
+      code: 'docker/oci-layer-type',
+      severity: 'error',
+      title: 'A Docker manifest lists an OCI layer type',
+      description:
+        'Docker schema 2 manifests use Docker layer types. containers/image (skopeo, Podman, CRI-O) rejects a schema 2 manifest with OCI layer types. Use the Docker equivalent, or convert the whole manifest to OCI.',
+      spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
+    },
+    {
+      code: 'docker/foreign-layer-urls',
+      severity: 'error',
+      title: 'A foreign layer has no `urls`',
+      description:
+        'A foreign layer is never pushed; clients fetch it from its `urls`. Without URLs nobody can download it, and the distribution registry refuses such a manifest.',
+      spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
+    },
+    {
+      code: 'docker/platform-required',
+      severity: 'error',
+      title: 'A manifest list entry has no `platform`',
+      description:
+        'Every entry of a Docker manifest list describes the platform its image runs on (the format marks only `os.version`, `os.features`, `variant` and `features` optional); clients pick the entry for their host by it, so an entry without one is never pulled. The presence of `architecture` and `os` inside `platform` is the schema check\'s.',
+      spec: 'docker/manifest-v2-2.md#manifest-list-field-descriptions',
+    },
+  ],
+  run(ctx) {
+    const { root, kind } = ctx;
+    if (!isObject(root)) return;
+
+    if (kind === 'docker-manifest') {
+      const config = root.config;
+      if (isObject(config) && typeof config.mediaType === 'string' && !DOCKER_CONFIG_TYPES.has(config.mediaType)) {
+        const value = config.mediaType;
+        const verdict = classifyMediaType(value);
+        // Malformed and misspelled values, misplaced image-format types and OCI types (mixing) are the
+        // media-type check's; here: well-formed types that are simply not a Docker config.
+        const ours = verdict.kind === 'unknown' || (verdict.kind === 'known' && !verdict.info.format);
+        if (ours) {
+          ctx.report(
+            'docker/config-media-type',
+            { path: ['config', 'mediaType'] },
+            `config.mediaType is "${value}"; a Docker schema 2 manifest references the container config "${MT.dockerConfig}", and Docker Engine refuses to pull anything else. Package other content as an OCI manifest.`,
+            { expected: MT.dockerConfig },
+          );
+        }
+      }
+
+      const layers = root.layers;
+      if (Array.isArray(layers)) {
+        layers.forEach((layer, i) => {
+          if (!isObject(layer) || typeof layer.mediaType !== 'string') return;
+          const value = layer.mediaType;
+          const info = mediaTypeInfo(value);
+          if (isOciLayerType(info)) {
+            const eq = info!.equivalent ? mediaTypeInfo(info!.equivalent) : undefined;
+            const replacement = eq && !eq.nonStandard && eq.format === 'docker' ? eq.type : undefined;
+            ctx.report(
+              'docker/oci-layer-type',
+              { path: ['layers', i, 'mediaType'] },
+              `layers[${i}].mediaType is the OCI type "${value}" in a Docker schema 2 manifest, which skopeo, Podman and CRI-O reject; ${
+                replacement ? `use the Docker type "${replacement}", or` : 'there is no standard Docker equivalent, so'
+              } convert the manifest to an OCI image manifest.`,
+              replacement ? { replacement } : undefined,
+            );
+            return;
+          }
+          if (FOREIGN_LAYERS.has(value)) {
+            const urls = layer.urls;
+            if (!('urls' in layer)) {
+              ctx.report(
+                'docker/foreign-layer-urls',
+                { path: ['layers', i], on: 'key' },
+                `layers[${i}] is a foreign layer ("${value}") without "urls"; foreign layers are never pushed, so they must list the URLs to download them from.`,
+                { insert: 'urls' },
+              );
+            } else if (Array.isArray(urls) && urls.length === 0) {
+              ctx.report(
+                'docker/foreign-layer-urls',
+                { path: ['layers', i, 'urls'] },
+                `layers[${i}].urls is empty; a foreign layer ("${value}") is never pushed, so it must list at least one URL to download it from.`,
+              );
+            }
+          }
+        });
+      }
+      return;
+    }
+
+    // docker-manifest-list
+    const manifests = root.manifests;
+    if (!Array.isArray(manifests)) return;
+    // A legacy BuildKit cache list holds layer blobs without platforms; it is never pulled as an image.
+    if (manifests.some((m) => isObject(m) && m.mediaType === BUILDKIT_CACHE_CONFIG)) return;
+    manifests.forEach((entry, i) => {
+      if (!isObject(entry)) return;
+      if (typeof entry.mediaType === 'string') {
+        const info = mediaTypeInfo(entry.mediaType);
+        // Non-manifest entries are the media-type check's; nested lists have no single platform.
+        if (info && (!isManifestOrIndexType(info) || info.roles.includes('index'))) return;
+      }
+      const path = ['manifests', i];
+      if (!('platform' in entry)) {
+        ctx.report(
+          'docker/platform-required',
+          { path, on: 'key' },
+          `${formatPath(path)} has no "platform"; every entry of a Docker manifest list names the "architecture" and "os" its image runs on, e.g. "platform": {"architecture": "amd64", "os": "linux"}.`,
+          { insert: 'platform' },
+        );
+      }
+    });
+  },
 };
