@@ -1,8 +1,586 @@
-import type { Check } from '../check';
+import type { Check, CheckContext } from '../check';
+import {
+  ANNOTATION_BY_KEY,
+  LABEL_SCHEMA_EQUIVALENTS,
+  LABEL_SCHEMA_PREFIX,
+  OCI_DEFINED_KEYS,
+  OCI_RESERVED_PREFIX,
+  PREDEFINED_ANNOTATIONS,
+  OTHER_OCI_ANNOTATIONS,
+  SUFFIX_SYNONYMS,
+  type AnnotationFormat,
+} from '../catalog/annotations';
+import { validateDigest } from '../digest';
+import { shorten, type Path } from '../findings';
+import type { DocumentKind } from '../kinds';
+import { descriptorsOf, isObject, type JsonObject } from '../model';
 
-/** TODO(owner): the annotations checks. */
+/**
+ * Annotations (image-spec/annotations.md) wherever a manifest, index or descriptor carries them: string values,
+ * the formats of the pre-defined keys, look-alikes of those keys, the reserved `org.opencontainers` namespace,
+ * superseded Label Schema keys, and the reverse-domain form of keys. Config `Labels` are not annotations.
+ */
+
+const q = (s: string): string => JSON.stringify(shorten(s));
+
+/** A problem with a value, as the end of a sentence, and the corrected value when it is certain. */
+interface Problem {
+  says: string;
+  replacement?: string;
+}
+
+// ---------------------------------------------------------------------------------------------- formats
+
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** RFC 3339 section 5.6 `date-time`: full date, `T`, full time with an offset. */
+export function dateTimeProblem(v: string): Problem | undefined {
+  const m = DATE_TIME.exec(v);
+  const expect = 'an RFC 3339 date-time such as "2024-05-01T12:30:00Z"';
+  if (!m) {
+    if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(v)) {
+      const fixed = v.replace(' ', 'T');
+      if (DATE_TIME.test(fixed))
+        return {
+          says: `separates date and time with a space; RFC 3339 date-times use "T": ${q(fixed)}`,
+          replacement: fixed,
+        };
+    }
+    if (/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{4}$/.test(v)) {
+      const fixed = `${v.slice(0, -2)}:${v.slice(-2)}`.replace(' ', 'T');
+      if (DATE_TIME.test(fixed))
+        return {
+          says: `writes the offset without a colon; RFC 3339 needs "±hh:mm": ${q(fixed)}`,
+          replacement: fixed,
+        };
+    }
+    if (/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)) {
+      return {
+        says: `has no time-zone offset; RFC 3339 requires one, e.g. "Z" for UTC or "+02:00" (${expect})`,
+      };
+    }
+    if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return { says: `is a date without a time; the value is ${expect}` };
+    if (/^\d{9,13}$/.test(v)) return { says: `looks like a Unix timestamp; the value is ${expect}` };
+    return { says: `is not ${expect}` };
+  }
+  const [, y, mo, d, h, mi, s, , , oh, om] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  const year = Number(y);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (month < 1 || month > 12) return { says: `has month ${mo}; months are 01 to 12` };
+  const maxDay = month === 2 && !leap ? 28 : DAYS[month - 1]!;
+  if (day < 1 || day > maxDay) return { says: `has day ${d}, which does not exist in ${y}-${mo}` };
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 60)
+    return { says: `has the time ${h}:${mi}:${s}, which is out of range` };
+  if (oh !== undefined && (Number(oh) > 23 || Number(om) > 59))
+    return { says: `has the offset ${oh}:${om}, which is out of range` };
+  return undefined;
+}
+
+/** An absolute URL: a scheme, then no whitespace. Suggests `https://` for a bare host or an scp-style Git address. */
+export function urlProblem(v: string): Problem | undefined {
+  if (/\s/.test(v)) {
+    const t = v.trim();
+    if (t !== v && !/\s/.test(t) && !urlProblem(t))
+      return { says: 'has leading or trailing whitespace', replacement: t };
+    return { says: 'contains whitespace, which a URL cannot (encode it as %20)' };
+  }
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/.exec(v);
+  if (scheme) {
+    const [, name, rest] = scheme;
+    if (/^https?$/i.test(name!) && !/^\/\/[^/?#]+/.test(rest!))
+      return { says: `has no host after "${name}:"; expected e.g. "https://example.com/path"` };
+    if (rest === '') return { says: `has nothing after "${name}:"` };
+    return undefined;
+  }
+  const scp = /^[\w.-]+@([\w.-]+\.[\w-]+):\/?([^\s:]+)$/.exec(v);
+  if (scp) {
+    const fixed = `https://${scp[1]}/${scp[2]}`;
+    return {
+      says: `is an scp-style Git address, not a URL; write it as a URL such as ${q(fixed)}`,
+      replacement: fixed,
+    };
+  }
+  if (/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(\/|$)/.test(v)) {
+    const fixed = `https://${v}`;
+    return { says: `has no scheme; a URL starts with one, e.g. ${q(fixed)}`, replacement: fixed };
+  }
+  return { says: 'is not an absolute URL (e.g. "https://example.com/project")' };
+}
+
+const REF_COMPONENT = /^[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*$/;
+
+/** The `ref.name` grammar of annotations.md: components of alphanumerics joined by `-._:@+` or `--`, separated by `/`. */
+export function refNameProblem(v: string): Problem | undefined {
+  const bad = /[^A-Za-z0-9\-._:@/+]/.exec(v);
+  if (bad) {
+    const ch = bad[0] === ' ' ? 'a space' : q(bad[0]);
+    return { says: `contains ${ch}; reference names use only letters, digits and the separators "-._:@+/"` };
+  }
+  if (v.split('/').every((c) => REF_COMPONENT.test(c))) return undefined;
+  return {
+    says: 'is not a valid reference name: each "/"-separated part must start and end with a letter or digit, with single separators ("-._:@+", or "--") only between them',
+  };
+}
+
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN_LABEL = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
+const DOMAIN = new RegExp(`^(?:${DOMAIN_LABEL}(?:\\.${DOMAIN_LABEL})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?$`);
+const TAG = /^[\w][\w.-]{0,127}$/;
+
+/**
+ * An image reference as distribution/reference parses it: `[domain/]path[:tag][@digest]`. Also asks for a
+ * fully qualified name (a registry host first), which annotations.md wants for `base.name`.
+ */
+export function imageReferenceProblem(v: string): Problem | undefined {
+  if (v.length > 512) return { says: 'is too long to be an image reference' };
+  let rest = v;
+  const atSign = rest.indexOf('@');
+  if (atSign >= 0) {
+    const verdict = validateDigest(rest.slice(atSign + 1));
+    if (!verdict.ok) return { says: `has a digest after "@" that ${verdict.explanation}` };
+    rest = rest.slice(0, atSign);
+  }
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    const tag = rest.slice(colon + 1);
+    if (!TAG.test(tag))
+      return {
+        says: `has the tag ${q(tag)}; tags are up to 128 letters, digits, "_", "." and "-", not starting with "." or "-"`,
+      };
+    rest = rest.slice(0, colon);
+  }
+  const parts = rest.split('/');
+  const first = parts[0]!;
+  const hasDomain =
+    parts.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+  if (hasDomain && !DOMAIN.test(first))
+    return {
+      says: `has the registry host ${q(first)}, which is not a valid host name with an optional port`,
+    };
+  const path = hasDomain ? parts.slice(1) : parts;
+  for (const c of path) {
+    if (!PATH_COMPONENT.test(c)) {
+      if (c !== c.toLowerCase() && PATH_COMPONENT.test(c.toLowerCase())) {
+        return { says: `has uppercase letters in the repository path; repository names are lowercase` };
+      }
+      return {
+        says:
+          c === ''
+            ? 'has an empty path component'
+            : `has the path component ${q(c)}; repository path components are lowercase letters and digits joined by ".", "_", "__" or "-"`,
+      };
+    }
+  }
+  if (rest.length > 255) return { says: 'has a repository name longer than 255 characters' };
+  if (!hasDomain) {
+    const fixed = `docker.io/${parts.length === 1 ? 'library/' : ''}${v}`;
+    return {
+      says: `is not fully qualified; name the registry explicitly rather than rely on a default, e.g. ${q(fixed)} if it comes from Docker Hub`,
+      replacement: fixed,
+    };
+  }
+  return undefined;
+}
+
+const SPDX_OPERAND = /^(?:DocumentRef-[A-Za-z0-9.-]+:)?[A-Za-z0-9.-]+\+?$/;
+
+/**
+ * SPDX license expression syntax (not the license list): identifiers (with an optional `+`), `LicenseRef-`
+ * and `DocumentRef-…:` references, `AND`, `OR`, `WITH` and parentheses. Linear, no recursion.
+ */
+export function spdxProblem(v: string): Problem | undefined {
+  const tokens: { text: string; at: number }[] = [];
+  const re = /\s*(\(|\)|[^\s()]+)/gy;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(v)) !== null) tokens.push({ text: m[1]!, at: m.index + m[0].length - m[1]!.length });
+  if (tokens.length === 0)
+    return { says: 'is blank; write an SPDX license expression such as "Apache-2.0" or "MIT OR Apache-2.0"' };
+
+  type State = 'operand' | 'after' | 'afterClose' | 'exception' | 'afterException';
+  let state: State = 'operand';
+  let depth = 0;
+  const lowercaseOps: number[] = [];
+  let prev = '';
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!.text;
+    const upper = t.toUpperCase();
+    const isOp = upper === 'AND' || upper === 'OR' || upper === 'WITH';
+    if (state === 'operand' || state === 'exception') {
+      if (t === '(' && state === 'operand') {
+        depth++;
+        continue;
+      }
+      if (t === '(' || t === ')' || t === 'AND' || t === 'OR' || t === 'WITH') {
+        return { says: `has ${q(t)} where a license identifier belongs${prev ? ` (after ${q(prev)})` : ''}` };
+      }
+      const operand =
+        state === 'exception' ? /^(?:DocumentRef-[A-Za-z0-9.-]+:)?[A-Za-z0-9.-]+$/ : SPDX_OPERAND;
+      if (!operand.test(t)) {
+        const ch = /[^A-Za-z0-9.+:-]/.exec(t)?.[0];
+        if (ch === ',' || ch === ';')
+          return {
+            says: `separates licenses with ${q(ch)}; join them with "AND" (all apply) or "OR" (a choice), e.g. "MIT AND Apache-2.0"`,
+          };
+        if (ch === '/')
+          return {
+            says: 'separates licenses with "/"; join them with "OR" (a choice) or "AND" (all apply), e.g. "MIT OR Apache-2.0"',
+          };
+        return {
+          says: `has ${q(t)}, which is not a license identifier; identifiers use letters, digits, "." and "-" (e.g. "GPL-2.0-only", "LicenseRef-custom")`,
+        };
+      }
+      state = state === 'exception' ? 'afterException' : 'after';
+    } else {
+      if (t === ')') {
+        if (depth === 0) return { says: 'has a ")" without a matching "("' };
+        depth--;
+        state = 'afterClose';
+      } else if (isOp) {
+        if (t !== upper) lowercaseOps.push(i);
+        if (upper === 'WITH') {
+          if (state !== 'after')
+            return { says: `has "WITH" after ${q(prev)}; an exception follows a single license identifier` };
+          state = 'exception';
+        } else state = 'operand';
+      } else if (t === '(') {
+        return { says: `has "(" right after ${q(prev)}; join the parts with "AND" or "OR"` };
+      } else {
+        return {
+          says: `has ${q(prev)} followed by ${q(t)} with no operator; license identifiers contain no spaces (e.g. "Apache-2.0"), and several licenses are joined with "AND" or "OR"`,
+        };
+      }
+    }
+    prev = t;
+  }
+  if (state === 'operand' || state === 'exception')
+    return { says: `ends with ${q(prev)}; a license identifier must follow it` };
+  if (depth > 0) return { says: `has ${depth} unclosed "("` };
+  if (lowercaseOps.length > 0) {
+    let fixed = v;
+    for (const i of [...lowercaseOps].reverse()) {
+      const t = tokens[i]!;
+      fixed = fixed.slice(0, t.at) + t.text.toUpperCase() + fixed.slice(t.at + t.text.length);
+    }
+    return {
+      says: `writes an operator in lowercase; SPDX operators are uppercase: ${q(fixed)}`,
+      replacement: fixed,
+    };
+  }
+  return undefined;
+}
+
+function formatProblem(format: AnnotationFormat, v: string): Problem | undefined {
+  switch (format) {
+    case 'date-time':
+      return dateTimeProblem(v);
+    case 'url':
+      return urlProblem(v);
+    case 'ref-name':
+      return refNameProblem(v);
+    case 'digest': {
+      const verdict = validateDigest(v);
+      return verdict.ok
+        ? undefined
+        : verdict.replacement !== undefined
+          ? { says: verdict.explanation, replacement: verdict.replacement }
+          : { says: verdict.explanation };
+    }
+    case 'spdx-expression':
+      return spdxProblem(v);
+    case 'image-reference':
+      return imageReferenceProblem(v);
+    case 'text':
+      return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- keys
+
+const IMG = 'org.opencontainers.image.';
+const DEFINED = [...PREDEFINED_ANNOTATIONS, ...OTHER_OCI_ANNOTATIONS].map((a) => a.key);
+const DEFINED_BY_LOWER = new Map(DEFINED.map((k) => [k.toLowerCase(), k]));
+/** Each defined key, lowercased, with the typo distance allowed: short names are close to everything, so one edit per three characters of the last part. */
+const FUZZY = DEFINED.map((key) => ({
+  key,
+  lower: key.toLowerCase(),
+  max: Math.min(2, Math.floor((key.length - key.lastIndexOf('.') - 1) / 3)),
+}));
+const FUZZY_MIN = Math.min(...FUZZY.map((f) => f.key.length)) - 2;
+const FUZZY_MAX = Math.max(...FUZZY.map((f) => f.key.length)) + 2;
+const PREDEFINED_SUFFIXES = new Set(PREDEFINED_ANNOTATIONS.map((a) => a.key.slice(IMG.length)));
+
+/** Optimal string alignment distance, abandoned once it exceeds `max`. */
+function distance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d = Math.min(d, prev2[j - 2]! + 1);
+      cur.push(d);
+      if (d < best) best = d;
+    }
+    if (best > max) return max + 1;
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** Only keys that start like the OCI namespace can be look-alikes; other vendors' keys are theirs. */
+function maybeOci(key: string): boolean {
+  if (key.length < 18 || key.length > 80) return false;
+  const c = key.charCodeAt(0) | 0x20;
+  if (c !== 0x6f) return false; // "o"
+  const head = key.slice(0, 4).toLowerCase();
+  return head === 'org.' || head === 'open';
+}
+
+/**
+ * The OCI-defined key a key was probably meant to be: a case variant, a misspelled namespace
+ * (`org.opencontainer.image.title`), a synonym (`…image.license`), or a typo within two edits.
+ */
+export function lookAlikeOf(key: string): string | undefined {
+  if (OCI_DEFINED_KEYS.has(key) || !maybeOci(key)) return undefined;
+  const lower = key.toLowerCase();
+  const exact = DEFINED_BY_LOWER.get(lower);
+  if (exact) return exact;
+  const ns = /^(?:org\.)?open-?containers?\.(?:images?\.)?(.+)$/.exec(lower);
+  if (ns) {
+    const suffix = ns[1]!;
+    const synonym = Object.prototype.hasOwnProperty.call(SUFFIX_SYNONYMS, suffix)
+      ? SUFFIX_SYNONYMS[suffix]
+      : undefined;
+    if (synonym) return IMG + synonym;
+    if (PREDEFINED_SUFFIXES.has(suffix)) return IMG + suffix;
+  }
+  if (lower.length < FUZZY_MIN || lower.length > FUZZY_MAX) return undefined;
+  let best: string | undefined;
+  let bestD = 3;
+  for (const { key: k, lower: kl, max } of FUZZY) {
+    if (Math.abs(kl.length - lower.length) > max) continue;
+    const d = distance(lower, kl, max);
+    if (d <= max && d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/** Why a key is not in reverse domain notation (`com.example.key`), or undefined. Deliberately lenient. */
+function keyFormProblem(key: string): string | undefined {
+  if (key === '') return 'is empty';
+  if (/\s/.test(key)) return 'contains whitespace';
+  let end = key.length;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c === 0x2f || c === 0x23) {
+      end = i;
+      break;
+    }
+  }
+  const head = end === key.length ? key : key.slice(0, end);
+  if (!head.includes('.')) return 'has no namespace';
+  if (head.startsWith('.') || head.endsWith('.') || head.includes('..'))
+    return 'has an empty segment between dots';
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------- the check
+
+/** Every `annotations` map a document of `kind` may carry, with the path of the object that holds it. */
+function annotationMaps(kind: DocumentKind, root: JsonObject): { owner: Path; map: JsonObject }[] {
+  if (
+    kind === 'image-config' ||
+    kind === 'docker-config' ||
+    kind === 'layout-header' ||
+    kind === 'docker-schema1'
+  )
+    return [];
+  const out: { owner: Path; map: JsonObject }[] = [];
+  if (kind !== 'descriptor' && isObject(root.annotations)) out.push({ owner: [], map: root.annotations });
+  for (const d of descriptorsOf(kind, root))
+    if (isObject(d.value.annotations)) out.push({ owner: d.path, map: d.value.annotations });
+  return out;
+}
+
+/** Per-run memos: big indexes repeat the same keys and values on every entry. Small, so that filling them stays cheap. */
+interface Memo {
+  lookAlikes: Map<string, string | undefined>;
+  formats: Map<AnnotationFormat, Map<string, Problem | undefined>>;
+}
+const MEMO_LIMIT = 256;
+
+function formatOnce(memo: Memo, format: AnnotationFormat, value: string): Problem | undefined {
+  let byValue = memo.formats.get(format);
+  if (!byValue) memo.formats.set(format, (byValue = new Map()));
+  if (byValue.has(value)) return byValue.get(value);
+  const p = formatProblem(format, value);
+  if (byValue.size < MEMO_LIMIT) byValue.set(value, p);
+  return p;
+}
+
+function checkMap(ctx: CheckContext, owner: Path, map: JsonObject, memo: Memo): void {
+  const path = owner.concat('annotations');
+  for (const key in map) {
+    if (!Object.prototype.hasOwnProperty.call(map, key)) continue;
+    const value = map[key];
+    if (typeof value !== 'string') {
+      const shown =
+        value === null
+          ? 'null'
+          : Array.isArray(value)
+            ? 'an array'
+            : typeof value === 'object'
+              ? 'an object'
+              : `the ${typeof value} ${JSON.stringify(value)}`;
+      const scalar = typeof value === 'number' || typeof value === 'boolean';
+      ctx.report(
+        'oci/annotation-value-type',
+        { path: [...path, key] },
+        `Annotation ${q(key)} has ${shown} as its value; annotation values must be strings${scalar ? ` (write "${String(value)}")` : ''}.`,
+        scalar ? { replacement: String(value) } : undefined,
+      );
+    }
+    const str = typeof value === 'string' ? value : undefined;
+
+    if (OCI_DEFINED_KEYS.has(key)) {
+      const info = ANNOTATION_BY_KEY.get(key)!;
+      // The spec allows an empty value for any key.
+      const problem = str && info.format !== 'text' ? formatOnce(memo, info.format, str) : undefined;
+      if (problem) {
+        ctx.report(
+          'oci/annotation-format',
+          { path: [...path, key] },
+          `Annotation "${key}" is ${q(str!)}, which ${problem.says}.`,
+          problem.replacement !== undefined ? { replacement: problem.replacement } : undefined,
+        );
+      }
+      continue;
+    }
+
+    if (key.startsWith(LABEL_SCHEMA_PREFIX)) {
+      const oci = LABEL_SCHEMA_EQUIVALENTS.get(key.slice(LABEL_SCHEMA_PREFIX.length));
+      if (oci) {
+        const also = oci in map ? `; "${oci}" is already set, so this key can go` : '';
+        ctx.report(
+          'oci/annotation-legacy-key',
+          { path: [...path, key], on: 'key' },
+          `${q(key)} is a Label Schema key, superseded by the OCI annotation "${oci}"${also}.`,
+          { replacement: oci },
+        );
+      }
+      continue;
+    }
+
+    let meant: string | undefined;
+    if (maybeOci(key)) {
+      meant = memo.lookAlikes.get(key);
+      if (!memo.lookAlikes.has(key)) {
+        meant = lookAlikeOf(key);
+        if (memo.lookAlikes.size < MEMO_LIMIT) memo.lookAlikes.set(key, meant);
+      }
+    }
+    if (meant !== undefined) {
+      const also = meant in map ? ` ("${meant}" is also present)` : '';
+      ctx.report(
+        'oci/annotation-look-alike',
+        { path: [...path, key], on: 'key' },
+        `Annotation key ${q(key)} looks like a misspelling of the OCI key "${meant}"${also}; tools that read "${meant}" will not see this one.`,
+        { replacement: meant },
+      );
+      continue;
+    }
+
+    if (key.toLowerCase().startsWith(OCI_RESERVED_PREFIX)) {
+      ctx.report(
+        'oci/annotation-reserved',
+        { path: [...path, key], on: 'key' },
+        `Annotation key ${q(key)} uses the "org.opencontainers" prefix, which is reserved for keys that OCI specifications define, and this key is not one of them; use your own reverse-domain namespace (e.g. "com.example.${key.slice(OCI_RESERVED_PREFIX.length).split('.').pop() || 'key'}").`,
+      );
+      continue;
+    }
+
+    const form = keyFormProblem(key);
+    if (form) {
+      ctx.report(
+        'oci/annotation-key-form',
+        { path: [...path, key], on: 'key' },
+        key === ''
+          ? 'An annotation key is empty; keys should name their owner in reverse domain notation, such as "com.example.key".'
+          : `Annotation key ${q(key)} ${form}; keys should be namespaced in reverse domain notation, such as "com.example.${key.replace(/\s+/g, '-')}", so that they cannot clash with other tools' keys.`,
+      );
+    }
+  }
+}
+
 export const annotationsCheck: Check = {
   id: 'annotations',
-  rules: [],
-  run() {},
+  rules: [
+    {
+      code: 'oci/annotation-value-type',
+      severity: 'error',
+      title: 'An annotation value is not a string',
+      description:
+        'Annotations are a map from string to string. Numbers, booleans, null, arrays and objects are rejected by strict decoders (Go unmarshals into map[string]string); write the value as a string, e.g. `"1"` or `"true"`.',
+      spec: 'image-spec/annotations.md#rules',
+    },
+    {
+      code: 'oci/annotation-format',
+      severity: 'warning',
+      title: 'A pre-defined annotation has a value in the wrong format',
+      description:
+        '`created` is an RFC 3339 date-time; `url`, `documentation` and `source` are URLs; `ref.name` follows the reference grammar; `base.digest` is a digest; `base.name` is a fully qualified image reference; `licenses` is an SPDX license expression (its syntax is checked, not the license list).',
+      spec: 'image-spec/annotations.md#pre-defined-annotation-keys',
+    },
+    {
+      code: 'oci/annotation-look-alike',
+      severity: 'warning',
+      title: 'An annotation key looks like a misspelled OCI key',
+      description:
+        '`org.opencontainers.image.license` (the key is `licenses`), `org.opencontainer.image.title`, `org.opencontainers.image.create`, different letter case…: tools look up the exact pre-defined key and silently miss the look-alike.',
+      spec: 'image-spec/annotations.md#pre-defined-annotation-keys',
+    },
+    {
+      code: 'oci/annotation-reserved',
+      severity: 'warning',
+      title: 'An unknown key in the reserved `org.opencontainers` namespace',
+      description:
+        'Only OCI specifications may define keys under `org.opencontainers` (and only the image spec under `org.opencontainers.image`). A key there that no OCI text defines is either a typo or a claim on the namespace; use your own reverse-domain prefix.',
+      spec: 'image-spec/annotations.md#rules',
+    },
+    {
+      code: 'oci/annotation-legacy-key',
+      severity: 'info',
+      title: 'A Label Schema key that an OCI annotation supersedes',
+      description:
+        'The `org.label-schema.*` keys are superseded by the pre-defined `org.opencontainers.image.*` keys (`build-date` → `created`, `vcs-url` → `source`, `vcs-ref` → `revision`, `name` → `title`…). Tools may still read them, but new images should use the OCI keys.',
+      spec: 'image-spec/annotations.md#back-compatibility-with-label-schema',
+    },
+    {
+      code: 'oci/annotation-key-form',
+      severity: 'warning',
+      title: 'An annotation key is not in reverse domain notation',
+      description:
+        "Keys should be namespaced by their owner's domain, reversed (`com.example.myKey`), so that tools do not clash. Flagged: empty keys, keys with whitespace, keys with no dot before any `/`, and empty segments.",
+      spec: 'image-spec/annotations.md#rules',
+    },
+  ],
+  run(ctx) {
+    const { root } = ctx;
+    if (!isObject(root)) return;
+    const memo: Memo = { lookAlikes: new Map(), formats: new Map() };
+    for (const { owner, map } of annotationMaps(ctx.kind, root)) checkMap(ctx, owner, map, memo);
+  },
 };
