@@ -67,6 +67,11 @@ export function readSettings(raw: unknown): Settings {
 export interface InitializationOptions {
   /** The host editor already reports JSON syntax errors (VS Code's JSON support), so the server skips them. */
   hostReportsJsonSyntax?: boolean;
+  /**
+   * Settings for clients that cannot answer `workspace/configuration` (the `ociManifest` object, nested or
+   * flat keys, optionally wrapped as `{ "ociManifest": {...} }`). Clients that can answer it need not send them.
+   */
+  settings?: unknown;
 }
 
 /** Notification server → client: the detected kind of a document, for the status bar. */
@@ -87,3 +92,22 @@ export const COMMAND_IDS = {
   showOutput: 'ociManifest.showOutput',
   restartServer: 'ociManifest.restartServer',
 } as const;
+
+/** Request client → server: facts about the running server (the e2e tests use the pid to test restarts). */
+export const SERVER_INFO_REQUEST = 'ociManifest/serverInfo';
+
+export interface ServerInfo {
+  pid: number;
+  version: string;
+}
+
+const NAME_PATTERN = /(^|[/\\])(oci-layout|index\.json|[^/\\]+\.(manifest|index)\.json)$|[/\\]blobs[/\\][a-z0-9+._-]+[/\\][^/\\]+$/i;
+const CONTENT_HINT = /"(schemaVersion|imageLayoutVersion|mediaType|manifests|layers|rootfs|diff_ids|fsLayers)"\s*:/;
+
+/**
+ * A cheap, loose pre-filter the client uses to decide whether to start the server at all: true for anything
+ * that might be a manifest by name or by its first 64 KiB. The server makes the real decision.
+ */
+export function mightBeManifest(fileName: string, text: string): boolean {
+  return NAME_PATTERN.test(fileName) || CONTENT_HINT.test(text.slice(0, 65536));
+}

@@ -65,17 +65,32 @@ export const jsonCheck: Check = {
   id: 'json',
   rules: jsonRules,
   run(ctx) {
-    const stack: { value: unknown; path: (string | number)[] }[] = [{ value: ctx.root, path: [] }];
+    // Each stack entry links to its parent, so a path is built only when a finding needs it: copying the path
+    // for every nested value would make deeply nested documents quadratic.
+    interface Entry {
+      value: unknown;
+      seg: string | number | undefined;
+      parent: Entry | undefined;
+    }
+    const pathOf = (e: Entry | undefined): (string | number)[] => {
+      const out: (string | number)[] = [];
+      for (let p = e; p && p.seg !== undefined; p = p.parent) out.push(p.seg);
+      return out.reverse();
+    };
+    const stack: Entry[] = [{ value: ctx.root, seg: undefined, parent: undefined }];
     let budget = 200_000; // bounded work on pathological documents
     while (stack.length && budget-- > 0) {
-      const { value, path } = stack.pop()!;
+      const entry = stack.pop()!;
+      const { value } = entry;
       if (Array.isArray(value)) {
-        for (let i = value.length - 1; i >= 0; i--) if (typeof value[i] === 'object') stack.push({ value: value[i], path: [...path, i] });
+        for (let i = value.length - 1; i >= 0; i--) {
+          if (typeof value[i] === 'object' && value[i] !== null) stack.push({ value: value[i], seg: i, parent: entry });
+        }
         continue;
       }
       if (!isObject(value)) continue;
       // Free-form maps hold user keys, not spec keys.
-      const last = path[path.length - 1];
+      const last = entry.seg;
       const freeForm = last === 'annotations' || last === 'Labels' || last === 'ExposedPorts' || last === 'Volumes';
       for (const key of Object.keys(value)) {
         if (!freeForm) {
@@ -84,7 +99,7 @@ export const jsonCheck: Check = {
             const both = spec in value;
             ctx.report(
               'oci/key-case',
-              { path: [...path, key], on: 'key' },
+              { path: [...pathOf(entry), key], on: 'key' },
               both
                 ? `Key "${key}" differs from "${spec}", also present, only by letter case; Go decoders match keys case-insensitively, so one silently overrides the other. Remove "${key}".`
                 : `Key "${key}" differs from the specified key "${spec}" only by letter case; some decoders accept it silently and others ignore it. Spell it "${spec}".`,
@@ -93,7 +108,7 @@ export const jsonCheck: Check = {
           }
         }
         const child = value[key];
-        if (typeof child === 'object' && child !== null) stack.push({ value: child, path: [...path, key] });
+        if (typeof child === 'object' && child !== null) stack.push({ value: child, seg: key, parent: entry });
       }
     }
   },
