@@ -33,6 +33,8 @@ import { kindHover } from './hover';
 import { formatError, guard, runSafeAsync } from './runner';
 import type { RuntimeEnvironment } from './runtime';
 import { sectionOf, SettingsCache } from './settings';
+import { FEATURES } from './features';
+import type { FeatureContext } from './features/feature';
 
 export type { RuntimeEnvironment } from './runtime';
 
@@ -106,6 +108,7 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
         workspaceDiagnostics: false,
       };
     }
+    for (const f of FEATURES) Object.assign(capabilities, f.capabilities?.(caps));
     return { capabilities, serverInfo: { name: SERVER_NAME, version } };
   });
 
@@ -343,6 +346,20 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
       return found?.cached.analysis ? kindHover(found.doc, found.cached.analysis, params.position) : null;
     }),
   );
+
+  // ---- features (features/index.ts) -----------------------------------------------------------------
+
+  const featureContext: FeatureContext = {
+    connection,
+    documents,
+    runtime,
+    analysisOf: async (uri) => {
+      const found = await currentAnalysis(uri);
+      if (!found?.cached.analysis) return undefined;
+      return { doc: found.doc, analysis: found.cached.analysis, settings: settings.peek(uri) ?? readSettings(undefined) };
+    },
+  };
+  for (const f of FEATURES) f.register(featureContext);
 
   // ---- custom requests -------------------------------------------------------------------------------
 
