@@ -8,10 +8,15 @@ const root = new URL('../', import.meta.url);
 
 export function conformanceMarkdown() {
   const dir = new URL('test/fixtures/conformance/invalid/', root);
-  const valid = readdirSync(new URL('test/fixtures/conformance/valid/', root)).filter((f) => f.endsWith('.json'));
+  const valid = readdirSync(new URL('test/fixtures/conformance/valid/', root)).filter((f) =>
+    f.endsWith('.json'),
+  );
   const rows = readdirSync(dir)
     .filter((f) => f.endsWith('.expect.json'))
-    .map((f) => ({ fixture: f.replace(/\.expect\.json$/, ''), ...JSON.parse(readFileSync(new URL(f, dir), 'utf8')) }))
+    .map((f) => ({
+      fixture: f.replace(/\.expect\.json$/, ''),
+      ...JSON.parse(readFileSync(new URL(f, dir), 'utf8')),
+    }))
     .sort((a, b) => a.source.localeCompare(b.source) || a.fixture.localeCompare(b.fixture));
   const esc = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const out = [
@@ -26,7 +31,10 @@ export function conformanceMarkdown() {
     '',
     '| Source | Requirement | Fixture | Codes |',
     '| --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${esc(r.source)} | ${esc(r.requirement)} | \`${r.fixture}\` | ${r.codes.map((c) => `\`${c}\``).join(', ')} |`),
+    ...rows.map(
+      (r) =>
+        `| ${esc(r.source)} | ${esc(r.requirement)} | \`${r.fixture}\` | ${r.codes.map((c) => `\`${c}\``).join(', ')} |`,
+    ),
     '',
   ];
   return out.join('\n');

@@ -20,8 +20,9 @@ export function corpus(dir: 'valid' | 'invalid'): { file: string; name: string; 
     .map((f) => {
       const file = join(CORPUS, dir, f);
       if (dir === 'valid') return { file, name: f };
-      const expect = JSON.parse(readFileSync(file.replace(/(\.json)?$/, '.expect.json'), 'utf8')) as Expectation;
+      const expect = JSON.parse(
+        readFileSync(file.replace(/(\.json)?$/, '.expect.json'), 'utf8'),
+      ) as Expectation;
       return { file, name: f, expect };
     });
 }
-

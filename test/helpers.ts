@@ -29,7 +29,15 @@ export function expectOne(
 ): Finding {
   const all = lint(text, options);
   const hits = all.filter((f) => f.code === code);
-  assert.equal(hits.length, 1, `expected one ${code}, got ${JSON.stringify(all.map((f) => [f.code, f.message]), null, 1)}`);
+  assert.equal(
+    hits.length,
+    1,
+    `expected one ${code}, got ${JSON.stringify(
+      all.map((f) => [f.code, f.message]),
+      null,
+      1,
+    )}`,
+  );
   const f = hits[0]!;
   assert.equal(covered(text, f), slice, `range of ${code}`);
   // When the slice occurs more than once, `occurrence` says which one (0-based).
@@ -43,7 +51,11 @@ export function expectOne(
 /** Asserts no finding with `code`. */
 export function expectNone(text: string, code: string, options: AnalyzeOptions = {}): void {
   const hits = withCode(text, code, options);
-  assert.deepEqual(hits.map((f) => f.message), [], `expected no ${code}`);
+  assert.deepEqual(
+    hits.map((f) => f.message),
+    [],
+    `expected no ${code}`,
+  );
 }
 
 /** Pretty JSON for building test documents (two-space indent, like hand-written manifests). */

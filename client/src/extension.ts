@@ -1,6 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import {
   DOCUMENT_KIND_NOTIFICATION,
   mightBeManifest,
@@ -38,7 +43,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.ipc,
+      options: { execArgv: ['--nolazy', '--inspect=6019'] },
+    },
   };
   const initializationOptions: InitializationOptions = { hostReportsJsonSyntax: true };
   const clientOptions: LanguageClientOptions = {
@@ -78,7 +87,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     if (!mightBeManifest(doc.uri.path, doc.getText())) return;
     starting = start().catch((err) => log.error('The OCI Manifest language server failed to start', err));
   };
-  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(consider), vscode.workspace.onDidChangeTextDocument((e) => consider(e.document)));
+  context.subscriptions.push(
+    vscode.workspace.onDidOpenTextDocument(consider),
+    vscode.workspace.onDidChangeTextDocument((e) => consider(e.document)),
+  );
   vscode.workspace.textDocuments.forEach(consider);
 
   return {

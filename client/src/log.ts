@@ -10,7 +10,11 @@ export class Log {
     this.channel.info(message);
   }
   error(message: string, err?: unknown): void {
-    this.channel.error(err === undefined ? message : `${message}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    this.channel.error(
+      err === undefined
+        ? message
+        : `${message}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
     this.channel.show(true);
   }
   dispose(): void {

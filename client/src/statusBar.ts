@@ -10,7 +10,11 @@ const SOURCE_TEXT: Record<string, string> = {
 
 /** Shows the detected kind of the active document in the status bar. */
 export class KindStatus implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('ociManifest.kind', vscode.StatusBarAlignment.Right, 100);
+  private readonly item = vscode.window.createStatusBarItem(
+    'ociManifest.kind',
+    vscode.StatusBarAlignment.Right,
+    100,
+  );
   private readonly kinds = new Map<string, DocumentKindParams>();
   private readonly subscription: vscode.Disposable;
 

@@ -17,7 +17,11 @@ test('valid documents lint clean through the CLI (exit 0)', () => {
   const r = cli(['lint', '--format', 'json', ...files]);
   const out = JSON.parse(r.stdout) as FileResult[];
   assert.equal(out.length, files.length);
-  const bad = out.flatMap((f) => f.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning').map((d) => `${f.file}: ${d.code}`));
+  const bad = out.flatMap((f) =>
+    f.diagnostics
+      .filter((d) => d.severity === 'error' || d.severity === 'warning')
+      .map((d) => `${f.file}: ${d.code}`),
+  );
   assert.deepEqual(bad, []);
   assert.equal(r.status, 0);
 });
@@ -33,12 +37,21 @@ test('invalid documents get their codes through the CLI', () => {
   }
   let checked = 0;
   for (const [kind, items] of groups) {
-    const r = cli(['lint', '--format', 'json', ...(kind ? ['--kind', kind] : []), ...items.map((i) => i.file)]);
-    const out = new Map((JSON.parse(r.stdout) as FileResult[]).map((f) => [f.file, new Set(f.diagnostics.map((d) => d.code))]));
+    const r = cli([
+      'lint',
+      '--format',
+      'json',
+      ...(kind ? ['--kind', kind] : []),
+      ...items.map((i) => i.file),
+    ]);
+    const out = new Map(
+      (JSON.parse(r.stdout) as FileResult[]).map((f) => [f.file, new Set(f.diagnostics.map((d) => d.code))]),
+    );
     for (const item of items) {
       const got = [...out.entries()].find(([f]) => item.file.endsWith(f))?.[1];
       assert.ok(got, `${item.file} was linted`);
-      for (const code of item.codes) assert.ok(got.has(code), `${item.file}: expected ${code}, got ${[...got].join(', ')}`);
+      for (const code of item.codes)
+        assert.ok(got.has(code), `${item.file}: expected ${code}, got ${[...got].join(', ')}`);
       checked++;
     }
   }

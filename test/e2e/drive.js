@@ -17,7 +17,8 @@ const util = require('node:util');
 
 const mode = process.argv[2];
 const opts = { timeout: '240' };
-for (let i = 3; i < process.argv.length; i += 2) opts[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+for (let i = 3; i < process.argv.length; i += 2)
+  opts[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const T = Number(opts.timeout) * 1000;
 const t0 = Date.now();
 const ts = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`.padStart(7);
@@ -33,8 +34,16 @@ async function launch() {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
   return { ctx, page: ctx.pages()[0] || (await ctx.newPage()) };
 }
@@ -63,14 +72,24 @@ async function runTests() {
     env.EXT_TEST_RESULTS_FILE = results;
     fs.rmSync(results, { force: true });
   }
-  const payload = [['extensionDevelopmentPath', remote(opts.dev)], ['extensionTestsPath', remote(opts.tests)]];
+  const payload = [
+    ['extensionDevelopmentPath', remote(opts.dev)],
+    ['extensionTestsPath', remote(opts.tests)],
+  ];
   if (Object.keys(env).length) payload.push(['extensionEnvironment', JSON.stringify(env)]);
-  await page.goto(`${opts.url}/?folder=${encodeURIComponent(path.resolve(opts.folder))}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await page.goto(
+    `${opts.url}/?folder=${encodeURIComponent(path.resolve(opts.folder))}&payload=${encodeURIComponent(JSON.stringify(payload))}`,
+  );
   let timer;
   const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve(124), T)));
   let code = await Promise.race([exit, timeout]);
   clearTimeout(timer);
-  console.log(ts(), code === 124 ? 'timed out waiting for the extension host to finish' : `extension host exited with code ${code}`);
+  console.log(
+    ts(),
+    code === 124
+      ? 'timed out waiting for the extension host to finish'
+      : `extension host exited with code ${code}`,
+  );
   if (opts.screenshot) await page.screenshot({ path: opts.screenshot }).catch(() => {});
   await ctx.close();
   let r;
@@ -81,7 +100,8 @@ async function runTests() {
   }
   if (r) {
     const count = (state) => r.results.filter((x) => x.state === state).length;
-    for (const x of r.results.filter((t) => t.state === 'failed')) console.log(`FAILED: ${x.title}\n${x.err}`);
+    for (const x of r.results.filter((t) => t.state === 'failed'))
+      console.log(`FAILED: ${x.title}\n${x.err}`);
     console.log(`${count('passed')} passed, ${count('failed')} failed`);
     if (code === 0 && (count('failed') > 0 || r.results.length === 0)) code = 1;
   } else if (code === 0) code = 1;
@@ -133,7 +153,12 @@ async function runUi() {
   }
 }
 
-(mode === 'tests' ? runTests() : mode === 'ui' ? runUi() : Promise.reject(new Error('mode must be tests or ui')))
+(mode === 'tests'
+  ? runTests()
+  : mode === 'ui'
+    ? runUi()
+    : Promise.reject(new Error('mode must be tests or ui'))
+)
   .then((code) => process.exit(code))
   .catch((e) => {
     console.error('driver failed:', e);

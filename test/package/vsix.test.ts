@@ -19,8 +19,13 @@ test('the .vsix holds only the allowlisted files and stays under 1.5 MB', () => 
   for (const f of ['dist/client.js', 'dist/server.js', 'dist/cli.js', 'package.json', 'README.md']) {
     assert.ok(files.includes(f), `${f} is packaged`);
   }
-  const allowed = /^(dist\/(client|server|cli)\.js|schemas\/[\w.-]+\.json|syntaxes\/.+|package\.json|README\.md|CHANGELOG\.md|LICENSE(\.md|\.txt)?|docs\/rules\.md)$/;
-  assert.deepEqual(files.filter((f) => !allowed.test(f)), [], 'no sources, tests, maps or node_modules');
+  const allowed =
+    /^(dist\/(client|server|cli)\.js|schemas\/[\w.-]+\.json|syntaxes\/.+|package\.json|README\.md|CHANGELOG\.md|LICENSE(\.md|\.txt)?|docs\/rules\.md)$/;
+  assert.deepEqual(
+    files.filter((f) => !allowed.test(f)),
+    [],
+    'no sources, tests, maps or node_modules',
+  );
   const out = join(mkdtempSync(join(tmpdir(), 'oci-vsix-')), 'oci-manifest.vsix');
   execFileSync(vsce, ['package', ...flags, '-o', out], { cwd: root, stdio: 'ignore' });
   const size = statSync(out).size;

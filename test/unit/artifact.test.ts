@@ -21,22 +21,45 @@ const artifact = (): Record<string, unknown> & { layers: Record<string, unknown>
   ],
 });
 
-const ARTIFACT_CODES = ['oci/artifact-type-required', 'oci/artifact-config-type', 'oci/artifact-no-layers', 'oci/subject-not-manifest'];
+const ARTIFACT_CODES = [
+  'oci/artifact-type-required',
+  'oci/artifact-config-type',
+  'oci/artifact-no-layers',
+  'oci/subject-not-manifest',
+];
 
-test('the spec\'s artifact examples and plain images get no artifact findings', () => {
+test("the spec's artifact examples and plain images get no artifact findings", () => {
   const minimal = { ...artifact(), layers: [emptyDescriptor()] };
   for (const doc of [artifact(), minimal, specManifest(), specIndex()]) {
-    assert.deepEqual(lint(j(doc)).filter((f) => ARTIFACT_CODES.includes(f.code)), []);
+    assert.deepEqual(
+      lint(j(doc)).filter((f) => ARTIFACT_CODES.includes(f.code)),
+      [],
+    );
   }
 });
 
 test('oci/artifact-type-required: the empty config without artifactType', () => {
   const { artifactType: _, ...doc } = artifact();
   const f = expectOne(j(doc), 'oci/artifact-type-required', '{', { severity: 'error' });
-  assert.ok(f.message.includes('config.mediaType') && f.message.includes(MT.empty) && f.message.includes('artifactType'));
+  assert.ok(
+    f.message.includes('config.mediaType') &&
+      f.message.includes(MT.empty) &&
+      f.message.includes('artifactType'),
+  );
   expectNone(j(artifact()), 'oci/artifact-type-required');
   // A specific config type needs no artifactType (tools fall back to config.mediaType).
-  expectNone(j({ ...doc, config: { ...emptyDescriptor(), mediaType: 'application/vnd.example.config.v1+json', size: 123, digest: 'sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03' } }), 'oci/artifact-type-required');
+  expectNone(
+    j({
+      ...doc,
+      config: {
+        ...emptyDescriptor(),
+        mediaType: 'application/vnd.example.config.v1+json',
+        size: 123,
+        digest: 'sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03',
+      },
+    }),
+    'oci/artifact-type-required',
+  );
 });
 
 test('oci/artifact-config-type: an artifactType with the image config type', () => {
@@ -55,12 +78,14 @@ test('oci/artifact-no-layers: an empty layers array', () => {
   expectNone(j({ ...artifact(), layers: [emptyDescriptor()] }), 'oci/artifact-no-layers');
 });
 
-test('oci/artifact-no-layers: an artifact\'s single layer of size 0', () => {
+test("oci/artifact-no-layers: an artifact's single layer of size 0", () => {
   const doc = artifact();
   doc.layers[0]!.size = 0;
   const text = j(doc);
   const at = text.indexOf('"size": 0') + '"size": '.length;
-  const f = expectOne(text, 'oci/artifact-no-layers', '0', { occurrence: text.slice(0, at).split('0').length - 1 });
+  const f = expectOne(text, 'oci/artifact-no-layers', '0', {
+    occurrence: text.slice(0, at).split('0').length - 1,
+  });
   assert.match(f.message, /layers\[0\]\.size is 0/);
   expectNone(j(artifact()), 'oci/artifact-no-layers');
 });
@@ -68,7 +93,10 @@ test('oci/artifact-no-layers: an artifact\'s single layer of size 0', () => {
 test('oci/subject-not-manifest: a layer type or an artifact type as subject', () => {
   const m = specManifest();
   m.subject.mediaType = MT.layerGzip;
-  const f = expectOne(j(m), 'oci/subject-not-manifest', q(MT.layerGzip), { severity: 'error', occurrence: 3 });
+  const f = expectOne(j(m), 'oci/subject-not-manifest', q(MT.layerGzip), {
+    severity: 'error',
+    occurrence: 3,
+  });
   assert.match(f.message, /^subject\.mediaType/);
   m.subject.mediaType = 'application/vnd.cncf.helm.config.v1+json';
   expectOne(j(m), 'oci/subject-not-manifest', q('application/vnd.cncf.helm.config.v1+json'));
@@ -80,7 +108,14 @@ test('oci/subject-not-manifest: a layer type or an artifact type as subject', ()
 });
 
 test('oci/subject-not-manifest: an index subject too', () => {
-  const i = { ...specIndex(), subject: { mediaType: MT.config, digest: 'sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7', size: 7023 } };
+  const i = {
+    ...specIndex(),
+    subject: {
+      mediaType: MT.config,
+      digest: 'sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7',
+      size: 7023,
+    },
+  };
   expectOne(j(i), 'oci/subject-not-manifest', q(MT.config));
   expectNone(j({ ...i, subject: { ...i.subject, mediaType: MT.manifest } }), 'oci/subject-not-manifest');
 });

@@ -9,10 +9,22 @@ const q = (s: string): string => JSON.stringify(s);
 const dockerManifest = () => ({
   schemaVersion: 2,
   mediaType: MT.dockerManifest,
-  config: { mediaType: MT.dockerConfig, digest: 'sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7', size: 7023 } as Record<string, unknown>,
+  config: {
+    mediaType: MT.dockerConfig,
+    digest: 'sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7',
+    size: 7023,
+  } as Record<string, unknown>,
   layers: [
-    { mediaType: MT.dockerLayer, digest: 'sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f', size: 32654 },
-    { mediaType: MT.dockerLayer, digest: 'sha256:3c3a4604a545cdc127456d94e421cd355bca5b528f4a9c1905b15da2eb4a4c6b', size: 16724 },
+    {
+      mediaType: MT.dockerLayer,
+      digest: 'sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f',
+      size: 32654,
+    },
+    {
+      mediaType: MT.dockerLayer,
+      digest: 'sha256:3c3a4604a545cdc127456d94e421cd355bca5b528f4a9c1905b15da2eb4a4c6b',
+      size: 16724,
+    },
   ] as Record<string, unknown>[],
 });
 
@@ -36,18 +48,28 @@ const dockerList = () => ({
   ] as Record<string, unknown>[],
 });
 
-const DOCKER_CODES = ['docker/config-media-type', 'docker/oci-layer-type', 'docker/foreign-layer-urls', 'docker/platform-required'];
+const DOCKER_CODES = [
+  'docker/config-media-type',
+  'docker/oci-layer-type',
+  'docker/foreign-layer-urls',
+  'docker/platform-required',
+];
 
 test('the Docker spec examples get no docker findings', () => {
   for (const doc of [dockerManifest(), dockerList()]) {
-    assert.deepEqual(lint(j(doc)).filter((f) => DOCKER_CODES.includes(f.code)), []);
+    assert.deepEqual(
+      lint(j(doc)).filter((f) => DOCKER_CODES.includes(f.code)),
+      [],
+    );
   }
 });
 
 test('docker/config-media-type: an artifact config in a Docker manifest', () => {
   const d = dockerManifest();
   d.config.mediaType = 'application/vnd.cncf.helm.config.v1+json';
-  const f = expectOne(j(d), 'docker/config-media-type', q(d.config.mediaType as string), { severity: 'error' });
+  const f = expectOne(j(d), 'docker/config-media-type', q(d.config.mediaType as string), {
+    severity: 'error',
+  });
   assert.equal(f.data?.expected, MT.dockerConfig);
   assert.ok(f.message.includes('config.mediaType') && f.message.includes(MT.dockerConfig));
   // Unknown configs too, without a second (info) finding on the same value.
@@ -57,7 +79,7 @@ test('docker/config-media-type: an artifact config in a Docker manifest', () => 
   expectNone(j(dockerManifest()), 'docker/config-media-type');
 });
 
-test('docker/config-media-type: plugin and BuildKit cache configs are Docker\'s own; OCI config is mixing', () => {
+test("docker/config-media-type: plugin and BuildKit cache configs are Docker's own; OCI config is mixing", () => {
   const d = dockerManifest();
   for (const ok of ['application/vnd.docker.plugin.v1+json', 'application/vnd.buildkit.cacheconfig.v0']) {
     d.config.mediaType = ok;
@@ -103,7 +125,9 @@ test('docker/foreign-layer-urls: missing and empty urls', () => {
   assert.match(f.message, /layers\[0\] is a foreign layer/);
   d.layers[0]!.urls = [];
   expectOne(j(d), 'docker/foreign-layer-urls', '[]');
-  d.layers[0]!.urls = ['https://mcr.microsoft.com/v2/windows/servercore/blobs/sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f'];
+  d.layers[0]!.urls = [
+    'https://mcr.microsoft.com/v2/windows/servercore/blobs/sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f',
+  ];
   expectNone(j(d), 'docker/foreign-layer-urls');
   // The uncompressed foreign type too.
   d.layers[1]!.mediaType = 'application/vnd.docker.image.rootfs.foreign.diff.tar';
@@ -115,12 +139,15 @@ test('docker/platform-required: an entry without platform', () => {
   delete l.manifests[1]!.platform;
   const text = j(l);
   const at = text.lastIndexOf('{\n      "mediaType"');
-  const f = expectOne(text, 'docker/platform-required', '{', { severity: 'error', occurrence: text.slice(0, at).split('{').length - 1 });
+  const f = expectOne(text, 'docker/platform-required', '{', {
+    severity: 'error',
+    occurrence: text.slice(0, at).split('{').length - 1,
+  });
   assert.match(f.message, /^manifests\[1\] has no "platform"/);
   expectNone(j(dockerList()), 'docker/platform-required');
 });
 
-test('docker/platform-required: a platform without os is the schema check\'s, not reported twice', () => {
+test("docker/platform-required: a platform without os is the schema check's, not reported twice", () => {
   const l = dockerList();
   delete (l.manifests[0]!.platform as Record<string, unknown>).os;
   expectNone(j(l), 'docker/platform-required');
@@ -129,8 +156,16 @@ test('docker/platform-required: a platform without os is the schema check\'s, no
 test('docker/platform-required: not for a legacy BuildKit cache list nor nested lists', () => {
   const l = dockerList();
   l.manifests = [
-    { mediaType: MT.dockerLayer, digest: 'sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f', size: 7143 },
-    { mediaType: 'application/vnd.buildkit.cacheconfig.v0', digest: 'sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270', size: 300 },
+    {
+      mediaType: MT.dockerLayer,
+      digest: 'sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f',
+      size: 7143,
+    },
+    {
+      mediaType: 'application/vnd.buildkit.cacheconfig.v0',
+      digest: 'sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270',
+      size: 300,
+    },
   ];
   expectNone(j(l), 'docker/platform-required');
   expectNone(j(l), 'oci/media-type-position');
@@ -141,9 +176,18 @@ test('docker/platform-required: not for a legacy BuildKit cache list nor nested 
 });
 
 test('odd shapes are skipped without throwing', () => {
-  const doc = { ...dockerManifest(), config: [], layers: [null, 3, { mediaType: MT.dockerForeignLayer, urls: 'x' }] };
-  const fs = lint(j(doc), { kind: 'docker-manifest' }).filter((f) => DOCKER_CODES.includes(f.code) || f.code === 'oci/internal-error');
+  const doc = {
+    ...dockerManifest(),
+    config: [],
+    layers: [null, 3, { mediaType: MT.dockerForeignLayer, urls: 'x' }],
+  };
+  const fs = lint(j(doc), { kind: 'docker-manifest' }).filter(
+    (f) => DOCKER_CODES.includes(f.code) || f.code === 'oci/internal-error',
+  );
   assert.deepEqual(fs, []);
   const list = { ...dockerList(), manifests: [1, { platform: 'x' }] };
-  assert.deepEqual(lint(j(list), { kind: 'docker-manifest-list' }).filter((f) => f.code === 'oci/internal-error'), []);
+  assert.deepEqual(
+    lint(j(list), { kind: 'docker-manifest-list' }).filter((f) => f.code === 'oci/internal-error'),
+    [],
+  );
 });

@@ -32,9 +32,17 @@ function withEntry0(mediaType: string): string {
 const dockerManifest = () => ({
   schemaVersion: 2,
   mediaType: MT.dockerManifest as string,
-  config: { mediaType: MT.dockerConfig as string, digest: 'sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7', size: 7023 },
+  config: {
+    mediaType: MT.dockerConfig as string,
+    digest: 'sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7',
+    size: 7023,
+  },
   layers: [
-    { mediaType: MT.dockerLayer, digest: 'sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f', size: 32654 },
+    {
+      mediaType: MT.dockerLayer,
+      digest: 'sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f',
+      size: 32654,
+    },
   ],
 });
 
@@ -80,16 +88,39 @@ test('catalog: every entry is unique, well-formed, described, and its references
 
 test('catalog: holds the design list of media types', () => {
   const must = [
-    MT.descriptor, MT.layoutHeader, MT.index, MT.manifest, MT.config, MT.layerTar, MT.layerGzip, MT.layerZstd, MT.empty,
+    MT.descriptor,
+    MT.layoutHeader,
+    MT.index,
+    MT.manifest,
+    MT.config,
+    MT.layerTar,
+    MT.layerGzip,
+    MT.layerZstd,
+    MT.empty,
     'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
     'application/vnd.oci.image.layer.v1.tar+gzip+encrypted',
-    MT.dockerManifest, MT.dockerList, MT.dockerConfig, MT.dockerLayer, MT.dockerForeignLayer,
-    'application/vnd.docker.plugin.v1+json', 'application/vnd.docker.image.rootfs.diff.tar.zstd', MT.dockerSchema1Signed,
-    'application/vnd.buildkit.cacheconfig.v0', 'application/vnd.cncf.helm.config.v1+json',
-    'application/vnd.dev.cosign.artifact.sbom.v1+json', 'application/vnd.cncf.notary.signature', 'application/vnd.in-toto+json',
-    'application/vnd.wasm.config.v0+json', 'application/vnd.sylabs.sif.layer.v1.sif', 'application/vnd.cncf.flux.content.v1.tar+gzip',
-    'application/vnd.unknown.artifact.v1', 'application/vnd.devcontainers.layer.v1+tar', 'application/vnd.aquasec.trivy.javadb.layer.v1.tar+gzip',
-    'application/vnd.cncf.model.weight.v1.raw', 'application/vnd.amazon.soci.index.v2+json', 'application/vnd.cnab.config.v1+json',
+    MT.dockerManifest,
+    MT.dockerList,
+    MT.dockerConfig,
+    MT.dockerLayer,
+    MT.dockerForeignLayer,
+    'application/vnd.docker.plugin.v1+json',
+    'application/vnd.docker.image.rootfs.diff.tar.zstd',
+    MT.dockerSchema1Signed,
+    'application/vnd.buildkit.cacheconfig.v0',
+    'application/vnd.cncf.helm.config.v1+json',
+    'application/vnd.dev.cosign.artifact.sbom.v1+json',
+    'application/vnd.cncf.notary.signature',
+    'application/vnd.in-toto+json',
+    'application/vnd.wasm.config.v0+json',
+    'application/vnd.sylabs.sif.layer.v1.sif',
+    'application/vnd.cncf.flux.content.v1.tar+gzip',
+    'application/vnd.unknown.artifact.v1',
+    'application/vnd.devcontainers.layer.v1+tar',
+    'application/vnd.aquasec.trivy.javadb.layer.v1.tar+gzip',
+    'application/vnd.cncf.model.weight.v1.raw',
+    'application/vnd.amazon.soci.index.v2+json',
+    'application/vnd.cnab.config.v1+json',
     'application/vnd.cncf.artifacthub.config.v1+yaml',
   ];
   for (const t of must) assert.ok(mediaTypeInfo(t), t);
@@ -101,7 +132,10 @@ test('classify: traps, case, edit distance, versions and short generic types', (
     const r = classifyMediaType(v);
     return r.kind === 'look-alike' ? r.replacement : r.kind;
   };
-  assert.equal(la('application/vnd.cncf.helm.chart.config.v1+json'), 'application/vnd.cncf.helm.config.v1+json');
+  assert.equal(
+    la('application/vnd.cncf.helm.chart.config.v1+json'),
+    'application/vnd.cncf.helm.config.v1+json',
+  );
   assert.equal(la('text/spdx+json'), 'application/spdx+json');
   assert.equal(la('application/vnd.oci.image.layer.v1.tar+gz'), MT.layerGzip);
   assert.equal(la('application/vnd.oci.image.manifest.v1.json'), MT.manifest);
@@ -141,17 +175,30 @@ test('clean documents get no media-type findings', () => {
 
 test('oci/media-type-syntax: parameters in artifactType, with the known bare replacement', () => {
   const bad = 'application/vnd.dev.sigstore.bundle+json;version=0.3';
-  const f = expectOne(j({ ...specManifest(), artifactType: bad }), 'oci/media-type-syntax', q(bad), { severity: 'error' });
+  const f = expectOne(j({ ...specManifest(), artifactType: bad }), 'oci/media-type-syntax', q(bad), {
+    severity: 'error',
+  });
   assert.equal(f.data?.replacement, 'application/vnd.dev.sigstore.bundle.v0.3+json');
   assert.match(f.message, /^artifactType /);
-  expectNone(j({ ...specManifest(), artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' }), 'oci/media-type-syntax');
+  expectNone(
+    j({ ...specManifest(), artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' }),
+    'oci/media-type-syntax',
+  );
 });
 
 test('oci/media-type-syntax: a layer type without "application/" and a space', () => {
-  const f = expectOne(withLayer0('vnd.oci.image.layer.v1.tar+gzip'), 'oci/media-type-syntax', q('vnd.oci.image.layer.v1.tar+gzip'));
+  const f = expectOne(
+    withLayer0('vnd.oci.image.layer.v1.tar+gzip'),
+    'oci/media-type-syntax',
+    q('vnd.oci.image.layer.v1.tar+gzip'),
+  );
   assert.equal(f.data?.replacement, MT.layerGzip);
   assert.match(f.message, /layers\[0\]\.mediaType/);
-  const g = expectOne(withLayer0('application/vnd.oci.image.layer.v1.tar gzip'), 'oci/media-type-syntax', q('application/vnd.oci.image.layer.v1.tar gzip'));
+  const g = expectOne(
+    withLayer0('application/vnd.oci.image.layer.v1.tar gzip'),
+    'oci/media-type-syntax',
+    q('application/vnd.oci.image.layer.v1.tar gzip'),
+  );
   assert.match(g.message, /whitespace/);
   expectNone(withLayer0(MT.layerGzip), 'oci/media-type-syntax');
 });
@@ -162,9 +209,11 @@ test('oci/media-type-syntax: an unregistered top-level type and an empty value',
   expectNone(withLayer0('application/foo'), 'oci/media-type-syntax');
 });
 
-test('oci/media-type-syntax: the top-level value, repaired to the kind\'s type', () => {
+test("oci/media-type-syntax: the top-level value, repaired to the kind's type", () => {
   const text = j({ ...specManifest(), mediaType: ' application/vnd.oci.image.manifest.v1+json' });
-  const f = expectOne(text, 'oci/media-type-syntax', q(' application/vnd.oci.image.manifest.v1+json'), { kind: 'image-manifest' });
+  const f = expectOne(text, 'oci/media-type-syntax', q(' application/vnd.oci.image.manifest.v1+json'), {
+    kind: 'image-manifest',
+  });
   assert.equal(f.data?.replacement, MT.manifest);
 });
 
@@ -189,7 +238,9 @@ test('oci/media-type-look-alike: tar+gz, with the intended type in data', () => 
   const v = 'application/vnd.oci.image.layer.v1.tar+gz';
   const f = expectOne(withLayer0(v), 'oci/media-type-look-alike', q(v), { severity: 'warning' });
   assert.equal(f.data?.replacement, MT.layerGzip);
-  assert.ok(f.message.includes(v) && f.message.includes(MT.layerGzip) && f.message.includes('layers[0].mediaType'));
+  assert.ok(
+    f.message.includes(v) && f.message.includes(MT.layerGzip) && f.message.includes('layers[0].mediaType'),
+  );
   expectNone(withLayer0(MT.layerGzip), 'oci/media-type-look-alike');
 });
 
@@ -201,7 +252,9 @@ test('oci/media-type-look-alike: Helm chart.config and SPDX text/spdx+json traps
   m.config.mediaType = 'application/vnd.cncf.helm.config.v1+json';
   expectNone(j(m), 'oci/media-type-look-alike');
 
-  const g = expectOne(withLayer0('text/spdx+json'), 'oci/media-type-look-alike', q('text/spdx+json'), { severity: 'warning' });
+  const g = expectOne(withLayer0('text/spdx+json'), 'oci/media-type-look-alike', q('text/spdx+json'), {
+    severity: 'warning',
+  });
   assert.equal(g.data?.replacement, 'application/spdx+json');
   assert.match(g.message, /Cosign/);
   expectNone(withLayer0('application/spdx+json'), 'oci/media-type-look-alike');
@@ -214,7 +267,7 @@ test('oci/media-type-look-alike: letter case differences', () => {
   assert.match(f.message, /case-insensitive/);
 });
 
-test('oci/media-type-look-alike: the top-level manifest.v1.json names the kind\'s exact type', () => {
+test("oci/media-type-look-alike: the top-level manifest.v1.json names the kind's exact type", () => {
   const v = 'application/vnd.oci.image.manifest.v1.json';
   const f = expectOne(j({ ...specManifest(), mediaType: v }), 'oci/media-type-look-alike', q(v));
   assert.equal(f.data?.replacement, MT.manifest);
@@ -224,7 +277,10 @@ test('oci/media-type-look-alike: the top-level manifest.v1.json names the kind\'
 });
 
 test('oci/media-type-position: a manifest type in layers', () => {
-  const f = expectOne(withLayer0(MT.manifest), 'oci/media-type-position', q(MT.manifest), { severity: 'error', occurrence: 1 });
+  const f = expectOne(withLayer0(MT.manifest), 'oci/media-type-position', q(MT.manifest), {
+    severity: 'error',
+    occurrence: 1,
+  });
   assert.equal(f.data?.expected, MT.layerGzip);
   assert.match(f.message, /layers\[0\]\.mediaType .*a manifest type/);
   expectNone(withLayer0(MT.layerGzip), 'oci/media-type-position');
@@ -256,12 +312,18 @@ test('oci/media-type-position: a legacy BuildKit cache index may list layers', (
   const i = specIndex() as { manifests: Record<string, unknown>[] };
   i.manifests[0]!.mediaType = MT.layerGzip;
   delete i.manifests[0]!.platform;
-  i.manifests[1] = { mediaType: 'application/vnd.buildkit.cacheconfig.v0', digest: i.manifests[1]!.digest, size: 400 };
+  i.manifests[1] = {
+    mediaType: 'application/vnd.buildkit.cacheconfig.v0',
+    digest: i.manifests[1]!.digest,
+    size: 400,
+  };
   expectNone(j(i), 'oci/media-type-position');
 });
 
 test('oci/media-type-mixed: a Docker layer in an OCI manifest, with the OCI equivalent', () => {
-  const f = expectOne(withLayer0(MT.dockerLayer), 'oci/media-type-mixed', q(MT.dockerLayer), { severity: 'warning' });
+  const f = expectOne(withLayer0(MT.dockerLayer), 'oci/media-type-mixed', q(MT.dockerLayer), {
+    severity: 'warning',
+  });
   assert.equal(f.data?.replacement, MT.layerGzip);
   assert.match(f.message, /OCI image manifest/);
   expectNone(withLayer0(MT.layerGzip), 'oci/media-type-mixed');
@@ -312,7 +374,11 @@ test('oci/media-type-deprecated: a Docker foreign layer in an OCI manifest (not 
 });
 
 test('oci/media-type-deprecated: schema 1 and the artifact manifest referenced from an index', () => {
-  const f = expectOne(withEntry0(MT.dockerSchema1Signed), 'oci/media-type-deprecated', q(MT.dockerSchema1Signed));
+  const f = expectOne(
+    withEntry0(MT.dockerSchema1Signed),
+    'oci/media-type-deprecated',
+    q(MT.dockerSchema1Signed),
+  );
   assert.equal(f.data?.replacement, MT.dockerManifest);
   const g = expectOne(withEntry0(MT.artifactManifest), 'oci/media-type-deprecated', q(MT.artifactManifest));
   assert.equal(g.data?.replacement, MT.manifest);
@@ -323,18 +389,38 @@ test('oci/media-type-deprecated: a pre-release Notation artifactType', () => {
   const v = 'application/vnd.cncf.notary.v2.signature';
   const f = expectOne(j({ ...specManifest(), artifactType: v }), 'oci/media-type-deprecated', q(v));
   assert.equal(f.data?.replacement, 'application/vnd.cncf.notary.signature');
-  expectNone(j({ ...specManifest(), artifactType: 'application/vnd.cncf.notary.signature' }), 'oci/media-type-deprecated');
+  expectNone(
+    j({ ...specManifest(), artifactType: 'application/vnd.cncf.notary.signature' }),
+    'oci/media-type-deprecated',
+  );
 });
 
 test('a descriptor document: its own mediaType names the target, so any type fits', () => {
-  const d = { mediaType: MT.layerGzip, digest: 'sha256:9834876dcfb05cb167a5c24953eba58c4ac89b1adf57f28f2f9d09af107ee8f0', size: 32654 };
-  assert.deepEqual(lint(j(d)).filter((f) => MEDIA_CODES.includes(f.code)), []);
-  expectOne(j({ ...d, mediaType: 'application/vnd.oci.image.layer.v1.tar+gz' }), 'oci/media-type-look-alike', q('application/vnd.oci.image.layer.v1.tar+gz'));
+  const d = {
+    mediaType: MT.layerGzip,
+    digest: 'sha256:9834876dcfb05cb167a5c24953eba58c4ac89b1adf57f28f2f9d09af107ee8f0',
+    size: 32654,
+  };
+  assert.deepEqual(
+    lint(j(d)).filter((f) => MEDIA_CODES.includes(f.code)),
+    [],
+  );
+  expectOne(
+    j({ ...d, mediaType: 'application/vnd.oci.image.layer.v1.tar+gz' }),
+    'oci/media-type-look-alike',
+    q('application/vnd.oci.image.layer.v1.tar+gz'),
+  );
 });
 
 test('non-string and missing values are skipped without throwing', () => {
   const m = specManifest() as unknown as Record<string, unknown>;
-  const text = j({ ...m, artifactType: 7, config: { mediaType: null }, layers: [1, { mediaType: {} }, null], subject: [] });
+  const text = j({
+    ...m,
+    artifactType: 7,
+    config: { mediaType: null },
+    layers: [1, { mediaType: {} }, null],
+    subject: [],
+  });
   const fs = lint(text).filter((f) => MEDIA_CODES.includes(f.code) || f.code === 'oci/internal-error');
   assert.deepEqual(fs, []);
 });
@@ -343,9 +429,15 @@ test('a 10,000-entry index stays fast, with repeated or with distinct types', ()
   const i = specIndex() as { manifests: Record<string, unknown>[] };
   const base = i.manifests[0]!;
   const timed = (prefix: string, distinct: boolean): number => {
-    i.manifests = Array.from({ length: 10_000 }, (_, n) => ({ ...base, mediaType: distinct ? `application/vnd.${prefix}.kind${n}.manifest+json` : MT.manifest }));
+    i.manifests = Array.from({ length: 10_000 }, (_, n) => ({
+      ...base,
+      mediaType: distinct ? `application/vnd.${prefix}.kind${n}.manifest+json` : MT.manifest,
+    }));
     const text = j(i);
-    const json = analyze(text, { kind: 'image-index', severities: Object.fromEntries(RULES.map((r) => [r.code, 'off' as const])) }).json;
+    const json = analyze(text, {
+      kind: 'image-index',
+      severities: Object.fromEntries(RULES.map((r) => [r.code, 'off' as const])),
+    }).json;
     let count = 0;
     const ctx = { kind: 'image-index' as const, text, root: json.value, json, report: () => void count++ };
     const t0 = performance.now();

@@ -5,7 +5,9 @@ import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../help
 test('the spec examples lint clean of structure findings', () => {
   for (const doc of [specManifest(), specIndex()]) {
     const text = j(doc);
-    const fs = lint(text).filter((f) => f.code.startsWith('oci/schema-version') || f.code === 'oci/ambiguous-document');
+    const fs = lint(text).filter(
+      (f) => f.code.startsWith('oci/schema-version') || f.code === 'oci/ambiguous-document',
+    );
     assert.deepEqual(fs, []);
   }
 });
@@ -39,7 +41,9 @@ test('oci/media-type-missing: a manifest without top-level mediaType', () => {
 
 test('oci/media-type-mismatch: forced kind against a known document type', () => {
   const text = j(specIndex());
-  expectOne(text, 'oci/media-type-mismatch', '"application/vnd.oci.image.index.v1+json"', { kind: 'image-manifest' });
+  expectOne(text, 'oci/media-type-mismatch', '"application/vnd.oci.image.index.v1+json"', {
+    kind: 'image-manifest',
+  });
 });
 
 test('oci/artifact-manifest-removed and docker/schema1-deprecated', () => {
@@ -49,7 +53,14 @@ test('oci/artifact-manifest-removed and docker/schema1-deprecated', () => {
     blobs: [],
   });
   expectOne(art, 'oci/artifact-manifest-removed', '"application/vnd.oci.artifact.manifest.v1+json"');
-  const s1 = j({ schemaVersion: 1, name: 'x', tag: 'latest', architecture: 'amd64', fsLayers: [], history: [] });
+  const s1 = j({
+    schemaVersion: 1,
+    name: 'x',
+    tag: 'latest',
+    architecture: 'amd64',
+    fsLayers: [],
+    history: [],
+  });
   expectOne(s1, 'docker/schema1-deprecated', '1');
 });
 

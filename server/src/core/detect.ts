@@ -36,7 +36,8 @@ export const MEDIA_TYPE_OF_KIND: Partial<Record<DocumentKind, string>> = {
   'artifact-manifest': MT.artifactManifest,
 };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function baseName(fileName: string): string {
   const cut = Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\'));
@@ -56,27 +57,45 @@ export function kindFromFileName(origin: DocumentOrigin): DocumentKind | undefin
 
 function usesDockerTypes(items: unknown): boolean {
   if (!Array.isArray(items)) return false;
-  return items.some((d) => isObject(d) && typeof d.mediaType === 'string' && d.mediaType.startsWith('application/vnd.docker.'));
+  return items.some(
+    (d) =>
+      isObject(d) && typeof d.mediaType === 'string' && d.mediaType.startsWith('application/vnd.docker.'),
+  );
 }
 
 /** Recognises a kind from the value's shape alone, strictly enough not to claim unrelated JSON. */
 export function kindFromShape(root: unknown): DocumentKind | undefined {
   if (!isObject(root)) return undefined;
   if (typeof root.imageLayoutVersion === 'string' && Object.keys(root).length <= 3) return 'layout-header';
-  if (root.schemaVersion === 1 && (Array.isArray(root.fsLayers) || Array.isArray(root.history))) return 'docker-schema1';
-  if (Array.isArray(root.manifests) && (root.schemaVersion !== undefined || root.manifests.some((m) => isObject(m) && 'digest' in m))) {
+  if (root.schemaVersion === 1 && (Array.isArray(root.fsLayers) || Array.isArray(root.history)))
+    return 'docker-schema1';
+  if (
+    Array.isArray(root.manifests) &&
+    (root.schemaVersion !== undefined || root.manifests.some((m) => isObject(m) && 'digest' in m))
+  ) {
     return usesDockerTypes(root.manifests) ? 'docker-manifest-list' : 'image-index';
   }
   if (isObject(root.config) && Array.isArray(root.layers)) {
-    const docker = usesDockerTypes(root.layers) || (isObject(root.config) && root.config.mediaType === MT.dockerConfig);
+    const docker =
+      usesDockerTypes(root.layers) || (isObject(root.config) && root.config.mediaType === MT.dockerConfig);
     return docker ? 'docker-manifest' : 'image-manifest';
   }
   if (Array.isArray(root.blobs) && typeof root.artifactType === 'string') return 'artifact-manifest';
-  if (isObject(root.rootfs) && ('architecture' in root || 'os' in root || 'diff_ids' in root.rootfs)) return 'image-config';
-  if (typeof root.architecture === 'string' && typeof root.os === 'string' && (isObject(root.config) || Array.isArray(root.history))) {
+  if (isObject(root.rootfs) && ('architecture' in root || 'os' in root || 'diff_ids' in root.rootfs))
+    return 'image-config';
+  if (
+    typeof root.architecture === 'string' &&
+    typeof root.os === 'string' &&
+    (isObject(root.config) || Array.isArray(root.history))
+  ) {
     return 'image-config';
   }
-  if (typeof root.digest === 'string' && 'size' in root && typeof root.mediaType === 'string' && /^[a-z0-9+._-]+:/.test(root.digest)) {
+  if (
+    typeof root.digest === 'string' &&
+    'size' in root &&
+    typeof root.mediaType === 'string' &&
+    /^[a-z0-9+._-]+:/.test(root.digest)
+  ) {
     return 'descriptor';
   }
   return undefined;
@@ -86,7 +105,11 @@ export function kindFromShape(root: unknown): DocumentKind | undefined {
  * Decides the document's kind: its top-level `mediaType`, else its shape, else its file name.
  * `contentDetection: false` keeps only documents whose file name claims them.
  */
-export function detectKind(root: unknown, origin: DocumentOrigin, contentDetection = true): Detection | undefined {
+export function detectKind(
+  root: unknown,
+  origin: DocumentOrigin,
+  contentDetection = true,
+): Detection | undefined {
   const byName = kindFromFileName(origin);
   if (!contentDetection && !byName) return undefined;
   if (isObject(root) && typeof root.mediaType === 'string') {

@@ -12,7 +12,8 @@ export interface DescriptorRef {
 
 export type JsonObject = Record<string, unknown>;
 
-export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is JsonObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** True for the OCI/Docker manifest kinds (those with config + layers). */
 export const isManifestKind = (k: DocumentKind): boolean =>
@@ -58,6 +59,7 @@ export function descriptorsOf(kind: DocumentKind, root: unknown): DescriptorRef[
     default:
       break;
   }
-  if (kind !== 'descriptor' && isObject(root.subject)) out.push({ path: ['subject'], role: 'subject', value: root.subject });
+  if (kind !== 'descriptor' && isObject(root.subject))
+    out.push({ path: ['subject'], role: 'subject', value: root.subject });
   return out;
 }

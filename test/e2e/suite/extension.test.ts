@@ -11,7 +11,11 @@ const uri = (name: string) => vscode.Uri.joinPath(vscode.workspace.workspaceFold
 const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
 const ours = (u: vscode.Uri) => vscode.languages.getDiagnostics(u).filter((d) => d.source === 'oci-manifest');
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 30_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
@@ -28,7 +32,9 @@ async function open(name: string): Promise<vscode.TextDocument> {
 }
 
 async function setSetting(key: string, value: unknown): Promise<void> {
-  await vscode.workspace.getConfiguration('ociManifest').update(key, value, vscode.ConfigurationTarget.Global);
+  await vscode.workspace
+    .getConfiguration('ociManifest')
+    .update(key, value, vscode.ConfigurationTarget.Global);
 }
 
 suite('OCI Manifest in a real VS Code', () => {
@@ -50,7 +56,9 @@ suite('OCI Manifest in a real VS Code', () => {
 
   test('a broken manifest starts the server and gets a diagnostic with its code and range', async () => {
     const doc = await open('broken.manifest.json');
-    const d = await waitFor('oci/schema-version', () => ours(doc.uri).find((x) => codeOf(x) === 'oci/schema-version'));
+    const d = await waitFor('oci/schema-version', () =>
+      ours(doc.uri).find((x) => codeOf(x) === 'oci/schema-version'),
+    );
     assert.equal(api.serverStarted(), true);
     assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(doc.getText(d.range), '"2"');
@@ -60,24 +68,34 @@ suite('OCI Manifest in a real VS Code', () => {
 
   test('the status bar shows the detected kind', async () => {
     await open('broken.manifest.json');
-    const text = await waitFor('status text', () => api.statusText()?.includes('OCI image manifest') && api.statusText());
+    const text = await waitFor(
+      'status text',
+      () => api.statusText()?.includes('OCI image manifest') && api.statusText(),
+    );
     assert.match(text, /OCI image manifest/);
   });
 
   test('a JSON file recognised by its content is served', async () => {
     const doc = await open('detected.json');
-    const d = await waitFor('oci/ambiguous-document', () => ours(doc.uri).find((x) => codeOf(x) === 'oci/ambiguous-document'));
+    const d = await waitFor('oci/ambiguous-document', () =>
+      ours(doc.uri).find((x) => codeOf(x) === 'oci/ambiguous-document'),
+    );
     assert.equal(doc.getText(d.range), '"layers"');
     assert.equal(api.kindOf(doc.uri)?.kind, 'image-index');
   });
 
   test('an edit that fixes the problem clears the diagnostic', async () => {
     const doc = await open('broken.manifest.json');
-    const d = await waitFor('oci/schema-version', () => ours(doc.uri).find((x) => codeOf(x) === 'oci/schema-version'));
+    const d = await waitFor('oci/schema-version', () =>
+      ours(doc.uri).find((x) => codeOf(x) === 'oci/schema-version'),
+    );
     const edit = new vscode.WorkspaceEdit();
     edit.replace(doc.uri, d.range, '2');
     assert.ok(await vscode.workspace.applyEdit(edit));
-    await waitFor('the diagnostic to go away', () => !ours(doc.uri).some((x) => codeOf(x) === 'oci/schema-version'));
+    await waitFor(
+      'the diagnostic to go away',
+      () => !ours(doc.uri).some((x) => codeOf(x) === 'oci/schema-version'),
+    );
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
@@ -86,15 +104,23 @@ suite('OCI Manifest in a real VS Code', () => {
     try {
       await setSetting('diagnostics.severity', { 'oci/ambiguous-document': 'info' });
       await waitFor('severity info', () =>
-        ours(doc.uri).some((x) => codeOf(x) === 'oci/ambiguous-document' && x.severity === vscode.DiagnosticSeverity.Information),
+        ours(doc.uri).some(
+          (x) =>
+            codeOf(x) === 'oci/ambiguous-document' && x.severity === vscode.DiagnosticSeverity.Information,
+        ),
       );
       await setSetting('diagnostics.severity', { 'oci/ambiguous-document': 'off' });
-      await waitFor('the rule to be off', () => !ours(doc.uri).some((x) => codeOf(x) === 'oci/ambiguous-document'));
+      await waitFor(
+        'the rule to be off',
+        () => !ours(doc.uri).some((x) => codeOf(x) === 'oci/ambiguous-document'),
+      );
     } finally {
       await setSetting('diagnostics.severity', undefined);
     }
     await waitFor('the default severity back', () =>
-      ours(doc.uri).some((x) => codeOf(x) === 'oci/ambiguous-document' && x.severity === vscode.DiagnosticSeverity.Error),
+      ours(doc.uri).some(
+        (x) => codeOf(x) === 'oci/ambiguous-document' && x.severity === vscode.DiagnosticSeverity.Error,
+      ),
     );
   });
 
@@ -113,7 +139,9 @@ suite('OCI Manifest in a real VS Code', () => {
   });
 
   test('every contributed command is registered and runs', async () => {
-    const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
+    const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as {
+      contributes: { commands: { command: string }[] };
+    };
     const contributed = pkg.contributes.commands.map((c) => c.command).sort();
     assert.deepEqual(contributed, Object.values(COMMAND_IDS).sort());
     const all = await vscode.commands.getCommands(true);
@@ -151,6 +179,8 @@ suite('OCI Manifest in a real VS Code', () => {
     );
     assert.notEqual(after.pid, before.pid);
     const doc = await open('broken.manifest.json');
-    await waitFor('diagnostics after the restart', () => ours(doc.uri).some((x) => codeOf(x) === 'oci/schema-version'));
+    await waitFor('diagnostics after the restart', () =>
+      ours(doc.uri).some((x) => codeOf(x) === 'oci/schema-version'),
+    );
   });
 });

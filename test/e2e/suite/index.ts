@@ -6,7 +6,11 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000 });
-  for (const f of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(path.join(__dirname, f));
+  for (const f of fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(path.join(__dirname, f));
   const results: { title: string; state: string; err?: string }[] = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
@@ -16,6 +20,8 @@ export function run(): Promise<void> {
       else resolve();
     });
     runner.on('pass', (t) => results.push({ title: t.fullTitle(), state: 'passed' }));
-    runner.on('fail', (t, err: unknown) => results.push({ title: t.fullTitle(), state: 'failed', err: String((err as Error)?.stack ?? err) }));
+    runner.on('fail', (t, err: unknown) =>
+      results.push({ title: t.fullTitle(), state: 'failed', err: String((err as Error)?.stack ?? err) }),
+    );
   });
 }

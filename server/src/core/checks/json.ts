@@ -32,7 +32,8 @@ export const jsonRules: readonly RuleInfo[] = [
     code: 'oci/encoding',
     severity: 'error',
     title: 'The file is not UTF-8 text',
-    description: 'Manifests must be UTF-8 encoded JSON. A file with invalid UTF-8 or NUL bytes is binary, not a manifest.',
+    description:
+      'Manifests must be UTF-8 encoded JSON. A file with invalid UTF-8 or NUL bytes is binary, not a manifest.',
     spec: 'image-spec/considerations.md#json',
   },
   {
@@ -40,19 +41,63 @@ export const jsonRules: readonly RuleInfo[] = [
     severity: 'warning',
     title: 'A key differs from a specified key only by letter case',
     description:
-      'Go\'s encoding/json matches keys case-insensitively, so `Layers` is read as `layers` by some tools and ignored by others. Spell keys exactly as the specification does.',
+      "Go's encoding/json matches keys case-insensitively, so `Layers` is read as `layers` by some tools and ignored by others. Spell keys exactly as the specification does.",
     spec: 'image-spec/considerations.md#json',
   },
 ];
 
 /** Every key the OCI and Docker specifications define, in its exact spelling. */
 const SPEC_KEYS = [
-  'schemaVersion', 'mediaType', 'artifactType', 'config', 'layers', 'manifests', 'subject', 'annotations',
-  'digest', 'size', 'urls', 'data', 'platform', 'architecture', 'os', 'os.version', 'os.features', 'variant',
-  'features', 'imageLayoutVersion', 'blobs', 'created', 'author', 'rootfs', 'type', 'diff_ids', 'history',
-  'created_by', 'comment', 'empty_layer', 'User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes',
-  'WorkingDir', 'Labels', 'StopSignal', 'ArgsEscaped', 'Memory', 'MemorySwap', 'CpuShares', 'Healthcheck',
-  'fsLayers', 'blobSum', 'v1Compatibility', 'signatures', 'name', 'tag',
+  'schemaVersion',
+  'mediaType',
+  'artifactType',
+  'config',
+  'layers',
+  'manifests',
+  'subject',
+  'annotations',
+  'digest',
+  'size',
+  'urls',
+  'data',
+  'platform',
+  'architecture',
+  'os',
+  'os.version',
+  'os.features',
+  'variant',
+  'features',
+  'imageLayoutVersion',
+  'blobs',
+  'created',
+  'author',
+  'rootfs',
+  'type',
+  'diff_ids',
+  'history',
+  'created_by',
+  'comment',
+  'empty_layer',
+  'User',
+  'ExposedPorts',
+  'Env',
+  'Entrypoint',
+  'Cmd',
+  'Volumes',
+  'WorkingDir',
+  'Labels',
+  'StopSignal',
+  'ArgsEscaped',
+  'Memory',
+  'MemorySwap',
+  'CpuShares',
+  'Healthcheck',
+  'fsLayers',
+  'blobSum',
+  'v1Compatibility',
+  'signatures',
+  'name',
+  'tag',
 ];
 const BY_LOWER = new Map(SPEC_KEYS.map((k) => [k.toLowerCase(), k]));
 
@@ -84,14 +129,16 @@ export const jsonCheck: Check = {
       const { value } = entry;
       if (Array.isArray(value)) {
         for (let i = value.length - 1; i >= 0; i--) {
-          if (typeof value[i] === 'object' && value[i] !== null) stack.push({ value: value[i], seg: i, parent: entry });
+          if (typeof value[i] === 'object' && value[i] !== null)
+            stack.push({ value: value[i], seg: i, parent: entry });
         }
         continue;
       }
       if (!isObject(value)) continue;
       // Free-form maps hold user keys, not spec keys.
       const last = entry.seg;
-      const freeForm = last === 'annotations' || last === 'Labels' || last === 'ExposedPorts' || last === 'Volumes';
+      const freeForm =
+        last === 'annotations' || last === 'Labels' || last === 'ExposedPorts' || last === 'Volumes';
       for (const key of Object.keys(value)) {
         if (!freeForm) {
           const spec = BY_LOWER.get(key.toLowerCase());
@@ -108,7 +155,8 @@ export const jsonCheck: Check = {
           }
         }
         const child = value[key];
-        if (typeof child === 'object' && child !== null) stack.push({ value: child, seg: key, parent: entry });
+        if (typeof child === 'object' && child !== null)
+          stack.push({ value: child, seg: key, parent: entry });
       }
     }
   },

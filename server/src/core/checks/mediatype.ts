@@ -60,11 +60,13 @@ function misplaced(info: MediaTypeInfo, role: DescriptorRef['role']): string | u
   switch (role) {
     case 'config':
       if (r.includes('config')) return undefined;
-      if (manifestLike || r.includes('layer')) return '"config" references the configuration blob, never a manifest or a layer';
+      if (manifestLike || r.includes('layer'))
+        return '"config" references the configuration blob, never a manifest or a layer';
       return undefined;
     case 'layer':
       if (r.includes('layer')) return undefined;
-      if (manifestLike || r.includes('config')) return '"layers" entries reference layer blobs, not manifests or configurations';
+      if (manifestLike || r.includes('config'))
+        return '"layers" entries reference layer blobs, not manifests or configurations';
       return undefined;
     case 'manifest':
       if (manifestLike) return undefined;
@@ -96,7 +98,7 @@ const RULES = [
     severity: 'warning' as const,
     title: 'A media type looks like a misspelling of a known one',
     description:
-      'Registries and runtimes compare media types byte for byte, so a near miss (`tar+gz` for `tar+gzip`, `manifest.v1.json`, different letter case, Helm\'s `chart.config` for `config`, `text/spdx+json` for `application/spdx+json`) makes content silently unrecognised. The intended type is in the finding\'s data.',
+      "Registries and runtimes compare media types byte for byte, so a near miss (`tar+gz` for `tar+gzip`, `manifest.v1.json`, different letter case, Helm's `chart.config` for `config`, `text/spdx+json` for `application/spdx+json`) makes content silently unrecognised. The intended type is in the finding's data.",
     spec: 'image-spec/media-types.md',
   },
   {
@@ -112,7 +114,7 @@ const RULES = [
     severity: 'warning' as const,
     title: 'Docker and OCI media types are mixed in one document',
     description:
-      'An OCI manifest or index referencing Docker types (or a Docker manifest or list referencing OCI types) is accepted by some tools and rejected by others (skopeo, CRI-O): the most common interoperability failure. Use the equivalent type of the document\'s own format.',
+      "An OCI manifest or index referencing Docker types (or a Docker manifest or list referencing OCI types) is accepted by some tools and rejected by others (skopeo, CRI-O): the most common interoperability failure. Use the equivalent type of the document's own format.",
     spec: 'image-spec/media-types.md#compatibility-matrix',
   },
   {
@@ -120,7 +122,7 @@ const RULES = [
     severity: 'warning' as const,
     title: 'A deprecated media type is referenced',
     description:
-      'Non-distributable OCI layers (deprecated in image-spec 1.1), Docker foreign layers in an OCI manifest, Docker schema 1 manifests, the removed OCI artifact manifest and pre-release artifact types should no longer be produced. The replacement is named in the message and the finding\'s data.',
+      "Non-distributable OCI layers (deprecated in image-spec 1.1), Docker foreign layers in an OCI manifest, Docker schema 1 manifests, the removed OCI artifact manifest and pre-release artifact types should no longer be produced. The replacement is named in the message and the finding's data.",
     spec: 'image-spec/layer.md#non-distributable-layers',
   },
 ] as const;
@@ -135,15 +137,24 @@ export const mediaTypeCheck: Check = {
     const descriptors = descriptorsOf(kind, root);
 
     // A legacy BuildKit cache index lists layer blobs next to its cache config in `manifests`.
-    const buildkitCache = descriptors.some((d) => d.role === 'manifest' && d.value.mediaType === BUILDKIT_CACHE_CONFIG);
+    const buildkitCache = descriptors.some(
+      (d) => d.role === 'manifest' && d.value.mediaType === BUILDKIT_CACHE_CONFIG,
+    );
 
     checkTopLevel(ctx);
-    if (kind !== 'descriptor' && kind !== 'image-config' && kind !== 'docker-config' && kind !== 'layout-header') {
-      if (typeof root.artifactType === 'string') checkValue(ctx, ['artifactType'], root.artifactType, 'artifactType');
+    if (
+      kind !== 'descriptor' &&
+      kind !== 'image-config' &&
+      kind !== 'docker-config' &&
+      kind !== 'layout-header'
+    ) {
+      if (typeof root.artifactType === 'string')
+        checkValue(ctx, ['artifactType'], root.artifactType, 'artifactType');
     }
 
     for (const d of descriptors) {
-      if (typeof d.value.artifactType === 'string') checkValue(ctx, [...d.path, 'artifactType'], d.value.artifactType, 'artifactType');
+      if (typeof d.value.artifactType === 'string')
+        checkValue(ctx, [...d.path, 'artifactType'], d.value.artifactType, 'artifactType');
       const value = d.value.mediaType;
       if (typeof value !== 'string') continue;
       const path = [...d.path, 'mediaType'];
@@ -176,7 +187,11 @@ export const mediaTypeCheck: Check = {
         );
         continue;
       }
-      if (kind === 'image-manifest' && d.role === 'layer' && (value === MT.dockerForeignLayer || value === 'application/vnd.docker.image.rootfs.foreign.diff.tar')) {
+      if (
+        kind === 'image-manifest' &&
+        d.role === 'layer' &&
+        (value === MT.dockerForeignLayer || value === 'application/vnd.docker.image.rootfs.foreign.diff.tar')
+      ) {
         const replacement = value === MT.dockerForeignLayer ? MT.layerGzip : MT.layerTar;
         ctx.report(
           'oci/media-type-deprecated',
@@ -196,7 +211,9 @@ export const mediaTypeCheck: Check = {
           'oci/media-type-mixed',
           { path },
           `${where} is the ${FORMAT_LABEL[info.format]} type "${value}" in ${withArticle(KIND_LABELS[kind])}; tools disagree on documents that mix Docker and OCI media types${
-            equivalent ? `, so use the ${own} equivalent "${equivalent}"` : `, so use ${own} media types throughout`
+            equivalent
+              ? `, so use the ${own} equivalent "${equivalent}"`
+              : `, so use ${own} media types throughout`
           }.`,
           equivalent ? { replacement: equivalent } : undefined,
         );
@@ -209,7 +226,12 @@ export const mediaTypeCheck: Check = {
  * Syntax, look-alike and unknown findings for one value. Returns the verdict so that the caller can apply
  * the rules that need a known type.
  */
-function checkValue(ctx: CheckContext, path: Path, value: string, role: DescriptorRef['role'] | 'artifactType') {
+function checkValue(
+  ctx: CheckContext,
+  path: Path,
+  value: string,
+  role: DescriptorRef['role'] | 'artifactType',
+) {
   const verdict = classifyMediaType(value);
   const where = formatPath(path);
   const shown = shorten(value);

@@ -35,7 +35,7 @@ export const structureCheck: Check = {
       severity: 'error',
       title: 'The top-level `mediaType` does not match the document',
       description:
-        'The document\'s own `mediaType` must name what it is: an image manifest says `application/vnd.oci.image.manifest.v1+json`, an index `application/vnd.oci.image.index.v1+json`.',
+        "The document's own `mediaType` must name what it is: an image manifest says `application/vnd.oci.image.manifest.v1+json`, an index `application/vnd.oci.image.index.v1+json`.",
       spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
     },
     {
@@ -87,13 +87,23 @@ export const structureCheck: Check = {
     const hasVersion = isManifestKind(kind) || isIndexKind(kind);
     if (hasVersion && kind !== 'artifact-manifest') {
       if (!('schemaVersion' in root)) {
-        ctx.report('oci/schema-version', { path: [] }, `The ${label} has no "schemaVersion"; add "schemaVersion": 2.`, { fix: 'insert' });
+        ctx.report(
+          'oci/schema-version',
+          { path: [] },
+          `The ${label} has no "schemaVersion"; add "schemaVersion": 2.`,
+          { fix: 'insert' },
+        );
       } else if (root.schemaVersion !== 2) {
         const shown = JSON.stringify(root.schemaVersion);
         const why = typeof root.schemaVersion === 'string' ? ' (a number, not a string)' : '';
-        ctx.report('oci/schema-version', { path: ['schemaVersion'] }, `"schemaVersion" is ${shown}; it must be the integer 2${why}.`, {
-          fix: 'replace',
-        });
+        ctx.report(
+          'oci/schema-version',
+          { path: ['schemaVersion'] },
+          `"schemaVersion" is ${shown}; it must be the integer 2${why}.`,
+          {
+            fix: 'replace',
+          },
+        );
       }
     }
 
