@@ -30,9 +30,22 @@ export const isDockerKind = (k: DocumentKind): boolean =>
  * Every descriptor in a document of `kind`, with its path and role. Entries that are not objects are
  * skipped (the schema check reports their type). Never recurses beyond the fixed places descriptors live.
  */
-export function descriptorsOf(kind: DocumentKind, root: unknown): DescriptorRef[] {
+export function descriptorsOf(kind: DocumentKind, root: unknown): readonly DescriptorRef[] {
+  if (!isObject(root)) return [];
+  // Every check module asks for the same list; compute it once per parsed document and kind.
+  const cached = cache.get(root)?.get(kind);
+  if (cached) return cached;
+  const out = collect(kind, root);
+  const byKind = cache.get(root) ?? new Map<DocumentKind, readonly DescriptorRef[]>();
+  byKind.set(kind, out);
+  cache.set(root, byKind);
+  return out;
+}
+
+const cache = new WeakMap<object, Map<DocumentKind, readonly DescriptorRef[]>>();
+
+function collect(kind: DocumentKind, root: JsonObject): DescriptorRef[] {
   const out: DescriptorRef[] = [];
-  if (!isObject(root)) return out;
   const list = (key: string, role: DescriptorRole): void => {
     const items = root[key];
     if (!Array.isArray(items)) return;

@@ -240,7 +240,7 @@ function checkValue(
       ctx.report(
         'oci/media-type-syntax',
         { path },
-        `${where} "${shown}" ${verdict.problem}${verdict.replacement ? `; did you mean "${verdict.replacement}"?` : '.'}`,
+        `${where} "${shown}" ${verdict.problem}${verdict.replacement ? `; the intended type is probably "${verdict.replacement}".` : '.'}`,
         verdict.replacement ? { replacement: verdict.replacement } : undefined,
       );
       break;
@@ -255,11 +255,11 @@ function checkValue(
     case 'unknown': {
       // A non-Docker config in a Docker manifest is reported (as an error) by the docker check.
       if (ctx.kind === 'docker-manifest' && role === 'config') break;
-      const what = role === 'artifactType' ? 'artifact type' : 'media type';
+      const what = role === 'artifactType' ? 'an artifact type' : 'a media type';
       ctx.report(
         'oci/media-type-unknown',
         { path },
-        `${where} "${shown}" is not a ${what} oci-manifest knows; unknown types are allowed, but check that it is spelled as its tool expects.`,
+        `${where} "${shown}" is not ${what} oci-manifest knows; unknown types are allowed, but check that it is spelled as its tool expects.`,
       );
       break;
     }

@@ -3,6 +3,7 @@ import { detectKind, kindFromShape, MEDIA_TYPE_OF_KIND } from '../detect';
 import { KIND_LABELS, withArticle } from '../kinds';
 import { isIndexKind, isManifestKind, isObject } from '../model';
 import { MT } from '../catalog/core';
+import { shorten } from '../findings';
 
 /**
  * Top-level structure: schemaVersion, the top-level mediaType against the kind, the ambiguity rules
@@ -94,7 +95,10 @@ export const structureCheck: Check = {
           { fix: 'insert' },
         );
       } else if (root.schemaVersion !== 2) {
-        const shown = JSON.stringify(root.schemaVersion);
+        const v = root.schemaVersion;
+        // Describe objects and arrays by type: they may be huge or nested thousands of levels deep.
+        const shown =
+          typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'an array' : 'an object') : shorten(JSON.stringify(v));
         const why = typeof root.schemaVersion === 'string' ? ' (a number, not a string)' : '';
         ctx.report(
           'oci/schema-version',

@@ -1,6 +1,6 @@
 import * as jsonc from 'jsonc-parser';
 import type { Path, Span } from '../findings';
-import { decodeKey, NodeType, scan, type DuplicateKey, type NodeTable } from './scan';
+import { decodeKey, NodeTable, NodeType, scan, type DuplicateKey } from './scan';
 
 export interface SyntaxError extends Span {
   message: string;
@@ -52,53 +52,222 @@ const ERROR_TEXT: Record<string, string> = {
 export function parseJson(text: string): JsonDocument {
   const bom = text.charCodeAt(0) === 0xfeff;
   const from = bom ? 1 : 0;
+  // Fast path: JSON.parse accepts exactly the strict grammar, so once it succeeds the scanner only has
+  // to index the text (no validation), which is several times cheaper than validating it.
+  let value: unknown;
+  let strict = true;
+  try {
+    value = JSON.parse(bom ? text.slice(1) : text);
+  } catch {
+    strict = false;
+  }
+  if (strict) {
+    const indexed = scan(text, from, true);
+    if (!indexed.error)
+      return new TableDocument(
+        text,
+        value,
+        true,
+        [],
+        indexed.nodes,
+        indexed.duplicates,
+        bom,
+        indexed.maxDepth,
+      );
+  }
   const scanned = scan(text, from);
   if (!scanned.error) {
-    let value: unknown;
-    try {
-      value = JSON.parse(bom ? text.slice(1) : text);
-    } catch {
-      value = undefined;
-    }
+    // Not reached while JSON.parse and the scanner agree on the grammar; kept as a safe fallback.
     return new TableDocument(text, value, true, [], scanned.nodes, scanned.duplicates, bom, scanned.maxDepth);
   }
-  // Tolerant path: jsonc-parser recovers and reports every error; it recurses, so guard the stack.
-  const errors: jsonc.ParseError[] = [];
-  let root: jsonc.Node | undefined;
-  try {
-    root = jsonc.parseTree(text.slice(from), errors, {
-      allowTrailingComma: false,
-      disallowComments: true,
-      allowEmptyContent: false,
-    });
-  } catch {
-    root = undefined;
-    errors.length = 0;
-  }
+  // Tolerant path: jsonc-parser's visitor recovers and reports every error; it recurses, so guard the stack.
+  const tolerant = tolerantParse(text, from);
   const seen = new Set<number>();
-  const syntaxErrors: SyntaxError[] = errors.length
-    ? errors.filter((e) => !seen.has(e.offset) && seen.add(e.offset)).map((e) => ({
-        message: `${ERROR_TEXT[jsonc.printParseErrorCode(e.error)] ?? 'The JSON is malformed'}.`,
-        offset: e.offset + from,
-        length: e.length,
-      }))
+  const syntaxErrors: SyntaxError[] = tolerant.errors.length
+    ? tolerant.errors
+        .filter((e) => !seen.has(e.offset) && seen.add(e.offset))
+        .map((e) => ({
+          message: `${ERROR_TEXT[jsonc.printParseErrorCode(e.error)] ?? 'The JSON is malformed'}.`,
+          offset: e.offset + from,
+          length: e.length,
+        }))
     : [scanned.error];
-  if (!root) {
-    return new TableDocument(text, undefined, false, syntaxErrors, scanned.nodes, scanned.duplicates, bom, scanned.maxDepth);
+  if (!tolerant.hasRoot) {
+    return new TableDocument(
+      text,
+      undefined,
+      false,
+      syntaxErrors,
+      scanned.nodes,
+      scanned.duplicates,
+      bom,
+      scanned.maxDepth,
+    );
   }
-  let value: unknown;
-  try {
-    value = jsonc.getNodeValue(root);
-  } catch {
-    value = undefined;
-  }
-  return new TreeDocument(text, value, syntaxErrors, root, from, scanned.duplicates, bom, scanned.maxDepth);
+  const maxDepth = Math.max(scanned.maxDepth, tolerant.maxDepth);
+  return new TableDocument(
+    text,
+    tolerant.value,
+    false,
+    syntaxErrors,
+    tolerant.nodes,
+    scanned.duplicates,
+    bom,
+    maxDepth,
+    tolerant.keyNames,
+  );
 }
 
-/** Index over the scanner's flat node table (the fast, strict path). */
+interface TolerantParse {
+  hasRoot: boolean;
+  value: unknown;
+  nodes: NodeTable;
+  /** The decoded key of each member's value node (keys of broken text cannot be re-read from it). */
+  keyNames: (string | undefined)[];
+  errors: jsonc.ParseError[];
+  maxDepth: number;
+}
+
+/** Objects with more members than this get a key index on their first lookup. */
+const LINEAR_LOOKUP = 32;
+
+/** At most this many syntax errors are kept from the tolerant parse. */
+const MAX_SYNTAX_ERRORS = 1000;
+
+/**
+ * Parses text with syntax errors the way `jsonc.getNodeValue(jsonc.parseTree(text))` does (the last
+ * duplicate wins, a member without a value is left out; objects are plain objects as JSON.parse makes
+ * them, so that checks see the same shapes on both paths), but straight from
+ * the visitor into a node table and the value: several times faster than building jsonc's tree on a
+ * multi-megabyte index, where this runs on every keystroke that leaves the text briefly invalid.
+ */
+function tolerantParse(text: string, from: number): TolerantParse {
+  const nodes = new NodeTable(Math.min(1 << 20, Math.max(64, (text.length - from) >> 5)));
+  const keyNames: (string | undefined)[] = [];
+  const errors: jsonc.ParseError[] = [];
+  // Open containers: node, JS value, last child node, and (objects) the pending member's key.
+  const stackNode: number[] = [];
+  const stackValue: (Record<string, unknown> | unknown[])[] = [];
+  const lastChild: number[] = [];
+  let depth = 0;
+  let maxDepth = 0;
+  let pendingKey: string | undefined;
+  let pendingKeyStart = -1;
+  let pendingKeyEnd = -1;
+  let hasRoot = false;
+  let rootValue: unknown;
+  let rootDone = false;
+
+  /** Adds a value node under the current container (or as the root); returns -1 when it is ignored. */
+  const place = (type: NodeType, offset: number, v: unknown): number => {
+    if (depth > 0 && stackNode[depth - 1]! < 0) return -1; // inside an ignored container
+    if (depth === 0) {
+      if (rootDone) return -1; // text after the root value: jsonc keeps only the first value
+      const node = nodes.add(type, offset + from, -1, -1, -1);
+      keyNames.push(undefined); // one entry per node, so that the array stays dense (and fast)
+      hasRoot = true;
+      rootValue = v;
+      return node;
+    }
+    const parentNode = stackNode[depth - 1]!;
+    const container = stackValue[depth - 1]!;
+    let node: number;
+    if (Array.isArray(container)) {
+      node = nodes.add(type, offset + from, parentNode, -1, -1);
+      keyNames.push(undefined);
+      container.push(v);
+    } else {
+      if (pendingKey === undefined) return -1; // never produced by the visitor: values follow a key
+      node = nodes.add(type, offset + from, parentNode, pendingKeyStart, pendingKeyEnd);
+      keyNames.push(pendingKey);
+      // As JSON.parse does: "__proto__" is an ordinary own property, not the prototype.
+      if (pendingKey === '__proto__')
+        Object.defineProperty(container, pendingKey, {
+          value: v,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      else container[pendingKey] = v;
+      pendingKey = undefined;
+    }
+    const prev = lastChild[depth - 1]!;
+    if (prev >= 0) nodes.next[prev] = node;
+    lastChild[depth - 1] = node;
+    return node;
+  };
+  const open = (type: NodeType, offset: number, v: Record<string, unknown> | unknown[]): void => {
+    const node = place(type, offset, v);
+    if (node < 0) {
+      // An ignored container still nests: keep a detached frame so that its members are ignored too.
+      stackNode[depth] = -1;
+      stackValue[depth] = v;
+      lastChild[depth] = -1;
+    } else {
+      stackNode[depth] = node;
+      stackValue[depth] = v;
+      lastChild[depth] = -1;
+    }
+    depth++;
+    if (depth > maxDepth) maxDepth = depth;
+    pendingKey = undefined;
+  };
+  const close = (offset: number, length: number): void => {
+    if (depth === 0) return;
+    depth--;
+    const node = stackNode[depth]!;
+    if (node >= 0) nodes.end[node] = offset + length + from;
+    if (depth === 0) rootDone = true;
+    pendingKey = undefined;
+  };
+
+  try {
+    jsonc.visit(
+      text.slice(from),
+      {
+        onObjectBegin: (offset) => open(NodeType.Object, offset, {}),
+        onObjectProperty: (name, offset, length) => {
+          pendingKey = name;
+          pendingKeyStart = offset + from;
+          pendingKeyEnd = offset + length + from;
+        },
+        onObjectEnd: (offset, length) => close(offset, length),
+        onArrayBegin: (offset) => open(NodeType.Array, offset, []),
+        onArrayEnd: (offset, length) => close(offset, length),
+        onLiteralValue: (v: unknown, offset, length) => {
+          const type =
+            typeof v === 'string'
+              ? NodeType.String
+              : typeof v === 'number'
+                ? NodeType.Number
+                : NodeType.Literal;
+          const node = place(type, offset, v);
+          if (node >= 0) nodes.end[node] = offset + length + from;
+          if (depth === 0 && node >= 0) rootDone = true;
+        },
+        onSeparator: (sep) => {
+          if (sep === ',') pendingKey = undefined;
+        },
+        onError: (error, offset, length) => {
+          // One broken quote can misalign the rest of a large file into 100,000 errors; the first ones
+          // are the useful ones, and the facade shows at most a thousand findings anyway.
+          if (errors.length < MAX_SYNTAX_ERRORS) errors.push({ error, offset, length });
+        },
+      },
+      { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false },
+    );
+  } catch {
+    // Too deep for the visitor's recursion: no tolerant value, as with jsonc's own tree.
+    return { hasRoot: false, value: undefined, nodes, keyNames, errors: [], maxDepth };
+  }
+  return { hasRoot, value: rootValue, nodes, keyNames, errors, maxDepth };
+}
+
+/** Index over a flat node table: the scanner's for strict text, the tolerant parser's for broken text. */
 class TableDocument implements JsonDocument {
   readonly strict: boolean;
   private childCache = new Map<number, number[]>();
+  private keyIndexes = new Map<number, Map<string, number>>();
   constructor(
     readonly text: string,
     readonly value: unknown,
@@ -108,35 +277,86 @@ class TableDocument implements JsonDocument {
     readonly duplicates: readonly DuplicateKey[],
     readonly bom: boolean,
     readonly maxDepth: number,
+    /** Decoded keys by node, for text with syntax errors; strict text is decoded from the text itself. */
+    private readonly keyNames?: readonly (string | undefined)[],
   ) {
     this.strict = strict;
   }
 
-  private children(node: number): number[] {
+  private keyOf(k: number): string {
+    const names = this.keyNames;
+    if (names) return names[k] ?? '';
+    return decodeKey(this.text, this.nodes.keyStart[k]!, this.nodes.keyEnd[k]!);
+  }
+
+  /** The element nodes of an array, cached: checks look up many indexes of the same large array. */
+  private elements(node: number): number[] {
     let c = this.childCache.get(node);
     if (!c) {
       c = [];
       const n = this.nodes;
-      if (node + 1 < n.count && n.parent[node + 1] === node) {
-        for (let k = node + 1; k >= 0; k = n.next[k]!) c.push(k);
-      }
+      for (let k = this.firstChild(node); k >= 0; k = n.next[k]!) c.push(k);
       this.childCache.set(node, c);
     }
     return c;
+  }
+
+  private firstChild(node: number): number {
+    const n = this.nodes;
+    return node + 1 < n.count && n.parent[node + 1] === node ? node + 1 : -1;
+  }
+
+  /** True when the member `k`'s key decodes to `key` (compared on the raw text unless it has escapes). */
+  private keyIs(k: number, key: string, keyHasBackslash: boolean): boolean {
+    const n = this.nodes;
+    const ks = n.keyStart[k]! + 1;
+    const ke = n.keyEnd[k]! - 1;
+    const rawLength = ke - ks;
+    // An escape is longer than the character it stands for, so a raw key shorter than `key` never
+    // matches, one of the same length matches exactly when the text is equal and has no escape, and a
+    // longer one can match only through escapes.
+    if (rawLength < key.length) return false;
+    if (rawLength === key.length) return !keyHasBackslash && this.text.startsWith(key, ks);
+    const text = this.text;
+    for (let i = ks; i < ke; i++) {
+      if (text.charCodeAt(i) === 92) return decodeKey(text, ks - 1, ke + 1) === key;
+    }
+    return false;
+  }
+
+  /**
+   * For an object with many members (an annotations map with thousands of keys), a map from each key to
+   * its last member, built on the first lookup, so that looking up every key stays linear.
+   */
+  private keyIndex(node: number): Map<string, number> | undefined {
+    let index = this.keyIndexes.get(node);
+    if (index) return index;
+    const n = this.nodes;
+    let count = 0;
+    for (let k = this.firstChild(node); k >= 0 && count <= LINEAR_LOOKUP; k = n.next[k]!) count++;
+    if (count <= LINEAR_LOOKUP) return undefined;
+    index = new Map();
+    for (let k = this.firstChild(node); k >= 0; k = n.next[k]!) index.set(this.keyOf(k), k);
+    this.keyIndexes.set(node, index);
+    return index;
   }
 
   private child(node: number, seg: string | number): number {
     const n = this.nodes;
     if (n.type[node] === NodeType.Array) {
       if (typeof seg !== 'number') return -1;
-      return this.children(node)[seg] ?? -1;
+      return this.elements(node)[seg] ?? -1;
     }
     if (n.type[node] !== NodeType.Object) return -1;
     const key = String(seg);
+    const index = this.keyIndex(node);
+    if (index) return index.get(key) ?? -1;
+    const keyHasBackslash = key.includes('\\');
+    const names = this.keyNames;
     // The last occurrence wins, as in JSON.parse.
     let found = -1;
-    for (const k of this.children(node)) {
-      if (decodeKey(this.text, n.keyStart[k]!, n.keyEnd[k]!) === key) found = k;
+    for (let k = this.firstChild(node); k >= 0; k = n.next[k]!) {
+      if (names ? names[k] === key : this.keyIs(k, key, keyHasBackslash)) found = k;
     }
     return found;
   }
@@ -160,7 +380,10 @@ class TableDocument implements JsonDocument {
   locateKey(path: Path): Span | undefined {
     const node = this.find(path);
     if (node < 0 || this.nodes.keyStart[node]! < 0) return undefined;
-    return { offset: this.nodes.keyStart[node]!, length: this.nodes.keyEnd[node]! - this.nodes.keyStart[node]! };
+    return {
+      offset: this.nodes.keyStart[node]!,
+      length: this.nodes.keyEnd[node]! - this.nodes.keyStart[node]!,
+    };
   }
 
   pathAt(offset: number): { path: (string | number)[]; onKey: boolean } | undefined {
@@ -170,72 +393,35 @@ class TableDocument implements JsonDocument {
     let node = 0;
     let onKey = false;
     for (;;) {
-      const kids = this.children(node);
       let next = -1;
-      for (let i = 0; i < kids.length; i++) {
-        const k = kids[i]!;
-        const ks = n.keyStart[k]!;
-        const from = ks >= 0 ? ks : n.start[k]!;
-        if (offset >= from && offset <= n.end[k]!) {
+      if (n.type[node] === NodeType.Array) {
+        // Elements are in document order: binary search for the last one starting at or before offset.
+        const kids = this.elements(node);
+        let lo = 0;
+        let hi = kids.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (n.start[kids[mid]!]! <= offset) lo = mid;
+          else hi = mid - 1;
+        }
+        const k = kids[lo];
+        if (k !== undefined && offset >= n.start[k]! && offset <= n.end[k]!) {
           next = k;
-          path.push(ks >= 0 ? decodeKey(this.text, ks, n.keyEnd[k]!) : i);
-          onKey = ks >= 0 && offset <= n.keyEnd[k]!;
-          break;
+          path.push(lo);
+        }
+      } else if (n.type[node] === NodeType.Object) {
+        for (let k = this.firstChild(node); k >= 0; k = n.next[k]!) {
+          const ks = n.keyStart[k]!;
+          if (offset >= ks && offset <= n.end[k]!) {
+            next = k;
+            path.push(this.keyOf(k));
+            onKey = offset <= n.keyEnd[k]!;
+            break;
+          }
         }
       }
       if (next < 0 || onKey) return { path, onKey };
       node = next;
     }
-  }
-}
-
-/** Index over jsonc-parser's tree (the tolerant path for text with syntax errors). */
-class TreeDocument implements JsonDocument {
-  readonly strict = false;
-  constructor(
-    readonly text: string,
-    readonly value: unknown,
-    readonly syntaxErrors: readonly SyntaxError[],
-    private readonly root: jsonc.Node,
-    private readonly shift: number,
-    readonly duplicates: readonly DuplicateKey[],
-    readonly bom: boolean,
-    readonly maxDepth: number,
-  ) {}
-
-  private find(path: Path): jsonc.Node | undefined {
-    let node: jsonc.Node | undefined = this.root;
-    for (const seg of path) {
-      if (!node) return undefined;
-      if (node.type === 'array') {
-        node = typeof seg === 'number' ? node.children?.[seg] : undefined;
-      } else if (node.type === 'object') {
-        let found: jsonc.Node | undefined;
-        for (const prop of node.children ?? []) {
-          if (prop.children?.[0]?.value === String(seg) && prop.children[1]) found = prop.children[1];
-        }
-        node = found;
-      } else return undefined;
-    }
-    return node;
-  }
-
-  locate(path: Path): Span | undefined {
-    const node = this.find(path);
-    return node ? { offset: node.offset + this.shift, length: node.length } : undefined;
-  }
-
-  locateKey(path: Path): Span | undefined {
-    const node = this.find(path);
-    const key = node?.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
-    return key ? { offset: key.offset + this.shift, length: key.length } : undefined;
-  }
-
-  pathAt(offset: number): { path: (string | number)[]; onKey: boolean } | undefined {
-    const node = jsonc.findNodeAtOffset(this.root, offset - this.shift, true);
-    if (!node) return undefined;
-    const onKey = node.parent?.type === 'property' && node.parent.children?.[0] === node;
-    const target = onKey ? node.parent!.children![1] ?? node : node;
-    return { path: jsonc.getNodePath(target), onKey };
   }
 }

@@ -2,6 +2,11 @@
  * A strict, iterative JSON scanner (RFC 8259) that records where every value and key sits, without
  * building the values themselves (JSON.parse does that far faster). The result is a flat node table in
  * document order, so a multi-megabyte index costs a few typed arrays, and nesting depth costs no stack.
+ *
+ * Speed matters here (a 3.5 MB index is scanned on every keystroke), so the loop keeps its state in
+ * locals, allocates nothing per value, finds string ends with `indexOf` when the text is already known
+ * to be valid, and detects duplicate keys by comparing raw key text against the few earlier keys of the
+ * same object (a Map only for objects with many keys).
  */
 
 export const enum NodeType {
@@ -31,15 +36,26 @@ export interface ScanError {
 /** The flat table of nodes. Node 0 is the root value (when there is one). */
 export class NodeTable {
   count = 0;
-  type = new Uint8Array(1024);
-  start = new Int32Array(1024);
-  end = new Int32Array(1024);
+  type: Uint8Array;
+  start: Int32Array;
+  end: Int32Array;
   /** Offset of the key string's opening quote for object members, else -1. */
-  keyStart = new Int32Array(1024);
-  keyEnd = new Int32Array(1024);
-  parent = new Int32Array(1024);
+  keyStart: Int32Array;
+  keyEnd: Int32Array;
+  parent: Int32Array;
   /** Next sibling node, or -1. */
-  next = new Int32Array(1024);
+  next: Int32Array;
+
+  constructor(capacity = 1024) {
+    const n = Math.max(16, capacity | 0);
+    this.type = new Uint8Array(n);
+    this.start = new Int32Array(n);
+    this.end = new Int32Array(n);
+    this.keyStart = new Int32Array(n);
+    this.keyEnd = new Int32Array(n);
+    this.parent = new Int32Array(n);
+    this.next = new Int32Array(n);
+  }
 
   add(type: NodeType, start: number, parent: number, keyStart: number, keyEnd: number): number {
     const i = this.count;
@@ -98,11 +114,13 @@ const enum C {
   Backslash = 92,
   RBracket = 93,
   e = 101,
+  f = 102,
   LBrace = 123,
   RBrace = 125,
 }
 
-const ESCAPABLE = new Set([34, 92, 47, 98, 102, 110, 114, 116, 117]);
+/** Objects with at most this many keys are checked for duplicates by comparing with each earlier key. */
+const LINEAR_KEYS = 12;
 
 /** Decodes a JSON string token's text (with quotes) to its value. */
 export function decodeKey(text: string, start: number, end: number): string {
@@ -115,187 +133,368 @@ export function decodeKey(text: string, start: number, end: number): string {
   }
 }
 
-/** Scans `text` from `from` (after a byte-order mark, say). */
-export function scan(text: string, from = 0): ScanResult {
-  const nodes = new NodeTable();
-  const duplicates: DuplicateKey[] = [];
+// One sticky regex per string (validating mode): V8 runs it faster than a character loop in JavaScript.
+const STRING_RE = /"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"/y;
+const ESCAPABLE = new Set([34, 92, 47, 98, 102, 110, 114, 116, 117]);
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+
+/**
+ * The end offset (after the closing quote) of the string whose opening quote is at `at`, checking the
+ * grammar: -1 when it is not closed, or -2 - offset of the first raw control character or bad escape.
+ */
+function validStringEnd(text: string, at: number): number {
+  STRING_RE.lastIndex = at;
+  if (STRING_RE.test(text)) return STRING_RE.lastIndex;
+  // Find why: walk to the first raw control character or bad escape, or the end.
   const len = text.length;
+  for (let j = at + 1; j < len; j++) {
+    const c = text.charCodeAt(j);
+    if (c === C.Quote) return -2 - j; // unreachable for a valid prefix; treat as bad
+    if (c < 0x20) return -2 - j;
+    if (c === C.Backslash) {
+      const d = text.charCodeAt(j + 1);
+      if (!ESCAPABLE.has(d)) return -2 - j;
+      if (d === 117) {
+        for (let h = j + 2; h < j + 6; h++) if (!isHex(text.charCodeAt(h))) return -2 - j;
+        j += 5;
+      } else j++;
+    }
+  }
+  return -1;
+}
+
+/** The end offset of a string in text already known to be valid JSON: the first unescaped quote. */
+function trustedStringEnd(text: string, at: number, noBackslashBefore: number): number {
+  let e = text.indexOf('"', at + 1);
+  if (e < noBackslashBefore) return e + 1;
+  // A quote preceded by an odd run of backslashes is escaped; the opening quote stops the run.
+  while (text.charCodeAt(e - 1) === C.Backslash) {
+    let b = e - 1;
+    while (text.charCodeAt(b - 1) === C.Backslash) b--;
+    if (((e - b) & 1) === 0) break;
+    e = text.indexOf('"', e + 1);
+  }
+  return e + 1;
+}
+
+/**
+ * The end of the number starting at `at`, or -1 when there is none. Like the grammar's regex
+ * `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`: an incomplete fraction or exponent is left for the
+ * caller to reject as the next token.
+ */
+function numberEnd(text: string, at: number): number {
+  let p = at;
+  let c = text.charCodeAt(p);
+  if (c === C.Minus) c = text.charCodeAt(++p);
+  if (c === C.Zero) p++;
+  else if (c > C.Zero && c <= C.Nine) {
+    do c = text.charCodeAt(++p);
+    while (c >= C.Zero && c <= C.Nine);
+  } else return -1;
+  c = text.charCodeAt(p);
+  if (c === C.Dot) {
+    let q = p + 1;
+    c = text.charCodeAt(q);
+    if (c >= C.Zero && c <= C.Nine) {
+      do c = text.charCodeAt(++q);
+      while (c >= C.Zero && c <= C.Nine);
+      p = q;
+    }
+  }
+  c = text.charCodeAt(p);
+  if (c === C.e || c === C.E) {
+    let q = p + 1;
+    c = text.charCodeAt(q);
+    if (c === C.Plus || c === C.Minus) c = text.charCodeAt(++q);
+    if (c >= C.Zero && c <= C.Nine) {
+      do c = text.charCodeAt(++q);
+      while (c >= C.Zero && c <= C.Nine);
+      p = q;
+    }
+  }
+  return p;
+}
+
+/** True when the raw key texts [a, aEnd) and [b, bEnd) are identical. */
+function sameRaw(text: string, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  if (aEnd - a !== bEnd - b) return false;
+  for (let i = 1; i < aEnd - a - 1; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
+  return true;
+}
+
+/**
+ * Scans `text` from `from` (after a byte-order mark, say). With `trusted`, the caller has already
+ * checked that `text.slice(from)` is strict JSON (JSON.parse accepted it), so validation is skipped.
+ */
+export function scan(text: string, from = 0, trusted = false): ScanResult {
+  const len = text.length;
+  const nodes = new NodeTable(Math.min(1 << 20, Math.max(64, (len - from) >> 5)));
+  const duplicates: DuplicateKey[] = [];
   let pos = from;
   let maxDepth = 0;
-  // Open containers: node index, and (for objects) the keys seen so far with their offsets.
-  const stack: number[] = [];
-  const keySets: (Map<string, number> | null)[] = [];
-  const lastChild: number[] = [];
+  // Open containers, by depth: node, last child so far, number of keys, escaped keys seen, key map.
+  let depth = 0;
+  // (Typed arrays: appending to plain arrays costs several times more on 100,000-level documents.)
+  let stackNode = new Int32Array(64);
+  let lastChild = new Int32Array(64);
+  let keyCount = new Int32Array(64);
+  let keyEscaped = new Uint8Array(64);
+  const keyMaps = new Map<number, Map<string, number>>(); // by depth, for objects with many keys
+  // The first backslash at or after `pos` (or len): strings before it need no escape handling.
+  let nextBackslash = -1;
 
   const fail = (message: string, offset: number, length = 1): ScanResult => {
     // Close every open container at the error so ranges stay inside the text.
-    for (const n of stack) nodes.end[n] = Math.min(offset, len);
-    return { nodes, duplicates, error: { message, offset, length: Math.max(0, Math.min(length, len - offset)) }, maxDepth };
+    for (let d = 0; d < depth; d++) nodes.end[stackNode[d]!] = Math.min(offset, len);
+    return {
+      nodes,
+      duplicates,
+      error: { message, offset, length: Math.max(0, Math.min(length, len - offset)) },
+      maxDepth,
+    };
   };
   const describe = (at: number): string =>
     at >= len ? 'the end of the text' : `${JSON.stringify(text[at])}`;
 
-  const skipWs = (): void => {
-    while (pos < len) {
-      const c = text.charCodeAt(pos);
-      if (c === C.Space || c === C.LF || c === C.CR || c === C.Tab) pos++;
-      else break;
-    }
-  };
+  let keyStart = -1;
+  let keyEnd = -1;
+  let needKey = false;
+  let c: number;
 
-  // One sticky regex per string: V8 runs it far faster than a character loop in JavaScript.
-  const strRe = /"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-  /** Returns the end offset of the string starting at `at` (a quote), -1 if unclosed, or -2 - offset of a bad character. */
-  const stringEnd = (at: number): number => {
-    strRe.lastIndex = at;
-    if (strRe.test(text)) return strRe.lastIndex;
-    // Find why: walk to the first raw control character or bad escape, or the end.
-    for (let j = at + 1; j < len; j++) {
-      const c = text.charCodeAt(j);
-      if (c === C.Quote) return -2 - j; // unreachable for a valid prefix; treat as bad
-      if (c < 0x20) return -2 - j;
-      if (c === C.Backslash) {
-        const d = text.charCodeAt(j + 1);
-        if (!ESCAPABLE.has(d)) return -2 - j;
-        if (d === 117) {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(j + 2, j + 6))) return -2 - j;
-          j += 5;
-        } else j++;
+  while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
+    pos++;
+  if (pos >= len) return fail('The document is empty; a JSON value was expected.', pos, 0);
+
+  // State machine: read a key when inside an object, then a value; after a value expect `,` or a closer.
+  for (;;) {
+    if (needKey) {
+      needKey = false;
+      while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
+        pos++;
+      if (text.charCodeAt(pos) !== C.Quote) {
+        if (pos >= len)
+          return fail('The JSON text ends inside an object; a property name was expected.', pos, 0);
+        return fail(`Unexpected ${describe(pos)}; a property name in double quotes was expected.`, pos, 1);
       }
+      if (nextBackslash < pos) {
+        nextBackslash = text.indexOf('\\', pos);
+        if (nextBackslash < 0) nextBackslash = len;
+      }
+      let e: number;
+      if (trusted) e = trustedStringEnd(text, pos, nextBackslash);
+      else {
+        e = validStringEnd(text, pos);
+        if (e === -1)
+          return fail('A property name is not closed; a closing quote (") was expected.', pos, len - pos);
+        if (e < -1)
+          return fail('A property name contains a raw control character or an invalid escape.', -2 - e, 1);
+      }
+      keyStart = pos;
+      keyEnd = e;
+      // Duplicate keys: compare with the earlier keys of this object.
+      const d = depth - 1;
+      const obj = stackNode[d]!;
+      const n = keyCount[d]!;
+      if (nextBackslash < e) keyEscaped[d] = 1;
+      if (n > 0) {
+        let map = keyMaps.size ? keyMaps.get(d) : undefined;
+        if (!map && n >= LINEAR_KEYS) {
+          map = new Map();
+          for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
+            const ks = nodes.keyStart[k]!;
+            const key = decodeKey(text, ks, nodes.keyEnd[k]!);
+            if (!map.has(key)) map.set(key, ks);
+          }
+          keyMaps.set(d, map);
+        }
+        if (map) {
+          const key = decodeKey(text, keyStart, keyEnd);
+          const first = map.get(key);
+          if (first !== undefined) {
+            duplicates.push({
+              object: obj,
+              key,
+              offset: keyStart,
+              length: keyEnd - keyStart,
+              firstOffset: first,
+            });
+          } else map.set(key, keyStart);
+        } else if (keyEscaped[d] === 1) {
+          const key = decodeKey(text, keyStart, keyEnd);
+          for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
+            const ks = nodes.keyStart[k]!;
+            if (decodeKey(text, ks, nodes.keyEnd[k]!) === key) {
+              duplicates.push({
+                object: obj,
+                key,
+                offset: keyStart,
+                length: keyEnd - keyStart,
+                firstOffset: ks,
+              });
+              break;
+            }
+          }
+        } else {
+          for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
+            const ks = nodes.keyStart[k]!;
+            if (sameRaw(text, keyStart, keyEnd, ks, nodes.keyEnd[k]!)) {
+              const key = text.slice(keyStart + 1, keyEnd - 1);
+              duplicates.push({
+                object: obj,
+                key,
+                offset: keyStart,
+                length: keyEnd - keyStart,
+                firstOffset: ks,
+              });
+              break;
+            }
+          }
+        }
+      }
+      keyCount[d] = n + 1;
+      pos = e;
+      while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
+        pos++;
+      if (text.charCodeAt(pos) !== C.Colon) {
+        return fail(
+          `Unexpected ${describe(pos)}; ":" was expected after the property name.`,
+          pos,
+          pos < len ? 1 : 0,
+        );
+      }
+      pos++;
     }
-    return -1;
-  };
 
-  const attach = (node: number): void => {
-    const depth = stack.length;
-    if (depth > 0) {
+    // ---- one value at pos ----
+    while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
+      pos++;
+    if (pos >= len) return fail('The JSON text ends where a value was expected.', pos, 0);
+    c = text.charCodeAt(pos);
+    const parent = depth > 0 ? stackNode[depth - 1]! : -1;
+    let node: number;
+    if (c === C.Quote) {
+      let e: number;
+      if (trusted) {
+        if (nextBackslash < pos) {
+          nextBackslash = text.indexOf('\\', pos);
+          if (nextBackslash < 0) nextBackslash = len;
+        }
+        e = trustedStringEnd(text, pos, nextBackslash);
+      } else {
+        e = validStringEnd(text, pos);
+        if (e === -1)
+          return fail('A string is not closed; a closing quote (") was expected.', pos, len - pos);
+        if (e < -1) return fail('A string contains a raw control character or an invalid escape.', -2 - e, 1);
+      }
+      node = nodes.add(NodeType.String, pos, parent, keyStart, keyEnd);
+      nodes.end[node] = e;
+      pos = e;
+    } else if (c === C.LBrace || c === C.LBracket) {
+      node = nodes.add(c === C.LBrace ? NodeType.Object : NodeType.Array, pos, parent, keyStart, keyEnd);
+      if (depth > 0) {
+        const prev = lastChild[depth - 1]!;
+        if (prev >= 0) nodes.next[prev] = node;
+        lastChild[depth - 1] = node;
+      }
+      if (depth === stackNode.length) {
+        const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
+          const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+          b.set(a);
+          return b;
+        };
+        stackNode = grow(stackNode);
+        lastChild = grow(lastChild);
+        keyCount = grow(keyCount);
+        keyEscaped = grow(keyEscaped);
+      }
+      stackNode[depth] = node;
+      lastChild[depth] = -1;
+      keyCount[depth] = 0;
+      keyEscaped[depth] = 0;
+      depth++;
+      if (depth > maxDepth) maxDepth = depth;
+      pos++;
+      while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
+        pos++;
+      const isObject = nodes.type[node] === NodeType.Object;
+      if (text.charCodeAt(pos) === (isObject ? C.RBrace : C.RBracket)) {
+        pos++;
+        nodes.end[node] = pos;
+        depth--;
+      } else {
+        if (isObject) needKey = true;
+        else keyStart = keyEnd = -1;
+        continue;
+      }
+      node = -1; // already attached
+    } else if (c === C.Minus || (c >= C.Zero && c <= C.Nine)) {
+      let e: number;
+      if (trusted) {
+        e = pos + 1;
+        while (
+          ((c = text.charCodeAt(e)) >= C.Zero && c <= C.Nine) ||
+          c === C.Dot ||
+          c === C.e ||
+          c === C.E ||
+          c === C.Plus ||
+          c === C.Minus
+        )
+          e++;
+      } else {
+        e = numberEnd(text, pos);
+        if (e < 0) return fail(`A number is malformed at ${describe(pos)}.`, pos, 1);
+      }
+      node = nodes.add(NodeType.Number, pos, parent, keyStart, keyEnd);
+      nodes.end[node] = e;
+      pos = e;
+    } else {
+      let l: number;
+      if (trusted) l = c === C.f ? 5 : 4;
+      else if (text.startsWith('true', pos) || text.startsWith('null', pos)) l = 4;
+      else if (text.startsWith('false', pos)) l = 5;
+      else return fail(`Unexpected ${describe(pos)} where a JSON value was expected.`, pos, 1);
+      node = nodes.add(NodeType.Literal, pos, parent, keyStart, keyEnd);
+      pos += l;
+      nodes.end[node] = pos;
+    }
+    if (node >= 0 && depth > 0) {
       const prev = lastChild[depth - 1]!;
       if (prev >= 0) nodes.next[prev] = node;
       lastChild[depth - 1] = node;
     }
-  };
-
-  let keyStart = -1;
-  let keyEnd = -1;
-
-  // State machine: after a value we expect `,` or a closer; inside an object we expect a key.
-  skipWs();
-  if (pos >= len) return fail('The document is empty; a JSON value was expected.', pos, 0);
-
-  for (;;) {
-    // ---- parse one value at pos ----
-    skipWs();
-    if (pos >= len) return fail('The JSON text ends where a value was expected.', pos, 0);
-    const c = text.charCodeAt(pos);
-    const parent = stack.length ? stack[stack.length - 1]! : -1;
-    if (c === C.LBrace || c === C.LBracket) {
-      const node = nodes.add(c === C.LBrace ? NodeType.Object : NodeType.Array, pos, parent, keyStart, keyEnd);
-      attach(node);
-      stack.push(node);
-      keySets.push(null);
-      lastChild.push(-1);
-      if (stack.length > maxDepth) maxDepth = stack.length;
-      pos++;
-      skipWs();
-      const close = c === C.LBrace ? C.RBrace : C.RBracket;
-      if (text.charCodeAt(pos) === close) {
-        pos++;
-        nodes.end[node] = pos;
-        stack.pop();
-        keySets.pop();
-        lastChild.pop();
-      } else if (c === C.LBrace) {
-        // read the first key
-        const r = readKey(node);
-        if (r) return r;
-        continue;
-      } else {
-        keyStart = keyEnd = -1;
-        continue;
-      }
-    } else if (c === C.Quote) {
-      const e = stringEnd(pos);
-      if (e === -1) return fail('A string is not closed; a closing quote (") was expected.', pos, len - pos);
-      if (e < -1) return fail('A string contains a raw control character or an invalid escape.', -2 - e, 1);
-      attach(nodes.add(NodeType.String, pos, parent, keyStart, keyEnd));
-      nodes.end[nodes.count - 1] = e;
-      pos = e;
-    } else if (c === C.Minus || (c >= C.Zero && c <= C.Nine)) {
-      const m = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-      m.lastIndex = pos;
-      const mm = m.exec(text);
-      if (!mm || mm[0] === '-') return fail(`A number is malformed at ${describe(pos)}.`, pos, 1);
-      attach(nodes.add(NodeType.Number, pos, parent, keyStart, keyEnd));
-      pos += mm[0].length;
-      nodes.end[nodes.count - 1] = pos;
-    } else if (text.startsWith('true', pos) || text.startsWith('null', pos) || text.startsWith('false', pos)) {
-      const l = text.charCodeAt(pos) === 102 ? 5 : 4;
-      attach(nodes.add(NodeType.Literal, pos, parent, keyStart, keyEnd));
-      pos += l;
-      nodes.end[nodes.count - 1] = pos;
-    } else {
-      return fail(`Unexpected ${describe(pos)} where a JSON value was expected.`, pos, 1);
-    }
 
     // ---- after a value: close containers or move to the next member ----
     for (;;) {
-      skipWs();
-      if (stack.length === 0) {
-        if (pos < len) return fail(`Unexpected ${describe(pos)} after the end of the JSON value.`, pos, len - pos);
+      while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
+        pos++;
+      if (depth === 0) {
+        if (pos < len)
+          return fail(`Unexpected ${describe(pos)} after the end of the JSON value.`, pos, len - pos);
         return { nodes, duplicates, maxDepth };
       }
-      const top = stack[stack.length - 1]!;
+      const top = stackNode[depth - 1]!;
       const isObj = nodes.type[top] === NodeType.Object;
       const ch = text.charCodeAt(pos);
       if (ch === C.Comma) {
         pos++;
-        if (isObj) {
-          const r = readKey(top);
-          if (r) return r;
-        } else {
-          keyStart = keyEnd = -1;
-        }
+        if (isObj) needKey = true;
+        else keyStart = keyEnd = -1;
         break;
       }
       if (ch === (isObj ? C.RBrace : C.RBracket)) {
         pos++;
         nodes.end[top] = pos;
-        stack.pop();
-        keySets.pop();
-        lastChild.pop();
+        depth--;
+        if (keyMaps.size) keyMaps.delete(depth);
         continue;
       }
-      if (pos >= len) return fail(`The JSON text ends inside an ${isObj ? 'object' : 'array'}; "${isObj ? '}' : ']'}" was expected.`, pos, 0);
+      if (pos >= len)
+        return fail(
+          `The JSON text ends inside an ${isObj ? 'object' : 'array'}; "${isObj ? '}' : ']'}" was expected.`,
+          pos,
+          0,
+        );
       return fail(`Unexpected ${describe(pos)}; "," or "${isObj ? '}' : ']'}" was expected.`, pos, 1);
     }
-  }
-
-  /** Reads `"key" :` into keyStart/keyEnd; returns a failure or undefined. */
-  function readKey(obj: number): ScanResult | undefined {
-    skipWs();
-    if (text.charCodeAt(pos) !== C.Quote) {
-      if (pos >= len) return fail('The JSON text ends inside an object; a property name was expected.', pos, 0);
-      return fail(`Unexpected ${describe(pos)}; a property name in double quotes was expected.`, pos, 1);
-    }
-    const e = stringEnd(pos);
-    if (e === -1) return fail('A property name is not closed; a closing quote (") was expected.', pos, len - pos);
-    if (e < -1) return fail('A property name contains a raw control character or an invalid escape.', -2 - e, 1);
-    keyStart = pos;
-    keyEnd = e;
-    const depth = stack.length - 1;
-    let seen = keySets[depth];
-    if (!seen) keySets[depth] = seen = new Map();
-    const key = decodeKey(text, keyStart, keyEnd);
-    const first = seen.get(key);
-    if (first !== undefined) {
-      duplicates.push({ object: obj, key, offset: keyStart, length: keyEnd - keyStart, firstOffset: first });
-    } else seen.set(key, keyStart);
-    pos = e;
-    skipWs();
-    if (text.charCodeAt(pos) !== C.Colon) {
-      return fail(`Unexpected ${describe(pos)}; ":" was expected after the property name.`, pos, pos < len ? 1 : 0);
-    }
-    pos++;
-    return undefined;
   }
 }
