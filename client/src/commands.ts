@@ -1,20 +1,29 @@
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../../server/src/protocol';
 
-/** What the commands act on. */
+export type CommandKey = keyof typeof COMMAND_IDS;
+
+/**
+ * Registers the handler of one contributed command by its key in COMMAND_IDS (the shared table that
+ * package.json must match; a unit test checks it and the e2e suite runs every command). Feature modules
+ * (verification, the layouts view) register their own commands through this.
+ */
+export function registerCommand(
+  key: CommandKey,
+  handler: (...args: unknown[]) => unknown,
+): vscode.Disposable {
+  return vscode.commands.registerCommand(COMMAND_IDS[key], handler);
+}
+
+/** What the core commands act on. */
 export interface CommandContext {
   showOutput(): void;
   restartServer(): Promise<void>;
 }
 
-/** Every command the extension contributes, in one table keyed by the shared ids. */
-const COMMANDS: Record<keyof typeof COMMAND_IDS, (ctx: CommandContext) => unknown> = {
-  showOutput: (ctx) => ctx.showOutput(),
-  restartServer: (ctx) => ctx.restartServer(),
-};
-
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
-  return (Object.keys(COMMANDS) as (keyof typeof COMMAND_IDS)[]).map((key) =>
-    vscode.commands.registerCommand(COMMAND_IDS[key], () => COMMANDS[key](ctx)),
-  );
+  return [
+    registerCommand('showOutput', () => ctx.showOutput()),
+    registerCommand('restartServer', () => ctx.restartServer()),
+  ];
 }
