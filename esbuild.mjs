@@ -26,7 +26,11 @@ const builds = [
   // The end-to-end suite runs inside the extension host: vscode and mocha come from there and node_modules.
   {
     ...common,
-    entryPoints: ['test/e2e/suite/index.ts', 'test/e2e/suite/extension.test.ts'],
+    entryPoints: [
+      'test/e2e/suite/index.ts',
+      'test/e2e/suite/extension.test.ts',
+      'test/e2e/suite/editing.test.ts',
+    ],
     outdir: 'out/e2e/suite',
     external: ['vscode', 'mocha'],
   },

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  CodeActionRequest,
+  CompletionRequest,
   ConfigurationRequest,
   createProtocolConnection,
   DidChangeConfigurationNotification,
@@ -28,6 +30,12 @@ import {
   StreamMessageWriter,
   DiagnosticRefreshRequest,
   type ClientCapabilities,
+  type CodeAction,
+  type CodeActionContext,
+  type Command,
+  type CompletionItem,
+  type CompletionList,
+  type Range,
   type DocumentDiagnosticReport,
   type Hover,
   type InitializeResult,
@@ -101,6 +109,10 @@ export interface StartOptions {
   initializationOptions?: unknown;
   /** The `ociManifest` section answered to `workspace/configuration`; tests may replace it later. */
   settings?: Record<string, unknown>;
+  /** Extra client capabilities (merged over the defaults), e.g. completion snippets or code-action literals. */
+  capabilities?: ClientCapabilities;
+  /** The workspace folders sent in `initialize` (`file:` URIs; default none). */
+  workspaceFolders?: string[];
 }
 
 interface Waiter {
@@ -171,13 +183,17 @@ export class LspClient {
     connection.listen();
 
     const pull = options.pull ?? false;
+    const extra = options.capabilities ?? {};
     const capabilities: ClientCapabilities = {
+      ...extra,
       workspace: {
         configuration: options.configuration ?? true,
         didChangeConfiguration: { dynamicRegistration: false },
         ...((options.refreshSupport ?? pull) ? { diagnostics: { refreshSupport: true } } : {}),
+        ...extra.workspace,
       },
       textDocument: {
+        ...extra.textDocument,
         synchronization: { dynamicRegistration: false },
         publishDiagnostics: {
           relatedInformation: true,
@@ -194,7 +210,7 @@ export class LspClient {
       rootUri: null,
       capabilities,
       initializationOptions: options.initializationOptions,
-      workspaceFolders: null,
+      workspaceFolders: options.workspaceFolders?.map((uri, i) => ({ uri, name: `folder${i}` })) ?? null,
     });
     await connection.sendNotification(InitializedNotification.type, {});
     return client;
@@ -242,6 +258,30 @@ export class LspClient {
   hover(uri: string, line: number, character: number): Promise<Hover | null> {
     const params = { textDocument: { uri }, position: { line, character } };
     return this.answer('textDocument/hover', this.connection.sendRequest(HoverRequest.type, params));
+  }
+
+  completion(
+    uri: string,
+    line: number,
+    character: number,
+  ): Promise<CompletionList | CompletionItem[] | null> {
+    const params = { textDocument: { uri }, position: { line, character } };
+    return this.answer(
+      'textDocument/completion',
+      this.connection.sendRequest(CompletionRequest.type, params),
+    );
+  }
+
+  codeActions(
+    uri: string,
+    range: Range,
+    context: CodeActionContext = { diagnostics: [] },
+  ): Promise<(Command | CodeAction)[] | null> {
+    const params = { textDocument: { uri }, range, context };
+    return this.answer(
+      'textDocument/codeAction',
+      this.connection.sendRequest(CodeActionRequest.type, params),
+    );
   }
 
   /** A request's answer, or a rejection when a busy or hung server does not answer in time. */

@@ -147,7 +147,7 @@ describe('push diagnostics', () => {
     await c.configure({ diagnostics: { delay: 0 } });
   });
 
-  test('hover on the opening brace or a top-level key names the detected kind', async () => {
+  test('hover on the opening brace names the detected kind; keys get their field documentation', async () => {
     const uri = fileUri('hover/index.json');
     const text = j(specIndex());
     await c.open(uri, text);
@@ -160,9 +160,12 @@ describe('push diagnostics', () => {
     const onKey = await c.hover(uri, key.start.line, key.start.character + 3);
     assert.ok(onKey);
     assert.deepEqual(onKey.range, key);
+    assert.match(JSON.stringify(onKey.contents), /required in an OCI image index/);
 
+    // Nested keys get the richer hover too (test/lsp/editing.test.ts covers the kinds of hover).
     const nested = rangeOf(text, '"platform"');
-    assert.equal(await c.hover(uri, nested.start.line, nested.start.character + 2), null);
+    const onNested = await c.hover(uri, nested.start.line, nested.start.character + 2);
+    assert.match(JSON.stringify(onNested?.contents), /linux\/ppc64le/);
     await c.close(uri);
     assert.equal(await c.hover(uri, 0, 0), null, 'a closed document has no hover');
   });

@@ -6,11 +6,13 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000 });
-  for (const f of fs
+  // extension.test.js first: it checks what happens before the language server has started.
+  const files = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js'))
-    .sort())
-    mocha.addFile(path.join(__dirname, f));
+    .sort();
+  files.sort((a, b) => Number(b === 'extension.test.js') - Number(a === 'extension.test.js'));
+  for (const f of files) mocha.addFile(path.join(__dirname, f));
   const results: { title: string; state: string; err?: string }[] = [];
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {

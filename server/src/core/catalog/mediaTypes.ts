@@ -35,6 +35,34 @@ export type Ecosystem =
   | 'artifacthub'
   | 'iana';
 
+/** Who an ecosystem is, in words, for hovers and completion details. */
+export const ECOSYSTEM_LABELS: Readonly<Record<Ecosystem, string>> = {
+  oci: 'OCI (Open Container Initiative)',
+  ocicrypt: 'ocicrypt (OCI image encryption)',
+  docker: 'Docker',
+  buildkit: 'BuildKit',
+  helm: 'Helm',
+  cosign: 'Sigstore Cosign',
+  sigstore: 'Sigstore',
+  notation: 'Notary Project (Notation)',
+  spdx: 'SPDX',
+  cyclonedx: 'CycloneDX',
+  syft: 'Syft',
+  'in-toto': 'in-toto',
+  wasm: 'WebAssembly tooling',
+  sif: 'Singularity / Apptainer (SIF)',
+  opa: 'Open Policy Agent',
+  flux: 'Flux',
+  oras: 'ORAS',
+  devcontainers: 'Dev Containers',
+  trivy: 'Trivy',
+  modelpack: 'CNCF ModelPack',
+  soci: 'SOCI (Seekable OCI)',
+  cnab: 'CNAB',
+  artifacthub: 'Artifact Hub',
+  iana: 'IANA (a generic registered type)',
+};
+
 /**
  * Where a media type fits. `manifest`/`index` fit `manifests[]` entries and `subject`; `config` fits
  * `config.mediaType`; `layer` fits `layers[]` (and artifact blobs); `artifactType` fits `artifactType`

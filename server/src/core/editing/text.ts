@@ -1,0 +1,193 @@
+/**
+ * Text helpers shared by hovers, completions and quick-fixes: values by path, the few characters around
+ * the cursor, and minimal edits that add, rename or remove one member without touching anything else
+ * (the bytes of a manifest are what its digest covers, so nothing is ever reformatted).
+ */
+import type { Path, Span } from '../findings';
+import type { JsonDocument } from '../json/document';
+import type { DocumentKind } from '../kinds';
+import { isObject } from '../model';
+
+/** A replacement of `length` characters at `offset` by `newText` (an insertion when `length` is 0). */
+export interface TextEdit {
+  offset: number;
+  length: number;
+  newText: string;
+}
+
+/** The value at `path` in a parsed root, or undefined. */
+export function valueAt(root: unknown, path: Path): unknown {
+  let v = root;
+  for (const seg of path) {
+    if (typeof seg === 'number') {
+      if (!Array.isArray(v)) return undefined;
+      v = v[seg];
+    } else {
+      if (!isObject(v) || !Object.prototype.hasOwnProperty.call(v, seg)) return undefined;
+      v = v[seg];
+    }
+  }
+  return v;
+}
+
+const isWs = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+
+/** The index of the last non-whitespace character at or before `from`, or -1 (looks back at most `limit`). */
+export function prevSignificant(text: string, from: number, limit = 100_000): number {
+  const stop = Math.max(-1, from - limit);
+  for (let i = Math.min(from, text.length - 1); i > stop; i--) if (!isWs(text.charCodeAt(i))) return i;
+  return -1;
+}
+
+/** The index of the first non-whitespace character at or after `from`, or `text.length`. */
+export function nextSignificant(text: string, from: number, limit = 100_000): number {
+  const stop = Math.min(text.length, from + limit);
+  for (let i = Math.max(0, from); i < stop; i++) if (!isWs(text.charCodeAt(i))) return i;
+  return text.length;
+}
+
+/** The end offset of a span. */
+export const endOf = (s: Span): number => s.offset + s.length;
+
+/** True when `path` addresses a free-form annotation map (`annotations`, or an image config's `Labels`). */
+export function isAnnotationMap(kind: DocumentKind, path: Path): boolean {
+  const last = path[path.length - 1];
+  if (last === 'annotations') return kind !== 'image-config' && kind !== 'docker-config';
+  return (
+    last === 'Labels' &&
+    (kind === 'image-config' || kind === 'docker-config') &&
+    path.length === 2 &&
+    path[0] === 'config'
+  );
+}
+
+// ---- formatting that follows the document's own style --------------------------------------------------
+
+/** The document's indentation unit (the leading whitespace of its first indented line), or undefined when compact. */
+export function indentUnit(text: string): string | undefined {
+  const m = /\n([ \t]+)\S/.exec(text.slice(0, 4096));
+  return m ? m[1] : undefined;
+}
+
+/** The indentation of the line holding `offset` (none on a very long line, such as a compact index). */
+export function lineIndent(text: string, offset: number): string {
+  let start = offset;
+  while (start > 0 && text[start - 1] !== '\n') {
+    if (offset - start > 4096) return '';
+    start--;
+  }
+  let i = start;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+  return text.slice(start, i);
+}
+
+/**
+ * A JSON value written in the document's style: pretty with its indentation unit, continuation lines
+ * indented from `indent` (the indentation of the line it lands on), or compact when the document is.
+ */
+export function renderValue(value: unknown, indent: string, unit: string | undefined): string {
+  if (unit === undefined) return JSON.stringify(value);
+  return JSON.stringify(value, null, unit).replace(/\n/g, `\n${indent}`);
+}
+
+// ---- member edits -----------------------------------------------------------------------------------------
+
+/**
+ * Removes the member at `path` with its comma, so that the object stays valid JSON: the member and the comma
+ * after it when another member follows, else the comma before it, else everything between the braces.
+ */
+export function removeMember(json: JsonDocument, path: Path): TextEdit | undefined {
+  const key = json.locateKey(path);
+  const value = json.locate(path);
+  if (!key || !value) return undefined;
+  const text = json.text;
+  const after = nextSignificant(text, endOf(value));
+  const before = prevSignificant(text, key.offset - 1);
+  // The separator before the member goes with it when there is one, so that removing neighbours never
+  // overlaps (each takes the comma on its left); a first member takes the comma on its right.
+  if (before >= 0 && text[before] === ',') {
+    const prevEnd = prevSignificant(text, before - 1) + 1;
+    return { offset: prevEnd, length: endOf(value) - prevEnd, newText: '' };
+  }
+  if (text[after] === ',') {
+    const next = nextSignificant(text, after + 1);
+    return { offset: key.offset, length: next - key.offset, newText: '' };
+  }
+  if (before >= 0 && text[before] === '{' && text[after] === '}')
+    return { offset: before + 1, length: after - before - 1, newText: '' };
+  return { offset: key.offset, length: endOf(value) - key.offset, newText: '' };
+}
+
+/** Renames the member at `path` (its key, with quotes) to `newKey`. */
+export function renameKey(json: JsonDocument, path: Path, newKey: string): TextEdit | undefined {
+  const key = json.locateKey(path);
+  return key ? { offset: key.offset, length: key.length, newText: JSON.stringify(newKey) } : undefined;
+}
+
+/** Replaces the value at `path` by `newText` (already JSON). */
+export function replaceValue(json: JsonDocument, path: Path, newText: string): TextEdit | undefined {
+  const value = json.locate(path);
+  return value ? { offset: value.offset, length: value.length, newText } : undefined;
+}
+
+/**
+ * Inserts `"key": value` into the object at `objectPath`: after the member `after` when it exists, else as
+ * the first member. The whitespace before the neighbouring member is reused, so the new member lines up with
+ * the others; `value` is a JSON value, rendered in the document's style.
+ */
+export function insertMember(
+  json: JsonDocument,
+  objectPath: Path,
+  key: string,
+  value: unknown,
+  after?: string,
+): TextEdit | undefined {
+  const text = json.text;
+  const obj = json.locate(objectPath);
+  if (!obj || text[obj.offset] !== '{') return undefined;
+  const unit = indentUnit(text);
+  if (after !== undefined) {
+    const sibling = json.locateKey([...objectPath, after]);
+    const siblingValue = json.locate([...objectPath, after]);
+    if (sibling && siblingValue) {
+      const ws = text.slice(prevSignificant(text, sibling.offset - 1) + 1, sibling.offset);
+      const indent = lineIndent(text, sibling.offset);
+      const member = `${JSON.stringify(key)}: ${renderValue(value, indent, unit)}`;
+      return { offset: endOf(siblingValue), length: 0, newText: `,${ws || ' '}${member}` };
+    }
+  }
+  const first = nextSignificant(text, obj.offset + 1);
+  if (text[first] === '}' || first >= endOf(obj)) {
+    // An empty object: the member goes between the braces, on its own line when the document is pretty.
+    const outer = lineIndent(text, obj.offset);
+    if (unit === undefined)
+      return {
+        offset: obj.offset + 1,
+        length: first - obj.offset - 1,
+        newText: `${JSON.stringify(key)}: ${JSON.stringify(value)}`,
+      };
+    const indent = outer + unit;
+    return {
+      offset: obj.offset + 1,
+      length: first - obj.offset - 1,
+      newText: `\n${indent}${JSON.stringify(key)}: ${renderValue(value, indent, unit)}\n${outer}`,
+    };
+  }
+  const ws = text.slice(obj.offset + 1, first);
+  const indent = ws.includes('\n') ? ws.slice(ws.lastIndexOf('\n') + 1) : lineIndent(text, first);
+  const member = `${JSON.stringify(key)}: ${renderValue(value, indent, ws.includes('\n') ? unit : undefined)}`;
+  return { offset: obj.offset + 1, length: 0, newText: ws ? `${ws}${member},` : `${member}, ` };
+}
+
+/** Applies non-overlapping edits to `text` (any order; insertions at one offset keep their order). */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const sorted = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.offset - b.e.offset || a.i - b.i);
+  let out = '';
+  let at = 0;
+  for (const { e } of sorted) {
+    if (e.offset < at) throw new Error(`Overlapping edits at offset ${e.offset}.`);
+    out += text.slice(at, e.offset) + e.newText;
+    at = e.offset + e.length;
+  }
+  return out + text.slice(at);
+}

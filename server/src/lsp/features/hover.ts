@@ -1,0 +1,33 @@
+/**
+ * `textDocument/hover`: the core's hover for the key or value under the cursor, from the cached analysis of
+ * the current version (no parsing or validation per request). Digests are looked up in the OCI image layout
+ * the document belongs to through the runtime, when it has a file system.
+ */
+import { MarkupKind, type Hover } from 'vscode-languageserver';
+import { hoverAt } from '../../core';
+import { runSafeAsync } from '../runner';
+import type { Feature } from './feature';
+
+export const hoverFeature: Feature = {
+  id: 'hover',
+  capabilities: () => ({ hoverProvider: true }),
+  register(ctx) {
+    ctx.connection.onHover((params, token) =>
+      runSafeAsync<Hover | null>(ctx.connection, 'textDocument/hover', null, token, async () => {
+        const uri = params.textDocument.uri;
+        const found = await ctx.analysisOf(uri);
+        if (!found) return null;
+        const { doc, analysis } = found;
+        const statBlob = ctx.runtime.statBlob;
+        const result = hoverAt(analysis, doc.offsetAt(params.position), {
+          blob: statBlob ? (digest) => statBlob(uri, digest) : undefined,
+        });
+        if (!result) return null;
+        return {
+          contents: { kind: MarkupKind.Markdown, value: result.markdown },
+          range: { start: doc.positionAt(result.offset), end: doc.positionAt(result.offset + result.length) },
+        };
+      }),
+    );
+  },
+};
