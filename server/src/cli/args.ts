@@ -6,12 +6,16 @@ import {
   type DocumentKind,
   type Severity,
 } from '../core/index';
+import { isHostPort, parseRegistryReference } from '../core/verify/reference';
 
 export const LINT_FORMATS = ['text', 'json', 'sarif'] as const;
 export const RULES_FORMATS = ['text', 'json', 'markdown'] as const;
 export const LEVELS = ['error', 'warning', 'info', 'hint', 'off'] as const;
 
+export const VERIFY_FORMATS = ['text', 'json'] as const;
+
 export type LintFormat = (typeof LINT_FORMATS)[number];
+export type VerifyFormat = (typeof VERIFY_FORMATS)[number];
 export type RulesFormat = (typeof RULES_FORMATS)[number];
 export type Level = (typeof LEVELS)[number];
 
@@ -26,16 +30,33 @@ export interface LintCommand {
   paths: string[];
 }
 
+export interface VerifyCommand {
+  command: 'verify';
+  format: VerifyFormat;
+  /** `HOST[:PORT]/REPOSITORY` to fetch blobs from when no layout or embedded data has them. */
+  registry?: string;
+  /** Hosts (`HOST` or `HOST:PORT`) that may be reached over plain HTTP. */
+  insecure: string[];
+  /** Connect and idle timeout for registry requests, in milliseconds. */
+  timeoutMs?: number;
+  /** Blobs read at once. */
+  concurrency?: number;
+  paths: string[];
+}
+
 export type Command =
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'rules'; format: RulesFormat }
   | LintCommand
+  | VerifyCommand
   /** The command line is wrong; `message` says how, in one sentence. */
   | { command: 'usage-error'; message: string };
 
 export const HELP = `Usage:
   oci-manifest lint [options] FILE|DIR...   Check OCI / Docker manifests, indexes, configs and layouts
+  oci-manifest verify [options] PATH...    Check that every descriptor's blob exists, has its size and
+                                            hashes to its digest (a manifest file, or a layout folder)
   oci-manifest rules [--format text|json|markdown]
                                             List every rule code with its default severity
   oci-manifest --help | --version
@@ -48,6 +69,22 @@ Lint options:
                              Repeatable, e.g. --severity oci/annotation-key-form=off
   --max-findings N           Report at most N findings per file (default 1000)
 
+Verify options:
+  --registry HOST[:PORT]/REPO
+                             Fetch blobs no layout or embedded data has from this repository (HTTPS;
+                             credentials from ~/.docker/config.json and its credential helpers)
+  --insecure HOST[:PORT]     Allow plain HTTP for this registry host (repeatable; loopback always may)
+  --format text|json         Output format (default text)
+  --timeout SECONDS          Registry connect and idle timeout (default 10 s connect, 30 s idle)
+  --concurrency N            Blobs read at once (default 4)
+
+  A PATH that is a folder is verified as an OCI image layout: oci-layout, index.json, every manifest
+  and index reachable from it, every blob (unreferenced and misnamed blobs too). A PATH that is a file
+  is a manifest, index or descriptor whose blobs are read from the enclosing layout (a folder above it
+  with an oci-layout file), else from its embedded data, else from --registry.
+  verify exits with 0 when everything was verified, 1 on a mismatch, a missing blob or an invalid
+  layout, 2 on a usage or I/O error (e.g. an unreachable registry).
+
 Files and directories:
   A FILE is always checked; it is reported on stderr when it is not recognised as a manifest.
   A DIR is searched recursively (node_modules and .git are skipped, symbolic links leaving the
@@ -55,7 +92,7 @@ Files and directories:
   OCI image layouts, the JSON blobs under blobs/<algorithm>/ (blobs over 16 MiB or not starting
   with "{" are skipped unread). With --kind, every *.json file and JSON blob found is read as KIND.
 
-Exit status: 0 no error-level finding, 1 at least one error-level finding, 2 usage or I/O error.
+Exit status (lint): 0 no error-level finding, 1 at least one error-level finding, 2 usage or I/O error.
 `;
 
 function oneOf<T extends string>(list: readonly T[], value: string): value is T {
@@ -74,9 +111,10 @@ export function parseArgs(argv: readonly string[]): Command {
     return { command: 'version' };
   if (first === 'rules') return parseRules(rest);
   if (first === 'lint') return parseLint(rest);
+  if (first === 'verify') return parseVerify(rest);
   if (first.startsWith('-')) return usage(`Unknown option "${first}"; run "oci-manifest --help" for usage.`);
   return usage(
-    `Unknown command "${first}"; the commands are "lint" and "rules" (did you mean "oci-manifest lint ${first}"?).`,
+    `Unknown command "${first}"; the commands are "lint", "verify" and "rules" (did you mean "oci-manifest lint ${first}"?).`,
   );
 }
 
@@ -195,5 +233,70 @@ function parseLint(args: readonly string[]): Command {
     }
   }
   if (cmd.paths.length === 0) return usage('"lint" needs at least one FILE or DIR.');
+  return cmd;
+}
+
+function parseVerify(args: readonly string[]): Command {
+  const cmd: VerifyCommand = { command: 'verify', format: 'text', insecure: [], paths: [] };
+  for (const item of options(args)) {
+    if ('path' in item) {
+      if (item.path === '-')
+        return usage('Reading from standard input is not supported; pass a file or folder.');
+      cmd.paths.push(item.path);
+      continue;
+    }
+    const name = item.name;
+    if (name === '--help' || name === '-h') return { command: 'help' };
+    const needs = (what: string): Command => usage(`${name} needs a value: ${what}.`);
+    switch (name) {
+      case '--format':
+      case '-f': {
+        const v = item.value();
+        if (v === undefined) return needs(VERIFY_FORMATS.join(', '));
+        if (!oneOf(VERIFY_FORMATS, v))
+          return usage(`--format for "verify" must be ${VERIFY_FORMATS.join(', ')}; got "${v}".`);
+        cmd.format = v;
+        break;
+      }
+      case '--registry': {
+        const v = item.value();
+        if (v === undefined) return needs('HOST[:PORT]/REPOSITORY, e.g. registry.example.com/team/app');
+        try {
+          parseRegistryReference(v);
+        } catch (err) {
+          return usage(`--registry: ${(err as Error).message}`);
+        }
+        cmd.registry = v;
+        break;
+      }
+      case '--insecure': {
+        const v = item.value();
+        if (v === undefined) return needs('HOST or HOST:PORT');
+        if (!isHostPort(v)) return usage(`--insecure "${v}" is not HOST or HOST:PORT.`);
+        cmd.insecure.push(v.toLowerCase());
+        break;
+      }
+      case '--timeout': {
+        const v = item.value();
+        if (v === undefined) return needs('a number of seconds');
+        const n = Number(v);
+        if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || !(n > 0) || n > 86400)
+          return usage(`--timeout must be a positive number of seconds (at most 86400); got "${v}".`);
+        cmd.timeoutMs = Math.round(n * 1000);
+        break;
+      }
+      case '--concurrency': {
+        const v = item.value();
+        if (v === undefined) return needs('a whole number from 1 to 64');
+        if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 64)
+          return usage(`--concurrency must be a whole number from 1 to 64; got "${v}".`);
+        cmd.concurrency = Number(v);
+        break;
+      }
+      default:
+        return usage(`Unknown option "${name}" for "verify"; run "oci-manifest --help" for usage.`);
+    }
+  }
+  if (cmd.paths.length === 0) return usage('"verify" needs at least one manifest FILE or layout FOLDER.');
   return cmd;
 }

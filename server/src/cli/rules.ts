@@ -1,20 +1,8 @@
 /** `oci-manifest rules`: the rule table as text, JSON, or the complete Markdown document for docs/rules.md. */
-import { RULES, ruleAnchor, ruleDocUrl, type RuleInfo } from '../core/index';
+import { RULES, ruleAnchor, ruleDocUrl, specUrl, type RuleInfo } from '../core/index';
 import type { RulesFormat } from './args';
 
-/** Where the reference texts named in `RuleInfo.spec` are published. */
-const SPEC_SITES: readonly [prefix: string, base: string][] = [
-  ['image-spec/', 'https://github.com/opencontainers/image-spec/blob/main/'],
-  ['distribution-spec/', 'https://github.com/opencontainers/distribution-spec/blob/main/'],
-  ['docker/', 'https://github.com/distribution/distribution/blob/main/docs/content/spec/'],
-];
-
-/** The public URL of a spec reference such as `image-spec/descriptor.md#digests`, when known. */
-export function specUrl(spec: string): string | undefined {
-  for (const [prefix, base] of SPEC_SITES)
-    if (spec.startsWith(prefix)) return base + spec.slice(prefix.length);
-  return undefined;
-}
+export { specUrl };
 
 export function formatRules(format: RulesFormat, rules: readonly RuleInfo[] = RULES): string {
   if (format === 'json') {

@@ -5,6 +5,7 @@ import { countFindings, formatJson, formatSarif, formatText } from './format';
 import { lintTarget, type FileReport } from './lint';
 import { formatRules } from './rules';
 import { collectTargets } from './walk';
+import { verifyCommand } from './verify';
 
 export const VERSION: string = version;
 
@@ -28,7 +29,17 @@ export function run(argv: readonly string[], cwd: string = process.cwd()): RunRe
       return { stdout: '', stderr: `oci-manifest: ${cmd.message}\n`, exitCode: 2 };
     case 'lint':
       return lint(cmd, cwd);
+    case 'verify':
+      // Verification reads blobs and talks to registries: only runAsync can do it.
+      return { stdout: '', stderr: 'oci-manifest: "verify" runs only through runAsync.\n', exitCode: 2 };
   }
+}
+
+/** Like `run`, and also runs the asynchronous commands (`verify`). The entry point uses this. */
+export async function runAsync(argv: readonly string[], cwd: string = process.cwd()): Promise<RunResult> {
+  const cmd = parseArgs(argv);
+  if (cmd.command === 'verify') return verifyCommand(cmd);
+  return run(argv, cwd);
 }
 
 function lint(cmd: LintCommand, cwd: string): RunResult {

@@ -1,5 +1,6 @@
 import { CHECKS } from './checks';
 import type { RuleInfo, Severity } from './findings';
+import { verifyRules } from './verify/rules';
 
 /** Rules of the facade itself. */
 export const coreRules: readonly RuleInfo[] = [
@@ -25,7 +26,7 @@ export const coreRules: readonly RuleInfo[] = [
 ];
 
 /** THE rule table: every code, its default severity, title and documentation. */
-export const RULES: readonly RuleInfo[] = [...coreRules, ...CHECKS.flatMap((c) => c.rules)];
+export const RULES: readonly RuleInfo[] = [...coreRules, ...CHECKS.flatMap((c) => c.rules), ...verifyRules];
 
 export const RULE_BY_CODE: ReadonlyMap<string, RuleInfo> = new Map(RULES.map((r) => [r.code, r]));
 

@@ -1,0 +1,177 @@
+/**
+ * `oci-manifest verify PATH...`: digest verification on the command line, with the engine the editor
+ * uses (core/verify) and the node sources (layout on disk, registry). Output reuses lint's formatters.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Finding } from '../core/index';
+import { embeddedDataSource, type BlobSource } from '../core/verify/source';
+import {
+  addSummaries,
+  verifyDocument,
+  type DescriptorResult,
+  type VerifySummary,
+} from '../core/verify/verify';
+import { nodeHasherFactory } from '../node/verify/hash';
+import { findLayoutRoot, LayoutBlobSource } from '../node/verify/layoutStore';
+import { RegistryBlobSource } from '../node/verify/registryStore';
+import { verifyLayout } from '../node/verify/verifyLayout';
+import type { VerifyCommand } from './args';
+import { formatJson, formatText } from './format';
+import { MAX_NAMED_SIZE, type FileReport } from './lint';
+
+export interface VerifyRunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: 0 | 1 | 2;
+}
+
+/** A checked file with the results behind its findings. */
+interface VerifiedFile extends FileReport {
+  results: DescriptorResult[];
+}
+
+/** Results whose failure is about reaching the content (exit 2), not about the content (exit 1). */
+const IO_REASONS = new Set(['io', 'timeout', 'auth', 'protocol']);
+
+export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult> {
+  const notes: string[] = [];
+  const errors: string[] = [];
+  const files: VerifiedFile[] = [];
+  const summaries: { path: string; summary: VerifySummary; text: string }[] = [];
+  const registry = cmd.registry
+    ? new RegistryBlobSource(cmd.registry, {
+        insecure: cmd.insecure,
+        ...(cmd.timeoutMs !== undefined
+          ? { connectTimeoutMs: cmd.timeoutMs, idleTimeoutMs: cmd.timeoutMs }
+          : {}),
+      })
+    : undefined;
+  const common = {
+    hasher: nodeHasherFactory,
+    ...(cmd.concurrency !== undefined ? { concurrency: cmd.concurrency } : {}),
+  };
+  let layoutProblem = false;
+  try {
+    for (const p of cmd.paths) {
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(p);
+      } catch (err) {
+        errors.push(`${p}: cannot read: ${describe(err)}.`);
+        continue;
+      }
+      if (st.isDirectory()) {
+        const report = await verifyLayout(p, { ...common, fallbackSources: registry ? [registry] : [] });
+        for (const f of report.files)
+          files.push({ path: f.path, kind: f.kind, text: f.text, findings: f.findings, results: f.results });
+        if (report.files.some((f) => f.findings.some((x) => x.severity === 'error'))) layoutProblem = true;
+        summaries.push({ path: p, summary: report.summary, text: report.text });
+        continue;
+      }
+      if (!st.isFile()) {
+        errors.push(`${p}: not a regular file or folder.`);
+        continue;
+      }
+      if (st.size > MAX_NAMED_SIZE) {
+        errors.push(`${p}: ${(st.size / 1048576).toFixed(1)} MiB is too large for a manifest; not verified.`);
+        continue;
+      }
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(fs.readFileSync(p));
+      } catch (err) {
+        errors.push(
+          err instanceof TypeError
+            ? `${p}: not UTF-8 text, so not a manifest; run "oci-manifest lint" on it.`
+            : `${p}: cannot read: ${describe(err)}.`,
+        );
+        continue;
+      }
+      const sources: BlobSource[] = [];
+      const root = await findLayoutRoot(p);
+      if (root) sources.push(await LayoutBlobSource.create(root));
+      sources.push(embeddedDataSource());
+      if (registry) sources.push(registry);
+      const besideOciLayout = fs.existsSync(path.join(path.dirname(p), 'oci-layout'));
+      const report = await verifyDocument(text, {
+        ...common,
+        sources,
+        origin: { fileName: p, besideOciLayout },
+      });
+      if (!report.kind) {
+        notes.push(`${p}: not a manifest, index or descriptor, so there is nothing to verify.`);
+        continue;
+      }
+      files.push({ path: p, kind: report.kind, text, findings: report.findings, results: report.results });
+      summaries.push({ path: p, summary: report.summary, text: report.summary.text });
+    }
+  } catch (err) {
+    errors.push(`verification failed: ${err instanceof Error ? err.message : String(err)}.`);
+  } finally {
+    registry?.close();
+  }
+
+  const results = files.flatMap((f) => f.results);
+  const ioFailures = results.filter(
+    (r) => r.status === 'unreadable' && r.error && IO_REASONS.has(r.error.reason),
+  );
+  const contentProblem =
+    layoutProblem ||
+    results.some(
+      (r) =>
+        r.status === 'size-mismatch' ||
+        r.status === 'digest-mismatch' ||
+        r.status === 'missing' ||
+        (r.status === 'unreadable' && r.error?.reason === 'refused'),
+    ) ||
+    files.some((f) => f.findings.some((x: Finding) => x.severity === 'error'));
+
+  const total = addSummaries(summaries.map((s) => s.summary));
+  let stdout: string;
+  if (cmd.format === 'json') {
+    const base = JSON.parse(formatJson(files)) as Record<string, unknown>[];
+    base.forEach((entry, i) => {
+      const f = files[i]!;
+      entry.results = f.results.map((r) => ({
+        path: r.path,
+        role: r.role,
+        status: r.status,
+        ...(r.digest !== undefined ? { digest: r.digest } : {}),
+        ...(r.size !== undefined ? { size: r.size } : {}),
+        ...(r.source !== undefined ? { source: r.source } : {}),
+        ...(r.actualSize !== undefined ? { actualSize: r.actualSize } : {}),
+        ...(r.actualDigest !== undefined ? { actualDigest: r.actualDigest } : {}),
+        ...(r.reason !== undefined ? { reason: r.reason } : {}),
+        ...(r.error !== undefined ? { error: r.error } : {}),
+      }));
+    });
+    const { text: totalText, ...counts } = total;
+    stdout =
+      JSON.stringify(
+        {
+          files: base,
+          summary: { ...counts, text: totalText },
+          targets: summaries.map((s) => ({ path: s.path, summary: s.text })),
+        },
+        null,
+        2,
+      ) + '\n';
+  } else {
+    stdout = formatText(files) + summaries.map((s) => `${s.path}: ${s.text}\n`).join('');
+  }
+  if (ioFailures.length)
+    notes.push(
+      `${ioFailures.length} ${ioFailures.length === 1 ? 'blob' : 'blobs'} could not be read (see oci/blob-unreadable above).`,
+    );
+  const stderr = [...notes, ...errors].map((l) => `oci-manifest: ${l}\n`).join('');
+  const exitCode = errors.length || ioFailures.length ? 2 : contentProblem ? 1 : 0;
+  return { stdout, stderr, exitCode };
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') return 'no such file or directory';
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') return 'permission denied';
+  return e?.code ?? String(err);
+}

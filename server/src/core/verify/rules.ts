@@ -1,0 +1,83 @@
+import type { RuleInfo } from '../findings';
+
+/**
+ * The rules of digest verification (the Verify Digests / Verify Layout commands and `oci-manifest verify`).
+ * They are part of THE rule table (codes.ts), so they are documented in docs/rules.md and can be
+ * re-levelled like any other code. Live validation never reports them: they need the blobs.
+ */
+const DESCRIPTOR = 'image-spec/descriptor.md';
+const LAYOUT = 'image-spec/image-layout.md';
+
+export const verifyRules: readonly RuleInfo[] = [
+  {
+    code: 'oci/blob-missing',
+    severity: 'warning',
+    title: 'The blob a descriptor names was not found',
+    description:
+      'Digest verification looked for the content in every source it was given (embedded `data`, the enclosing OCI image layout, a registry) and none had it. A layout may lack blobs that an external store provides, so this is a warning; the message says where it looked.',
+    spec: `${LAYOUT}#blobs`,
+  },
+  {
+    code: 'oci/blob-size-mismatch',
+    severity: 'error',
+    title: "The blob's length differs from the descriptor's `size`",
+    description:
+      'The content found for the descriptor has a different number of bytes than `size` says. Clients must refuse such content, so a pull fails. The message gives both lengths and where the content came from; the quick-fix data carries the real size (and the real digest when it was computed).',
+    spec: `${DESCRIPTOR}#properties`,
+  },
+  {
+    code: 'oci/blob-digest-mismatch',
+    severity: 'error',
+    title: "The blob does not hash to the descriptor's `digest`",
+    description:
+      'The content found for the descriptor has the right length but a different digest: it was changed, or the descriptor names other content. Clients must refuse it. The message gives the computed digest and where the content came from.',
+    spec: `${DESCRIPTOR}#digests`,
+  },
+  {
+    code: 'oci/blob-unreadable',
+    severity: 'warning',
+    title: 'The blob could not be read',
+    description:
+      'The content exists but reading it failed: a registry timed out, refused the credentials or answered with an error, or a layout entry is not a regular file inside the layout (a symbolic link leaving it, a FIFO, a device). Nothing is known about the content, so the descriptor is neither verified nor proven wrong.',
+  },
+  {
+    code: 'oci/layout-missing-file',
+    severity: 'error',
+    title: 'An image layout lacks `oci-layout`, `index.json` or `blobs/`',
+    description:
+      'An OCI image layout must have an `oci-layout` file, an `index.json` file and a `blobs` directory (which may be empty). Without them tools do not recognise the folder as a layout or cannot find its images.',
+    spec: `${LAYOUT}#content`,
+  },
+  {
+    code: 'oci/layout-blob-name',
+    severity: 'error',
+    title: 'A blob file in a layout is not named by its digest',
+    description:
+      'The content of `blobs/<algorithm>/<encoded>` must hash to `<algorithm>:<encoded>`. A file whose content hashes to something else was renamed, corrupted or written incompletely. The message gives the digest of its content.',
+    spec: `${LAYOUT}#blobs`,
+  },
+  {
+    code: 'oci/layout-blob-path',
+    severity: 'error',
+    title: "An entry under a layout's `blobs/` is not `<algorithm>/<encoded>`",
+    description:
+      'Directories directly under `blobs/` are algorithms and the files in them are encoded digests, both following the digest grammar (and, for the registered algorithms, their exact lowercase hex form). Other names (temporary files, uppercase hex, files directly in `blobs/`) cannot be addressed by any descriptor.',
+    spec: `${LAYOUT}#blobs`,
+  },
+  {
+    code: 'oci/layout-blob-not-file',
+    severity: 'error',
+    title: 'A blob in a layout is not a regular file inside the layout',
+    description:
+      'Blobs are regular files. A symbolic link that leads outside the layout, a FIFO, a socket, a device or a directory in place of a blob is never read: it would let a layout make a tool read other files or hang.',
+    spec: `${LAYOUT}#blobs`,
+  },
+  {
+    code: 'oci/layout-blob-unreferenced',
+    severity: 'info',
+    title: 'A blob in a layout is not reachable from `index.json`',
+    description:
+      "No manifest or index reachable from the layout's `index.json` names this blob. Layouts may keep such blobs, but they are usually left over from an earlier image and only take space.",
+    spec: `${LAYOUT}#blobs`,
+  },
+];

@@ -1,0 +1,570 @@
+/**
+ * The verification engine: for each descriptor, find its content in the sources (in priority order),
+ * check the length, then the digest, and turn the outcome into a result and, when something is wrong,
+ * a finding on the descriptor's `digest` value. Pure: sources and hashers are injected.
+ */
+import { RULE_BY_CODE } from '../codes';
+import { detectKind, type DocumentOrigin } from '../detect';
+import { isRegisteredAlgorithm, validateDigest, type RegisteredAlgorithm } from '../digest';
+import { formatPath, SEVERITIES, type Finding, type Path, type Severity, type Span } from '../findings';
+import { resolve } from '../index';
+import { parseJson } from '../json/document';
+import type { DocumentKind } from '../kinds';
+import { MT } from '../catalog/core';
+import {
+  descriptorsOf,
+  isIndexKind,
+  isManifestKind,
+  type DescriptorRef,
+  type DescriptorRole,
+} from '../model';
+import {
+  BlobSourceError,
+  defaultHasherFactory,
+  type BlobContent,
+  type BlobErrorReason,
+  type BlobRef,
+  type BlobSource,
+  type HasherFactory,
+} from './source';
+
+/** What became of one descriptor. */
+export type VerifyStatus =
+  /** The content was found, has `size` bytes and hashes to `digest`. */
+  | 'verified'
+  | 'size-mismatch'
+  | 'digest-mismatch'
+  /** No source had it. */
+  | 'missing'
+  /** A source has it (or may have it) but could not deliver it; see `error`. */
+  | 'unreadable'
+  /** Not checkable: the digest is malformed or uses an algorithm nobody can compute; see `reason`. */
+  | 'skipped'
+  /** The signal was aborted before this descriptor was decided. */
+  | 'cancelled';
+
+/** The outcome for one blob (shared by every descriptor naming the same content). */
+export interface BlobOutcome {
+  status: VerifyStatus;
+  /** The `name` of the source that had the content. */
+  source?: string;
+  /** Where the content was found (file path or URL), for messages. */
+  where?: string;
+  /** The real length; with `sizeIsLowerBound`, reading stopped there and the content is longer. */
+  actualSize?: number;
+  sizeIsLowerBound?: boolean;
+  /** The digest of the content, when it was read to its end. */
+  actualDigest?: string;
+  /** The labels of the sources consulted, in order (for `missing`). */
+  searched: string[];
+  /** Why the blob is `unreadable`. */
+  error?: { reason: BlobErrorReason; message: string };
+  /** Why the descriptor was `skipped`. */
+  reason?: string;
+}
+
+/** One descriptor's result, in document order. */
+export interface DescriptorResult extends BlobOutcome {
+  path: Path;
+  role: DescriptorRole;
+  /** The descriptor's digest and size as written (when they have the right types). */
+  digest?: string;
+  size?: number;
+  mediaType?: string;
+  /** True when the descriptor names a manifest or an index (by its role or media type). */
+  manifest: boolean;
+  /** The span of the descriptor's `digest` value (its key or the descriptor when there is none). */
+  span: Span;
+  /** The finding for this descriptor, when the outcome is a problem (and its code is not turned off). */
+  finding?: Finding;
+}
+
+export interface VerifySummary {
+  /** Descriptors looked at. */
+  total: number;
+  verified: number;
+  sizeMismatch: number;
+  digestMismatch: number;
+  missing: number;
+  unreadable: number;
+  skipped: number;
+  cancelled: number;
+  /** e.g. `12 verified, 1 mismatch, 2 not found` (zero counts after the first three are left out). */
+  text: string;
+}
+
+export interface VerifyReport {
+  results: DescriptorResult[];
+  /** The results' findings, sorted by offset. */
+  findings: Finding[];
+  summary: VerifySummary;
+  /** True when the signal was aborted before everything was decided. */
+  cancelled: boolean;
+}
+
+export interface VerifyProgress {
+  /** Distinct blobs decided so far / queued so far (across all `verify` calls of a verifier). */
+  done: number;
+  total: number;
+  /** Bytes hashed so far / the sum of the queued descriptors' sizes. */
+  bytes: number;
+  totalBytes: number;
+  /** The digest just decided or being read. */
+  digest?: string;
+}
+
+export interface VerifierOptions {
+  /** Where content comes from, in priority order. The first source that has a blob decides its outcome. */
+  sources: readonly BlobSource[];
+  /** Defaults to node:crypto for SHA-2 and @noble/hashes for BLAKE3. */
+  hasher?: HasherFactory;
+  /** Blobs read at the same time (default 4). */
+  concurrency?: number;
+  /** Aborting stops all reads; the verify calls then resolve with `cancelled` results. */
+  signal?: AbortSignal;
+  /** Called after each chunk and each decided blob. Keep it cheap (throttle UI updates yourself). */
+  onProgress?: (progress: VerifyProgress) => void;
+  /** Per-code severity overrides, as in `analyze`; `off` drops the finding (the result stays). */
+  severities?: Readonly<Record<string, Severity | 'off'>>;
+  /**
+   * When a blob's length differs from `size`, read it to its end anyway (up to `maxReadBytes`) so that
+   * the finding carries its real digest for a quick-fix. Default false: stop at the first wrong byte.
+   */
+  digestOnSizeMismatch?: boolean;
+  /** Never read more than this many bytes of one blob (default 2^53 - 1). */
+  maxReadBytes?: number;
+}
+
+/** Verifies descriptors with shared sources, concurrency bound, cache and progress. */
+export interface Verifier {
+  /**
+   * Verifies `refs` (from `descriptorsOf`), placing findings with `locate(path)` (the span of a value
+   * in the document: e.g. `(p) => resolve(json, {path: p})`). Never rejects; cancellation and source
+   * failures become results.
+   */
+  verify(refs: readonly DescriptorRef[], locate: (path: Path) => Span): Promise<VerifyReport>;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+
+/** The media types served from a registry's `/manifests/` endpoint. */
+export const MANIFEST_MEDIA_TYPES: readonly string[] = [
+  MT.manifest,
+  MT.index,
+  MT.dockerManifest,
+  MT.dockerList,
+  MT.artifactManifest,
+  MT.dockerSchema1,
+  MT.dockerSchema1Signed,
+];
+
+/** True when a descriptor names a manifest or an index (by its role or its media type). */
+export function namesManifest(ref: DescriptorRef): boolean {
+  const mt = ref.value.mediaType;
+  if (typeof mt === 'string' && MANIFEST_MEDIA_TYPES.includes(mt)) return true;
+  return ref.role === 'manifest' || ref.role === 'subject';
+}
+
+/** A counting semaphore. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active >= n) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+const q = (s: string): string => JSON.stringify(s);
+
+function listOf(items: readonly string[]): string {
+  if (items.length <= 1) return items[0] ?? '';
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** Creates a verifier. Several `verify` calls may run at once; they share the bound and the cache. */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const sources = options.sources;
+  const hasher = options.hasher ?? defaultHasherFactory;
+  const run = limiter(Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY)));
+  const signal = options.signal ?? new AbortController().signal;
+  const maxRead = options.maxReadBytes ?? Number.MAX_SAFE_INTEGER;
+  const cache = new Map<string, Promise<BlobOutcome>>();
+  const progress: VerifyProgress = { done: 0, total: 0, bytes: 0, totalBytes: 0 };
+  const report = (digest?: string): void => {
+    if (options.onProgress) options.onProgress({ ...progress, digest });
+  };
+
+  const cancelled = (searched: string[]): BlobOutcome => ({ status: 'cancelled', searched });
+
+  async function readAndHash(
+    ref: BlobRef,
+    algorithm: RegisteredAlgorithm,
+    content: BlobContent,
+    searched: string[],
+    source: BlobSource,
+  ): Promise<BlobOutcome> {
+    const expected = ref.size;
+    const base = { source: source.name, where: content.where, searched };
+    const iterator = content.chunks[Symbol.asyncIterator]();
+    const close = async (): Promise<void> => {
+      try {
+        await iterator.return?.();
+      } catch {
+        // Closing is best effort.
+      }
+    };
+    const keepReading = options.digestOnSizeMismatch === true || expected === undefined;
+    if (!keepReading && content.size !== undefined && content.size !== expected) {
+      await close();
+      return { status: 'size-mismatch', ...base, actualSize: content.size };
+    }
+    const h = await hasher(algorithm);
+    let n = 0;
+    let over = false;
+    try {
+      for (;;) {
+        if (signal.aborted) {
+          await close();
+          return cancelled(searched);
+        }
+        const next = await iterator.next();
+        if (next.done) break;
+        const chunk = next.value;
+        if (!keepReading && n + chunk.length > expected!) {
+          // One byte past the size is enough to know; do not read the rest.
+          n += chunk.length;
+          over = true;
+          await close();
+          break;
+        }
+        if (n + chunk.length > maxRead) {
+          await close();
+          return {
+            status: 'unreadable',
+            ...base,
+            error: { reason: 'refused', message: `it is longer than the ${maxRead}-byte read limit` },
+          };
+        }
+        h.update(chunk);
+        n += chunk.length;
+        progress.bytes += chunk.length;
+        report(ref.digest);
+      }
+    } catch (err) {
+      await close();
+      if (signal.aborted) return cancelled(searched);
+      return unreadable(err, base);
+    }
+    if (signal.aborted) return cancelled(searched);
+    if (over) {
+      const announced = content.size !== undefined && content.size > expected! ? content.size : undefined;
+      return announced !== undefined
+        ? { status: 'size-mismatch', ...base, actualSize: announced }
+        : { status: 'size-mismatch', ...base, actualSize: n, sizeIsLowerBound: true };
+    }
+    const actualDigest = `${algorithm}:${h.digest()}`;
+    if (expected !== undefined && n !== expected)
+      return { status: 'size-mismatch', ...base, actualSize: n, actualDigest };
+    if (actualDigest !== ref.digest)
+      return { status: 'digest-mismatch', ...base, actualSize: n, actualDigest };
+    return { status: 'verified', ...base, actualSize: n, actualDigest };
+  }
+
+  function unreadable(err: unknown, base: Omit<BlobOutcome, 'status'>): BlobOutcome {
+    const error =
+      err instanceof BlobSourceError
+        ? { reason: err.reason, message: err.message }
+        : { reason: 'io' as const, message: err instanceof Error ? err.message : String(err) };
+    return { status: 'unreadable', ...base, error };
+  }
+
+  async function check(ref: BlobRef, algorithm: RegisteredAlgorithm): Promise<BlobOutcome> {
+    const searched: string[] = [];
+    for (const source of sources) {
+      if (signal.aborted) return cancelled(searched);
+      searched.push(source.label);
+      try {
+        const stat = await source.stat(ref, signal);
+        if (!stat) continue;
+        const keepReading = options.digestOnSizeMismatch === true || ref.size === undefined;
+        if (!keepReading && stat.size !== undefined && stat.size !== ref.size)
+          return {
+            status: 'size-mismatch',
+            source: source.name,
+            where: stat.where,
+            actualSize: stat.size,
+            searched,
+          };
+        const limit = keepReading ? maxRead : ref.size! + 1;
+        const content = await source.open(ref, { signal, maxBytes: limit });
+        if (!content) continue; // gone between stat and open
+        return await readAndHash(ref, algorithm, content, searched, source);
+      } catch (err) {
+        if (signal.aborted) return cancelled(searched);
+        return unreadable(err, { source: source.name, where: source.label, searched });
+      }
+    }
+    return { status: 'missing', searched };
+  }
+
+  function outcomeFor(ref: DescriptorRef): { outcome: Promise<BlobOutcome>; digest?: string; size?: number } {
+    const d = ref.value.digest;
+    const s = ref.value.size;
+    const size = typeof s === 'number' && Number.isSafeInteger(s) && s >= 0 ? s : undefined;
+    if (typeof d !== 'string')
+      return {
+        outcome: Promise.resolve({ status: 'skipped', searched: [], reason: 'it has no digest' }),
+        size,
+      };
+    const verdict = validateDigest(d);
+    if (!verdict.ok)
+      return {
+        outcome: Promise.resolve({
+          status: 'skipped',
+          searched: [],
+          reason: `its digest ${verdict.explanation}`,
+        }),
+        digest: d,
+        size,
+      };
+    if (!isRegisteredAlgorithm(verdict.algorithm))
+      return {
+        outcome: Promise.resolve({
+          status: 'skipped',
+          searched: [],
+          reason: `its digest uses the algorithm ${q(verdict.algorithm)}, which oci-manifest cannot compute`,
+        }),
+        digest: d,
+        size,
+      };
+    const algorithm = verdict.algorithm;
+    const data = typeof ref.value.data === 'string' ? ref.value.data : undefined;
+    const mediaType = typeof ref.value.mediaType === 'string' ? ref.value.mediaType : undefined;
+    const blob: BlobRef = { digest: d, manifest: namesManifest(ref), size, mediaType, data };
+    const key = `${d}\u0000${size ?? ''}\u0000${blob.manifest}\u0000${data ?? ''}`;
+    let outcome = cache.get(key);
+    if (!outcome) {
+      progress.total++;
+      progress.totalBytes += size ?? 0;
+      outcome = run(async () => {
+        const o = signal.aborted ? cancelled([]) : await check(blob, algorithm);
+        progress.done++;
+        report(d);
+        return o;
+      });
+      cache.set(key, outcome);
+    }
+    return { outcome, digest: d, size };
+  }
+
+  const severityOf = (code: string): Severity | 'off' => {
+    const o = options.severities?.[code];
+    if (o === 'off') return 'off';
+    if (o && SEVERITIES.includes(o)) return o;
+    return RULE_BY_CODE.get(code)?.severity ?? 'warning';
+  };
+
+  function findingFor(r: DescriptorResult): Finding | undefined {
+    const at = formatPath(r.path);
+    const digest = r.digest ?? '';
+    const facts: Record<string, unknown> = {
+      source: r.source,
+      where: r.where,
+      expectedDigest: r.digest,
+      expectedSize: r.size,
+      actualSize: r.actualSize,
+      actualDigest: r.actualDigest,
+    };
+    let code: string;
+    let message: string;
+    switch (r.status) {
+      case 'size-mismatch': {
+        code = 'oci/blob-size-mismatch';
+        const hashed = r.actualDigest ? ` Its digest is ${q(r.actualDigest)}.` : '';
+        message = r.sizeIsLowerBound
+          ? `The content of ${at} (${q(digest)}) from ${r.where} is longer than the descriptor's size of ${r.size} bytes; reading stopped after ${r.actualSize} bytes.`
+          : `The content of ${at} (${q(digest)}) from ${r.where} is ${r.actualSize} bytes long, but the descriptor's size is ${r.size}.${hashed}`;
+        if (r.sizeIsLowerBound) facts.sizeIsLowerBound = true;
+        break;
+      }
+      case 'digest-mismatch':
+        code = 'oci/blob-digest-mismatch';
+        message = `The content of ${at} from ${r.where} has the expected ${r.actualSize} bytes but hashes to ${q(r.actualDigest ?? '')}, not to the descriptor's digest ${q(digest)}; the content was changed or the descriptor names other content.`;
+        break;
+      case 'missing':
+        code = 'oci/blob-missing';
+        message = r.searched.length
+          ? `No content for ${at} (${q(digest)}) was found in ${listOf(r.searched)}.`
+          : `No content for ${at} (${q(digest)}) could be looked for: the document is not inside an OCI image layout, the descriptor has no embedded data, and no registry was given.`;
+        facts.searched = r.searched;
+        break;
+      case 'unreadable':
+        code = 'oci/blob-unreadable';
+        message = `The content of ${at} (${q(digest)}) could not be read from ${r.where}: ${r.error?.message ?? 'unknown error'}`;
+        if (!/[.!?]$/.test(message)) message += '.';
+        facts.reason = r.error?.reason;
+        break;
+      default:
+        return undefined;
+    }
+    const severity = severityOf(code);
+    if (severity === 'off') return undefined;
+    for (const k of Object.keys(facts)) if (facts[k] === undefined) delete facts[k];
+    return { code, severity, message, offset: r.span.offset, length: r.span.length, data: facts };
+  }
+
+  return {
+    async verify(refs, locate) {
+      const pending = refs.map((ref) => ({ ref, ...outcomeFor(ref) }));
+      const results: DescriptorResult[] = [];
+      for (const p of pending) {
+        const o = await p.outcome;
+        const r: DescriptorResult = {
+          ...o,
+          searched: [...o.searched],
+          path: p.ref.path,
+          role: p.ref.role,
+          manifest: namesManifest(p.ref),
+          span: locate([...p.ref.path, 'digest']),
+        };
+        if (typeof p.ref.value.mediaType === 'string') r.mediaType = p.ref.value.mediaType;
+        if (p.digest !== undefined) r.digest = p.digest;
+        if (p.size !== undefined) r.size = p.size;
+        const f = findingFor(r);
+        if (f) r.finding = f;
+        results.push(r);
+      }
+      const findings = results.flatMap((r) => (r.finding ? [r.finding] : []));
+      findings.sort((a, b) => a.offset - b.offset);
+      const summary = summarize(results);
+      return { results, findings, summary, cancelled: summary.cancelled > 0 };
+    },
+  };
+}
+
+/** Counts results by status and says it in words: `12 verified, 1 mismatch, 2 not found`. */
+export function summarize(results: readonly Pick<DescriptorResult, 'status'>[]): VerifySummary {
+  const s: VerifySummary = {
+    total: results.length,
+    verified: 0,
+    sizeMismatch: 0,
+    digestMismatch: 0,
+    missing: 0,
+    unreadable: 0,
+    skipped: 0,
+    cancelled: 0,
+    text: '',
+  };
+  for (const r of results) {
+    switch (r.status) {
+      case 'verified':
+        s.verified++;
+        break;
+      case 'size-mismatch':
+        s.sizeMismatch++;
+        break;
+      case 'digest-mismatch':
+        s.digestMismatch++;
+        break;
+      case 'missing':
+        s.missing++;
+        break;
+      case 'unreadable':
+        s.unreadable++;
+        break;
+      case 'skipped':
+        s.skipped++;
+        break;
+      case 'cancelled':
+        s.cancelled++;
+        break;
+    }
+  }
+  s.text = summaryText(s);
+  return s;
+}
+
+/** The words of a summary (for several reports added together, too). */
+export function summaryText(s: Omit<VerifySummary, 'text'>): string {
+  const mismatches = s.sizeMismatch + s.digestMismatch;
+  const parts = [
+    `${s.verified} verified`,
+    `${mismatches} ${mismatches === 1 ? 'mismatch' : 'mismatches'}`,
+    `${s.missing} not found`,
+  ];
+  if (s.unreadable) parts.push(`${s.unreadable} unreadable`);
+  if (s.skipped) parts.push(`${s.skipped} skipped`);
+  if (s.cancelled) parts.push(`${s.cancelled} cancelled`);
+  return parts.join(', ');
+}
+
+/** Adds summaries together (e.g. the manifests of a layout). */
+export function addSummaries(list: readonly VerifySummary[]): VerifySummary {
+  const t = {
+    total: 0,
+    verified: 0,
+    sizeMismatch: 0,
+    digestMismatch: 0,
+    missing: 0,
+    unreadable: 0,
+    skipped: 0,
+    cancelled: 0,
+  };
+  for (const s of list) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += s[k];
+  return { ...t, text: summaryText(t) };
+}
+
+/** Verifies descriptors once (a verifier used for one call). */
+export function verifyDescriptors(
+  refs: readonly DescriptorRef[],
+  locate: (path: Path) => Span,
+  options: VerifierOptions,
+): Promise<VerifyReport> {
+  return createVerifier(options).verify(refs, locate);
+}
+
+export interface VerifyDocumentOptions extends VerifierOptions {
+  /** Read the document as this kind instead of detecting it. */
+  kind?: DocumentKind;
+  /** Where the text came from (file name, beside an `oci-layout` file), for detection. */
+  origin?: DocumentOrigin;
+  /** Use this verifier (sharing its cache and bound) instead of making one from these options. */
+  verifier?: Verifier;
+}
+
+export interface DocumentVerifyReport extends VerifyReport {
+  /** The kind the document was read as; undefined when it is not a document with descriptors we know. */
+  kind?: DocumentKind;
+}
+
+/** True for the kinds whose descriptors `verifyDocument` checks. */
+export function hasDescriptors(kind: DocumentKind): boolean {
+  return isManifestKind(kind) || isIndexKind(kind) || kind === 'descriptor';
+}
+
+/**
+ * Parses `text`, finds its descriptors and verifies them. A document that is not a manifest, an index
+ * or a descriptor yields an empty report without `kind`.
+ */
+export async function verifyDocument(
+  text: string,
+  options: VerifyDocumentOptions,
+): Promise<DocumentVerifyReport> {
+  const json = parseJson(text);
+  const kind = options.kind ?? detectKind(json.value, options.origin ?? {}, true)?.kind;
+  if (!kind || json.value === undefined || !hasDescriptors(kind)) {
+    const summary = summarize([]);
+    return { results: [], findings: [], summary, cancelled: false, ...(kind ? { kind } : {}) };
+  }
+  const refs = descriptorsOf(kind, json.value);
+  const verifier = options.verifier ?? createVerifier(options);
+  const report = await verifier.verify(refs, (path) => resolve(json, { path }));
+  return { ...report, kind };
+}
