@@ -6,6 +6,7 @@
  *
  * Pure data and pure functions: no I/O. The descriptions are ours.
  */
+import { editDistance } from '../distance';
 import { MT } from './core';
 
 /** Who defines a media type. */
@@ -69,7 +70,8 @@ export const ECOSYSTEM_LABELS: Readonly<Record<Ecosystem, string>> = {
  * fields; `document` is a document's own type that descriptors rarely reference; `embedded` is content
  * found inside other content (a signature payload) rather than in a descriptor.
  */
-export type MediaTypeRole = 'manifest' | 'index' | 'config' | 'layer' | 'artifactType' | 'document' | 'embedded';
+export type MediaTypeRole =
+  'manifest' | 'index' | 'config' | 'layer' | 'artifactType' | 'document' | 'embedded';
 
 export interface MediaTypeInfo {
   /** The exact string. */
@@ -128,7 +130,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'oci',
     format: 'oci',
     roles: ['index'],
-    description: 'An OCI image index: a list of manifests, usually one per platform (a multi-architecture image).',
+    description:
+      'An OCI image index: a list of manifests, usually one per platform (a multi-architecture image).',
     equivalent: MT.dockerList,
     source: OCI_SPEC,
   },
@@ -137,7 +140,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'oci',
     format: 'oci',
     roles: ['manifest'],
-    description: 'An OCI image manifest: one config plus an ordered list of layers; also the carrier for artifacts.',
+    description:
+      'An OCI image manifest: one config plus an ordered list of layers; also the carrier for artifacts.',
     equivalent: MT.dockerManifest,
     source: OCI_SPEC,
   },
@@ -165,7 +169,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'oci',
     format: 'oci',
     roles: ['layer'],
-    description: 'A gzip-compressed tar archive holding one filesystem changeset; the most common layer type.',
+    description:
+      'A gzip-compressed tar archive holding one filesystem changeset; the most common layer type.',
     equivalent: MT.dockerLayer,
     source: OCI_SPEC,
   },
@@ -184,7 +189,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'oci',
     format: 'oci',
     roles: ['layer'],
-    description: 'An uncompressed layer that must not be pushed to registries, fetched from its `urls` instead.',
+    description:
+      'An uncompressed layer that must not be pushed to registries, fetched from its `urls` instead.',
     deprecated: {
       replacement: MT.layerTar,
       why: 'image-spec 1.1 deprecated non-distributable layers; new images should not produce them',
@@ -197,7 +203,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'oci',
     format: 'oci',
     roles: ['layer'],
-    description: 'A gzip-compressed layer that must not be pushed to registries, fetched from its `urls` instead.',
+    description:
+      'A gzip-compressed layer that must not be pushed to registries, fetched from its `urls` instead.',
     deprecated: {
       replacement: MT.layerGzip,
       why: 'image-spec 1.1 deprecated non-distributable layers; new images should not produce them',
@@ -210,7 +217,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'oci',
     format: 'oci',
     roles: ['layer'],
-    description: 'A zstd-compressed layer that must not be pushed to registries, fetched from its `urls` instead.',
+    description:
+      'A zstd-compressed layer that must not be pushed to registries, fetched from its `urls` instead.',
     deprecated: {
       replacement: MT.layerZstd,
       why: 'image-spec 1.1 deprecated non-distributable layers; new images should not produce them',
@@ -245,7 +253,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'ocicrypt',
     format: 'oci',
     roles: ['layer'],
-    description: 'An encrypted uncompressed layer (ocicrypt); decryption keys travel in the layer annotations.',
+    description:
+      'An encrypted uncompressed layer (ocicrypt); decryption keys travel in the layer annotations.',
     source: 'containers/ocicrypt',
   },
   {
@@ -253,7 +262,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'ocicrypt',
     format: 'oci',
     roles: ['layer'],
-    description: 'An encrypted gzip-compressed layer (ocicrypt); decryption keys travel in the layer annotations.',
+    description:
+      'An encrypted gzip-compressed layer (ocicrypt); decryption keys travel in the layer annotations.',
     source: 'containers/ocicrypt',
   },
   {
@@ -261,7 +271,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'ocicrypt',
     format: 'oci',
     roles: ['layer'],
-    description: 'An encrypted zstd-compressed layer (ocicrypt); decryption keys travel in the layer annotations.',
+    description:
+      'An encrypted zstd-compressed layer (ocicrypt); decryption keys travel in the layer annotations.',
     source: 'containers/ocicrypt',
   },
   // ---- Docker ----
@@ -288,7 +299,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'docker',
     format: 'docker',
     roles: ['config', 'artifactType'],
-    description: 'A Docker container image configuration (Docker image spec v1.2), the config of a Docker schema 2 image.',
+    description:
+      'A Docker container image configuration (Docker image spec v1.2), the config of a Docker schema 2 image.',
     equivalent: MT.config,
     source: DOCKER_SPEC,
   },
@@ -297,7 +309,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'docker',
     format: 'docker',
     roles: ['layer'],
-    description: 'A gzip-compressed tar layer in a Docker image; interchangeable with the OCI `tar+gzip` layer.',
+    description:
+      'A gzip-compressed tar layer in a Docker image; interchangeable with the OCI `tar+gzip` layer.',
     equivalent: MT.layerGzip,
     source: DOCKER_SPEC,
   },
@@ -306,7 +319,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'docker',
     format: 'docker',
     roles: ['layer'],
-    description: 'An uncompressed tar layer in a Docker image. Not in the Docker manifest document, but known to common tooling.',
+    description:
+      'An uncompressed tar layer in a Docker image. Not in the Docker manifest document, but known to common tooling.',
     equivalent: MT.layerTar,
     source: 'go-containerregistry pkg/v1/types',
   },
@@ -315,7 +329,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'docker',
     format: 'docker',
     roles: ['layer'],
-    description: 'A zstd-compressed tar layer under a Docker-style name. Only some tools know it; use OCI media types for zstd.',
+    description:
+      'A zstd-compressed tar layer under a Docker-style name. Only some tools know it; use OCI media types for zstd.',
     equivalent: MT.layerZstd,
     nonStandard: 'no Docker specification defines it; it appears in regclient and BuildKit code',
     source: 'regclient types/mediatype',
@@ -351,8 +366,12 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     ecosystem: 'docker',
     format: 'docker',
     roles: ['manifest'],
-    description: 'A Docker image manifest, schema 1 (unsigned). Deprecated: Docker no longer pulls it by default and Docker Hub refuses it.',
-    deprecated: { replacement: MT.dockerManifest, why: 'Docker schema 1 is deprecated and no longer pulled by default' },
+    description:
+      'A Docker image manifest, schema 1 (unsigned). Deprecated: Docker no longer pulls it by default and Docker Hub refuses it.',
+    deprecated: {
+      replacement: MT.dockerManifest,
+      why: 'Docker schema 1 is deprecated and no longer pulled by default',
+    },
     source: 'docker/deprecated-schema-v1.md',
   },
   {
@@ -361,7 +380,10 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     format: 'docker',
     roles: ['manifest'],
     description: 'A signed (JWS) Docker image manifest, schema 1. Deprecated like all of schema 1.',
-    deprecated: { replacement: MT.dockerManifest, why: 'Docker schema 1 is deprecated and no longer pulled by default' },
+    deprecated: {
+      replacement: MT.dockerManifest,
+      why: 'Docker schema 1 is deprecated and no longer pulled by default',
+    },
     source: 'docker/deprecated-schema-v1.md',
   },
   {
@@ -394,7 +416,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/vnd.cncf.helm.config.v1+json',
     ecosystem: 'helm',
     roles: ['config', 'artifactType'],
-    description: 'The config of a Helm chart stored in an OCI registry: the chart metadata (Chart.yaml) as JSON.',
+    description:
+      'The config of a Helm chart stored in an OCI registry: the chart metadata (Chart.yaml) as JSON.',
     source: 'helm/helm pkg/registry/constants.go',
   },
   {
@@ -415,7 +438,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/tar+gzip',
     ecosystem: 'helm',
     roles: ['layer'],
-    description: 'A generic gzipped tarball; Helm still reads it as the chart layer of charts pushed by early Helm 3 releases.',
+    description:
+      'A generic gzipped tarball; Helm still reads it as the chart layer of charts pushed by early Helm 3 releases.',
     source: 'helm/helm pkg/registry/constants.go (legacy chart layer)',
   },
   // ---- Cosign / Sigstore ----
@@ -423,14 +447,16 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/vnd.dev.cosign.simplesigning.v1+json',
     ecosystem: 'cosign',
     roles: ['layer'],
-    description: 'A Cosign signature payload ("simple signing" JSON); the signature itself is in the layer annotations.',
+    description:
+      'A Cosign signature payload ("simple signing" JSON); the signature itself is in the layer annotations.',
     source: 'sigstore/cosign pkg/types/media.go',
   },
   {
     type: 'application/vnd.dsse.envelope.v1+json',
     ecosystem: 'in-toto',
     roles: ['layer'],
-    description: 'A DSSE envelope: a signed payload (typically an in-toto attestation), as Cosign stores attestations.',
+    description:
+      'A DSSE envelope: a signed payload (typically an in-toto attestation), as Cosign stores attestations.',
     source: 'sigstore/cosign pkg/types/media.go',
   },
   {
@@ -458,7 +484,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/vnd.dev.sigstore.bundle.v0.3+json',
     ecosystem: 'sigstore',
     roles: ['artifactType', 'layer'],
-    description: 'A Sigstore bundle (signature, certificate and transparency-log proof in one JSON document), version 0.3.',
+    description:
+      'A Sigstore bundle (signature, certificate and transparency-log proof in one JSON document), version 0.3.',
     source: 'sigstore/protobuf-specs',
   },
   // ---- SBOM formats ----
@@ -494,7 +521,7 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/vnd.syft+json',
     ecosystem: 'syft',
     roles: ['layer', 'artifactType'],
-    description: 'An SBOM in Syft\'s own JSON format.',
+    description: "An SBOM in Syft's own JSON format.",
     source: 'sigstore/cosign pkg/types/media.go',
   },
   // ---- Notary Project (Notation) ----
@@ -535,7 +562,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/vnd.cncf.notary.payload.v1+json',
     ecosystem: 'notation',
     roles: ['embedded'],
-    description: 'The payload inside a Notation signature envelope (the signed descriptor); not a descriptor media type.',
+    description:
+      'The payload inside a Notation signature envelope (the signed descriptor); not a descriptor media type.',
     source: 'notaryproject/notation-go',
   },
   // ---- in-toto ----
@@ -552,7 +580,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/vnd.wasm.config.v0+json',
     ecosystem: 'wasm',
     roles: ['config', 'artifactType'],
-    description: 'The config of a WebAssembly component or module packaged by the CNCF TAG Runtime Wasm OCI format.',
+    description:
+      'The config of a WebAssembly component or module packaged by the CNCF TAG Runtime Wasm OCI format.',
     source: 'bytecodealliance/rust-oci-wasm',
   },
   {
@@ -638,7 +667,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/vnd.cncf.openpolicyagent.manifest.layer.v1+json',
     ecosystem: 'opa',
     roles: ['layer'],
-    description: 'An OPA bundle manifest as a layer (older OPA OCI format); despite the name it is not an OCI manifest.',
+    description:
+      'An OPA bundle manifest as a layer (older OPA OCI format); despite the name it is not an OCI manifest.',
     source: 'GitLab container registry media-type list',
   },
   // ---- Flux ----
@@ -675,7 +705,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/vnd.cncf.oras.artifact.manifest.v1+json',
     ecosystem: 'oras',
     roles: ['manifest'],
-    description: 'The ORAS artifact manifest, an experimental format that predates OCI 1.1 artifacts. Few registries accept it.',
+    description:
+      'The ORAS artifact manifest, an experimental format that predates OCI 1.1 artifacts. Few registries accept it.',
     deprecated: {
       replacement: MT.manifest,
       why: 'OCI 1.1 replaced it with image manifests that carry `artifactType`',
@@ -731,7 +762,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/vnd.cncf.model.manifest.v1+json',
     ecosystem: 'modelpack',
     roles: ['artifactType'],
-    description: 'The `artifactType` of an AI model packaged with the CNCF ModelPack specification (despite the name, not a manifest type).',
+    description:
+      'The `artifactType` of an AI model packaged with the CNCF ModelPack specification (despite the name, not a manifest type).',
     source: 'modelpack/model-spec',
   },
   {
@@ -745,7 +777,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/vnd.cncf.model.weight.v1.raw',
     ecosystem: 'modelpack',
     roles: ['layer'],
-    description: 'Uncompressed model weights as a ModelPack layer; the file name is in `org.cncf.model.filepath`.',
+    description:
+      'Uncompressed model weights as a ModelPack layer; the file name is in `org.cncf.model.filepath`.',
     source: 'modelpack/model-spec',
   },
   // ---- SOCI ----
@@ -790,7 +823,8 @@ export const MEDIA_TYPES: readonly MediaTypeInfo[] = [
     type: 'application/octet-stream',
     ecosystem: 'iana',
     roles: ['layer', 'config'],
-    description: 'Arbitrary binary data with no declared format (SOCI zTOCs and many ad-hoc artifacts use it).',
+    description:
+      'Arbitrary binary data with no declared format (SOCI zTOCs and many ad-hoc artifacts use it).',
     source: 'IANA media types registry',
   },
   {
@@ -918,7 +952,8 @@ export function lookAlikeOf(value: string): LookAlike | undefined {
 }
 
 /** True for types that fit `manifests[]` and `subject`: manifests and indexes of any ecosystem. */
-export const isManifestOrIndexType = (info: MediaTypeInfo): boolean => info.roles.includes('manifest') || info.roles.includes('index');
+export const isManifestOrIndexType = (info: MediaTypeInfo): boolean =>
+  info.roles.includes('manifest') || info.roles.includes('index');
 
 /** True for the OCI layer types (plain, non-distributable and encrypted). */
 export const isOciLayerType = (info: MediaTypeInfo | undefined): boolean =>
@@ -939,7 +974,17 @@ export const BUILDKIT_CACHE_CONFIG = 'application/vnd.buildkit.cacheconfig.v0';
 
 /** The top-level types registered under RFC 6838 (and its updates: font, haptics). */
 export const TOP_LEVEL_TYPES: ReadonlySet<string> = new Set([
-  'application', 'audio', 'example', 'font', 'haptics', 'image', 'message', 'model', 'multipart', 'text', 'video',
+  'application',
+  'audio',
+  'example',
+  'font',
+  'haptics',
+  'image',
+  'message',
+  'model',
+  'multipart',
+  'text',
+  'video',
 ]);
 
 const RESTRICTED_FIRST = /[A-Za-z0-9]/;
@@ -962,10 +1007,15 @@ export function mediaTypeSyntaxProblem(value: string): string | undefined {
   if (value.indexOf('/', slash + 1) >= 0) return 'has more than one "/"';
   const type = value.slice(0, slash);
   const sub = value.slice(slash + 1);
-  for (const [label, name] of [['type', type], ['subtype', sub]] as const) {
+  for (const [label, name] of [
+    ['type', type],
+    ['subtype', sub],
+  ] as const) {
     if (name === '') return `has an empty ${label} name`;
-    if (name.length > MAX_NAME) return `has a ${label} name of ${name.length} characters; RFC 6838 allows at most ${MAX_NAME}`;
-    if (!RESTRICTED_FIRST.test(name[0]!)) return `has a ${label} name starting with "${name[0]}"; it must start with a letter or digit`;
+    if (name.length > MAX_NAME)
+      return `has a ${label} name of ${name.length} characters; RFC 6838 allows at most ${MAX_NAME}`;
+    if (!RESTRICTED_FIRST.test(name[0]!))
+      return `has a ${label} name starting with "${name[0]}"; it must start with a letter or digit`;
     for (const ch of name) {
       if (!RESTRICTED_CHAR.test(ch)) {
         const shown = /\s/.test(ch) ? 'whitespace' : `"${ch}"`;
@@ -1003,7 +1053,9 @@ function charCounts(s: string, into: Int16Array): void {
   for (let i = 0; i < s.length; i++) into[Math.min(s.charCodeAt(i), 127)]!++;
 }
 
-const FUZZY_CANDIDATES: readonly Candidate[] = MEDIA_TYPES.filter((e) => e.type.length >= FUZZY_MIN_LENGTH).map((e) => {
+const FUZZY_CANDIDATES: readonly Candidate[] = MEDIA_TYPES.filter(
+  (e) => e.type.length >= FUZZY_MIN_LENGTH,
+).map((e) => {
   const counts = new Int16Array(128);
   charCounts(e.type, counts);
   const codes = Uint8Array.from([...counts.keys()].filter((c) => counts[c]! > 0));
@@ -1031,34 +1083,6 @@ function countsFar(value: Int16Array, valueLength: number, c: Candidate, max: nu
   }
   l1 += valueLength - shared;
   return l1 > 2 * max;
-}
-
-/** Levenshtein distance, or `max + 1` once it exceeds `max` (banded, O(n·max)). */
-export function editDistance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  if (a === b) return 0;
-  const n = a.length;
-  const m = b.length;
-  const big = max + 1;
-  let prev = new Array<number>(m + 1);
-  let cur = new Array<number>(m + 1);
-  for (let j = 0; j <= m; j++) prev[j] = j <= max ? j : big;
-  for (let i = 1; i <= n; i++) {
-    const lo = Math.max(1, i - max);
-    const hi = Math.min(m, i + max);
-    cur.fill(big);
-    cur[0] = i <= max ? i : big;
-    let rowMin = cur[0]!;
-    for (let j = lo; j <= hi; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      const v = Math.min(prev[j - 1]! + cost, prev[j]! + 1, cur[j - 1]! + 1);
-      cur[j] = v > big ? big : v;
-      if (cur[j]! < rowMin) rowMin = cur[j]!;
-    }
-    if (rowMin > max) return big;
-    [prev, cur] = [cur, prev];
-  }
-  return Math.min(prev[m]!, big);
 }
 
 // Two names that differ only in their numbers are different versions, not a typo.
@@ -1143,6 +1167,13 @@ function computeVerdict(value: string): MediaTypeVerdict {
     };
   }
   const near = nearestKnownType(lower);
-  if (near) return { kind: 'look-alike', replacement: near, why: 'it is one or two characters away from a known type' };
+  if (near)
+    return {
+      kind: 'look-alike',
+      replacement: near,
+      why: 'it is one or two characters away from a known type',
+    };
   return { kind: 'unknown' };
 }
+
+export { editDistance } from '../distance';

@@ -1,3 +1,4 @@
+import { editDistance } from '../distance';
 import type { Check, CheckContext } from '../check';
 import {
   ANNOTATION_BY_KEY,
@@ -314,29 +315,6 @@ const FUZZY_MIN = Math.min(...FUZZY.map((f) => f.key.length)) - 2;
 const FUZZY_MAX = Math.max(...FUZZY.map((f) => f.key.length)) + 2;
 const PREDEFINED_SUFFIXES = new Set(PREDEFINED_ANNOTATIONS.map((a) => a.key.slice(IMG.length)));
 
-/** Optimal string alignment distance, abandoned once it exceeds `max`. */
-function distance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev2: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let best = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        d = Math.min(d, prev2[j - 2]! + 1);
-      cur.push(d);
-      if (d < best) best = d;
-    }
-    if (best > max) return max + 1;
-    prev2 = prev;
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
 /** Only keys that start like the OCI namespace can be look-alikes; other vendors' keys are theirs. */
 function maybeOci(key: string): boolean {
   if (key.length < 18 || key.length > 80) return false;
@@ -369,7 +347,7 @@ export function lookAlikeOf(key: string): string | undefined {
   let bestD = 3;
   for (const { key: k, lower: kl, max } of FUZZY) {
     if (Math.abs(kl.length - lower.length) > max) continue;
-    const d = distance(lower, kl, max);
+    const d = editDistance(lower, kl, max);
     if (d <= max && d < bestD) {
       bestD = d;
       best = k;
