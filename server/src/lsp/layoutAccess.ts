@@ -1,0 +1,52 @@
+/**
+ * What the navigation features (links, definitions, references, code lenses, the layout graph, workspace
+ * diagnostics) need from a host with a file system: OCI image layouts found on disk, read safely. The node
+ * entry implements it (server/src/node/layoutGraph.ts); a host without files leaves it out and the features
+ * work within the open document only.
+ */
+import type { LayoutGraph } from '../protocol';
+
+/** One JSON document of a layout, as read from disk. */
+export interface LayoutJsonFile {
+  /** Its `file:` URI. */
+  uri: string;
+  /** Relative to the layout root with `/`: `index.json`, `oci-layout`, `blobs/sha256/<hex>`. */
+  relative: string;
+  text: string;
+  /** Changes whenever the file changes (its modification time and size), for caches. */
+  version: string;
+}
+
+export interface LayoutJsonFiles {
+  files: LayoutJsonFile[];
+  /** Set (to a sentence) when some files were left out because a bound was reached. */
+  incomplete?: string;
+  /** How many entries `blobs/` holds. */
+  blobCount: number;
+}
+
+/** Bounds for {@link LayoutAccess.jsonFiles}. */
+export interface LayoutFileLimits {
+  /** Give up (return no blobs, `incomplete` set) when `blobs/` holds more entries than this. */
+  maxBlobs: number;
+  /** JSON blobs larger than this are skipped. */
+  maxFileBytes: number;
+  /** Stop after reading this many bytes of JSON in all. */
+  maxTotalBytes: number;
+}
+
+export interface LayoutAccess {
+  /** The `file:` URI of the layout folder holding `uri` (a file or folder at any depth), if any. */
+  rootOf(uri: string): Promise<string | undefined>;
+  /** The image graph of the layout at `rootUri` (cached; rebuilt when a file it read changed). */
+  graph(rootUri: string): Promise<LayoutGraph>;
+  /**
+   * For each digest whose blob is a regular file inside the layout's `blobs/`, the blob file's `file:` URI.
+   * Digests that are invalid, absent or unsafe (a link leaving the layout) are left out.
+   */
+  blobUris(rootUri: string, digests: readonly string[]): Promise<Map<string, string>>;
+  /** `oci-layout`, `index.json` and the JSON blobs of the layout, within `limits`. */
+  jsonFiles(rootUri: string, limits: LayoutFileLimits): Promise<LayoutJsonFiles>;
+  /** Layout folders (as `file:` URIs) under the given folders, found by a bounded walk. */
+  findLayouts(folderUris: readonly string[]): Promise<string[]>;
+}

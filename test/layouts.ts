@@ -1,0 +1,149 @@
+/**
+ * OCI image layouts for the navigation tests: handmade ones written from JSON values (each blob under its
+ * own sha256), real ones made by umoci and skopeo (independent implementations of the layout spec), and an
+ * in-memory reader for the pure graph builder.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LayoutReader } from '../server/src/core/layout/graph';
+
+export const sha256 = (content: string | Uint8Array): string =>
+  `sha256:${createHash('sha256').update(content).digest('hex')}`;
+
+/** A descriptor for `content` with the given media type and extra members. */
+export function descriptorOf(mediaType: string, content: string, extra: Record<string, unknown> = {}) {
+  return { mediaType, digest: sha256(content), size: Buffer.byteLength(content), ...extra };
+}
+
+/** Serialises like most tools: compact JSON. */
+export const text = (v: unknown): string => JSON.stringify(v);
+
+export const MT = {
+  index: 'application/vnd.oci.image.index.v1+json',
+  manifest: 'application/vnd.oci.image.manifest.v1+json',
+  config: 'application/vnd.oci.image.config.v1+json',
+  layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  empty: 'application/vnd.oci.empty.v1+json',
+};
+
+/** A temporary folder, removed by `cleanup()`. */
+export function tempDir(prefix = 'oci-layout-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Writes a layout: `oci-layout`, `index.json` (a value or raw text) and blobs (raw contents, each stored under
+ * its own digest unless `at` names another digest, to make broken layouts).
+ */
+export function writeLayout(
+  dir: string,
+  index: unknown,
+  blobs: (string | { content: string | Uint8Array; at: string })[] = [],
+): void {
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(join(dir, 'index.json'), typeof index === 'string' ? index : JSON.stringify(index, null, 2));
+  for (const b of blobs) {
+    const content = typeof b === 'string' ? b : b.content;
+    const digest = typeof b === 'string' ? sha256(b) : b.at;
+    writeFileSync(join(dir, 'blobs', ...digest.split(':')), content);
+  }
+}
+
+/** An in-memory layout for the pure graph builder: digest → text; `unreadable` digests throw. */
+export function memoryReader(
+  blobs: readonly (string | { content: string; at: string })[],
+  options: { unreadable?: readonly string[]; present?: readonly string[] } = {},
+): LayoutReader & { reads: string[] } {
+  const map = new Map<string, string>();
+  for (const b of blobs) {
+    if (typeof b === 'string') map.set(sha256(b), b);
+    else map.set(b.at, b.content);
+  }
+  const reads: string[] = [];
+  return {
+    reads,
+    async readJson(digest, maxBytes) {
+      reads.push(digest);
+      if (options.unreadable?.includes(digest))
+        throw new Error('The blob is a FIFO (named pipe), not a regular file, so it was not read.');
+      const t = map.get(digest);
+      if (t !== undefined && Buffer.byteLength(t) > maxBytes)
+        throw new Error(`The blob is larger than ${maxBytes} bytes.`);
+      return t;
+    },
+    async exists(digest) {
+      if (options.unreadable?.includes(digest))
+        throw new Error('The blob is a FIFO (named pipe), not a regular file, so it was not read.');
+      return map.has(digest) || (options.present?.includes(digest) ?? false);
+    },
+  };
+}
+
+// ---- umoci and skopeo ----------------------------------------------------------------------------------------
+
+const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+export const HAVE_UMOCI = has('umoci');
+export const HAVE_SKOPEO = has('skopeo');
+
+export function umoci(...args: string[]): string {
+  return execFileSync('umoci', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function skopeo(...args: string[]): string {
+  return execFileSync('skopeo', ['--insecure-policy', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * A real layout made by umoci: tags `base` (no layers), `v1` (one gzip layer with hello.txt, linux/amd64)
+ * and `v1-arm` (the same layer, an arm64 config); plus a handmade nested index tagged `multi` that lists
+ * `v1` and `v1-arm` with their platforms (umoci writes no platforms into index.json).
+ */
+export function makeUmociLayout(dir: string): { v1: string; v1arm: string; multi: string } {
+  const file = join(dir, '..', `hello-${process.pid}.txt`);
+  writeFileSync(file, 'hello from umoci\n');
+  umoci('init', '--layout', dir);
+  umoci('new', '--image', `${dir}:base`);
+  umoci('insert', '--rootless', '--image', `${dir}:base`, '--tag', 'v1', file, '/hello.txt');
+  umoci('config', '--image', `${dir}:v1`, '--tag', 'v1-arm', '--architecture', 'arm64', '--os', 'linux');
+  rmSync(file, { force: true });
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+    manifests: { digest: string; size: number; mediaType: string; annotations?: Record<string, string> }[];
+  };
+  const byTag = (tag: string) =>
+    index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag)!;
+  const v1 = byTag('v1');
+  const arm = byTag('v1-arm');
+  const nested = text({
+    schemaVersion: 2,
+    mediaType: MT.index,
+    manifests: [
+      {
+        mediaType: v1.mediaType,
+        digest: v1.digest,
+        size: v1.size,
+        platform: { architecture: 'amd64', os: 'linux' },
+      },
+      {
+        mediaType: arm.mediaType,
+        digest: arm.digest,
+        size: arm.size,
+        platform: { architecture: 'arm64', os: 'linux', variant: 'v8' },
+      },
+    ],
+  });
+  writeFileSync(join(dir, 'blobs', 'sha256', sha256(nested).slice(7)), nested);
+  index.manifests.push({
+    ...descriptorOf(MT.index, nested),
+    annotations: { 'org.opencontainers.image.ref.name': 'multi' },
+  });
+  writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
+  return { v1: v1.digest, v1arm: arm.digest, multi: sha256(nested) };
+}
