@@ -1,7 +1,8 @@
 /**
- * The language server proper: documents, settings, validation (pushed or pulled), the kind notification
- * and a small hover. It knows the LSP and the core facade; everything host-specific comes in through
- * `runtime`, so the node entry stays a few lines.
+ * The language server proper: documents, settings, validation (pushed or pulled) and the kind notification;
+ * hover, completion and code actions plug in through the feature table (features/index.ts). It knows the
+ * LSP and the core facade; everything host-specific comes in through `runtime`, so the node entry stays a
+ * few lines.
  */
 import {
   DocumentDiagnosticReportKind,
@@ -12,7 +13,6 @@ import {
   type DiagnosticServerCancellationData,
   type Disposable,
   type DocumentDiagnosticReport,
-  type Hover,
   type InitializeResult,
   type ServerCapabilities,
 } from 'vscode-languageserver';
@@ -29,12 +29,11 @@ import {
   type Settings,
 } from '../protocol';
 import { internalErrorDiagnostic, toDiagnostic } from './convert';
-import { kindHover } from './hover';
 import { formatError, guard, runSafeAsync } from './runner';
 import type { RuntimeEnvironment } from './runtime';
 import { sectionOf, SettingsCache } from './settings';
 import { FEATURES } from './features';
-import type { FeatureContext } from './features/feature';
+import type { DiagnosticsProvider, FeatureContext } from './features/feature';
 
 export type { RuntimeEnvironment } from './runtime';
 
@@ -46,7 +45,7 @@ interface Cached {
   version: number;
   epoch: number;
   detection?: Detection;
-  /** Kept for the hover while the document is served; dropped for other documents to save memory. */
+  /** Kept for hover, completion and code actions while the document is served; dropped otherwise. */
   analysis?: Analysis;
   diagnostics: Diagnostic[];
 }
@@ -63,6 +62,8 @@ interface DocState {
   announced: string | null;
   /** A validation is waiting for the document's settings; `immediate` says whether to skip the delay then. */
   awaiting?: { immediate: boolean };
+  /** Bumped when the extra diagnostics (FeatureContext.addDiagnosticsProvider) may have changed. */
+  extras: number;
 }
 
 const JSON_LANGUAGES = new Set(['json', 'jsonc']);
@@ -85,6 +86,7 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
   let pullDiagnostics = false;
   let refreshSupport = false;
   let hostReportsJsonSyntax = false;
+  const providers: DiagnosticsProvider[] = [];
 
   // ---- lifecycle -------------------------------------------------------------------------------------
 
@@ -99,7 +101,6 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
 
     const capabilities: ServerCapabilities = {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-      hoverProvider: true,
     };
     if (pullDiagnostics) {
       capabilities.diagnosticProvider = {
@@ -108,9 +109,15 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
         workspaceDiagnostics: false,
       };
     }
-    for (const f of FEATURES) Object.assign(capabilities, f.capabilities?.(caps));
+    for (const f of FEATURES) Object.assign(capabilities, f.capabilities?.(caps, params));
     return { capabilities, serverInfo: { name: SERVER_NAME, version } };
   });
+
+  connection.onInitialized(
+    guard(connection, 'initialized', () => {
+      for (const f of FEATURES) safely(`${f.id}: initialized`, () => f.initialized?.());
+    }),
+  );
 
   connection.onDidChangeConfiguration(
     guard(connection, 'workspace/didChangeConfiguration', (params: { settings?: unknown }) => {
@@ -120,6 +127,7 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
         settings.fallback = readSettings(sectionOf(params.settings));
       }
       settings.reset();
+      for (const f of FEATURES) safely(`${f.id}: settings change`, () => f.settingsChanged?.());
       if (pullDiagnostics && refreshSupport) {
         connection.languages.diagnostics
           .refresh()
@@ -145,6 +153,7 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
       old?.timer?.dispose();
       states.set(e.document.uri, {
         serial: ++serials,
+        extras: 0,
         published: old?.published ?? false,
         announced: old?.announced ?? null,
       });
@@ -223,7 +232,36 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
     // A validation of an older version is dropped: a newer one has been triggered by the change.
     if (!doc || doc.version !== version) return;
     const result = analysisFor(doc, s);
-    if (!pullDiagnostics) publish(uri, version, result.diagnostics);
+    if (!pullDiagnostics) publish(uri, version, withExtras(doc, result));
+  }
+
+  /** The document's diagnostics plus those of the providers (none for documents that are not served). */
+  function withExtras(doc: TextDocument, cached: Cached): Diagnostic[] {
+    const analysis = cached.analysis;
+    if (!providers.length || !analysis) return cached.diagnostics;
+    const extra: Diagnostic[] = [];
+    for (const p of providers) safely('extra diagnostics', () => extra.push(...p(doc, analysis)));
+    return extra.length ? [...cached.diagnostics, ...extra] : cached.diagnostics;
+  }
+
+  /** Publishes again (push) or asks the client to pull again, after a provider's answer changed. */
+  function refreshDiagnostics(uri: string): void {
+    const st = states.get(uri);
+    const doc = documents.get(uri);
+    if (!st || !doc) return;
+    st.extras++;
+    if (pullDiagnostics) {
+      if (refreshSupport)
+        connection.languages.diagnostics
+          .refresh()
+          .catch((err: unknown) =>
+            connection.console.error(formatError('oci-manifest: diagnostic refresh failed', err)),
+          );
+      return;
+    }
+    const s = settings.peek(uri);
+    if (s) publish(uri, doc.version, withExtras(doc, analysisFor(doc, s)));
+    else trigger(doc, true);
   }
 
   function publish(uri: string, version: number, diagnostics: Diagnostic[]): void {
@@ -329,22 +367,13 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
       async () => {
         const found = await currentAnalysis(params.textDocument.uri);
         if (!found) return emptyReport;
-        const { cached, st } = found;
-        const resultId = `${st.serial}:${cached.version}:${cached.epoch}`;
+        const { doc, cached, st } = found;
+        const resultId = `${st.serial}:${cached.version}:${cached.epoch}:${st.extras}`;
         if (params.previousResultId === resultId)
           return { kind: DocumentDiagnosticReportKind.Unchanged, resultId };
-        return { kind: DocumentDiagnosticReportKind.Full, resultId, items: cached.diagnostics };
+        return { kind: DocumentDiagnosticReportKind.Full, resultId, items: withExtras(doc, cached) };
       },
     ),
-  );
-
-  // ---- hover -----------------------------------------------------------------------------------------
-
-  connection.onHover((params, token) =>
-    runSafeAsync<Hover | null>(connection, 'textDocument/hover', null, token, async () => {
-      const found = await currentAnalysis(params.textDocument.uri);
-      return found?.cached.analysis ? kindHover(found.doc, found.cached.analysis, params.position) : null;
-    }),
   );
 
   // ---- features (features/index.ts) -----------------------------------------------------------------
@@ -356,8 +385,15 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
     analysisOf: async (uri) => {
       const found = await currentAnalysis(uri);
       if (!found?.cached.analysis) return undefined;
-      return { doc: found.doc, analysis: found.cached.analysis, settings: settings.peek(uri) ?? readSettings(undefined) };
+      return {
+        doc: found.doc,
+        analysis: found.cached.analysis,
+        settings: settings.peek(uri) ?? readSettings(undefined),
+      };
     },
+    settingsOf: (uri) => settings.get(uri),
+    addDiagnosticsProvider: (provider) => void providers.push(provider),
+    refreshDiagnostics: (uri) => safely('diagnostics refresh', () => refreshDiagnostics(uri)),
   };
   for (const f of FEATURES) f.register(featureContext);
 

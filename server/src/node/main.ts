@@ -5,7 +5,10 @@
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { formatError } from '../lsp/runner';
 import { startServer } from '../lsp/server';
+import { createBlobProbe } from './blobs';
 import { createOciLayoutProbe } from './layout';
+import { createLayoutAccess } from './layoutGraph';
+import { createVerifyAccess } from './verifyAccess';
 
 // createConnection reads the transport from the command line (--stdio, --node-ipc, --socket=N).
 const connection = createConnection(ProposedFeatures.all);
@@ -27,6 +30,9 @@ process.on('unhandledRejection', (err) =>
 startServer(connection, {
   pid: process.pid,
   besideOciLayout: createOciLayoutProbe(),
+  statBlob: createBlobProbe(),
+  layouts: createLayoutAccess(),
+  verify: createVerifyAccess(),
   timer: {
     setImmediate(callback) {
       const handle = setImmediate(callback);

@@ -16,6 +16,7 @@ import { fixableFindings, fixAll, fixesFor, type Finding, type TextEdit as CoreE
 import { toDiagnostic } from '../convert';
 import { runSafeAsync } from '../runner';
 import type { Feature } from './feature';
+import { blobFixFor } from './verify';
 
 /** The kind of the fix-all source action (editors run it on save with `source.fixAll`). */
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.ociManifest`;
@@ -99,6 +100,18 @@ export const codeActionsFeature: Feature = {
                 edit: workspaceEdit(doc, fix.edits),
               });
             }
+          }
+          // Verification findings are not the core's: their fix comes with the diagnostic's data.
+          for (const d of params.context.diagnostics) {
+            const fix = blobFixFor(analysis, d);
+            if (fix)
+              actions.push({
+                title: fix.title,
+                kind: CodeActionKind.QuickFix,
+                diagnostics: [d],
+                isPreferred: true,
+                edit: workspaceEdit(doc, fix.edits),
+              });
           }
           if (actions.length && fixableFindings(analysis, 2).length > 1) {
             const title = 'Fix all auto-fixable problems';

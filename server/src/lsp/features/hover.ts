@@ -7,6 +7,7 @@ import { MarkupKind, type Hover } from 'vscode-languageserver';
 import { hoverAt } from '../../core';
 import { runSafeAsync } from '../runner';
 import type { Feature } from './feature';
+import { verifiedNoteAt } from './verify';
 
 export const hoverFeature: Feature = {
   id: 'hover',
@@ -19,12 +20,17 @@ export const hoverFeature: Feature = {
         if (!found) return null;
         const { doc, analysis } = found;
         const statBlob = ctx.runtime.statBlob;
-        const result = hoverAt(analysis, doc.offsetAt(params.position), {
+        const offset = doc.offsetAt(params.position);
+        const result = hoverAt(analysis, offset, {
           blob: statBlob ? (digest) => statBlob(uri, digest) : undefined,
         });
         if (!result) return null;
+        const verified = verifiedNoteAt(uri, analysis, offset);
         return {
-          contents: { kind: MarkupKind.Markdown, value: result.markdown },
+          contents: {
+            kind: MarkupKind.Markdown,
+            value: verified ? `${result.markdown}\n\n${verified}` : result.markdown,
+          },
           range: { start: doc.positionAt(result.offset), end: doc.positionAt(result.offset + result.length) },
         };
       }),

@@ -1,4 +1,23 @@
+import { codeActionsFeature } from './codeActions';
+import { completionFeature } from './completion';
 import type { Feature } from './feature';
+import { codeLensFeature } from './codeLens';
+import { documentSymbolsFeature } from './documentSymbols';
+import { layoutDiagnosticsFeature } from './layoutDiagnostics';
+import { layoutGraphFeature } from './layoutGraph';
+import { navigationFeature } from './navigation';
+import { hoverFeature } from './hover';
+import { verifyFeature } from './verify';
 
 /** THE table of LSP features beyond diagnostics. Each lives in its own file in this folder. */
-export const FEATURES: readonly Feature[] = [];
+export const FEATURES: readonly Feature[] = [
+  hoverFeature,
+  completionFeature,
+  codeActionsFeature,
+  documentSymbolsFeature,
+  navigationFeature,
+  codeLensFeature,
+  layoutGraphFeature,
+  layoutDiagnosticsFeature,
+  verifyFeature,
+];

@@ -1,0 +1,553 @@
+/**
+ * Digest verification in the editor: the `ociManifest/verifyDocument`, `ociManifest/verifyLayout` and
+ * `ociManifest/computeDigest` requests (core/verify does the work; files and registries come through
+ * `runtime.verify`). Findings (`oci/blob-*`, `oci/layout-*`) are merged into the document's diagnostics through a
+ * diagnostics provider and kept while the descriptor they belong to is unchanged: each result remembers its
+ * descriptor's path and text, and is dropped once the text at that path differs. A blob finding is not shown
+ * while the same descriptor has a live `oci/data-*` finding (the lint already says it). Verified descriptors
+ * show in the hover of their digest ({@link verifiedNoteAt}); the quick-fix for a size or digest mismatch is
+ * {@link blobFixFor}.
+ */
+import {
+  ErrorCodes,
+  ResponseError,
+  type CancellationToken,
+  type Diagnostic,
+  type WorkDoneProgressReporter,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  analyze,
+  resolve,
+  type Analysis,
+  type DocumentKind,
+  type Finding,
+  type Path,
+  type Span,
+  type TextEdit as CoreEdit,
+} from '../../core';
+import { MT } from '../../core/catalog/core';
+import { detectKind } from '../../core/detect';
+import { parseJson } from '../../core/json/document';
+import { descriptorsOf, isObject } from '../../core/model';
+import {
+  embeddedDataSource,
+  verifyDescriptors,
+  verifyRules,
+  type DescriptorResult,
+  type VerifyProgress,
+  type VerifySummary,
+} from '../../core/verify';
+import {
+  COMPUTE_DIGEST_REQUEST,
+  VERIFY_DOCUMENT_REQUEST,
+  VERIFY_LAYOUT_REQUEST,
+  type ComputeDigestParams,
+  type ComputeDigestResult,
+  type Settings,
+  type VerifyCounts,
+  type VerifyDescriptorResult,
+  type VerifyDocumentParams,
+  type VerifyDocumentResult,
+  type VerifyLayoutParams,
+  type VerifyLayoutResult,
+} from '../../protocol';
+import { toDiagnostic } from '../convert';
+import { formatError } from '../runner';
+import type { RegistryChoice } from '../verifyAccess';
+import type { Feature, FeatureContext } from './feature';
+
+/** The codes verification reports (everything else in a layout report is lint, which the document has already). */
+const VERIFY_CODES = new Set(verifyRules.map((r) => r.code));
+/** Blobs read at once. */
+const CONCURRENCY = 4;
+/** Progress reports at most this often. */
+const PROGRESS_MS = 100;
+/** computeDigest reads this much of a file to guess its media type (a JSON document is parsed only when complete). */
+const HEAD_BYTES = 4 * 1024 * 1024;
+
+/** One descriptor's result, tied to the descriptor's text when it was verified. */
+interface Tracked {
+  path: Path;
+  /** The descriptor object's text in the verified document. */
+  text: string;
+  result: DescriptorResult;
+  at: number;
+}
+
+/** What verification knows about one file. */
+interface Stored {
+  /** The text that was verified (file-level findings are kept only while the document still has it). */
+  text: string;
+  tracked: Tracked[];
+  /** Findings not tied to a descriptor (layout findings on a blob file), in offsets of `text`. */
+  fileFindings: Finding[];
+}
+
+/** Per URI. Module state: one client per server process. */
+const store = new Map<string, Stored>();
+
+/** The value at `path` in a parsed document, or undefined. */
+function valueAt(root: unknown, path: Path): unknown {
+  let cur = root;
+  for (const k of path) {
+    if (typeof k === 'number') {
+      if (!Array.isArray(cur)) return undefined;
+      cur = cur[k];
+    } else {
+      if (!isObject(cur)) return undefined;
+      cur = cur[k];
+    }
+  }
+  return cur;
+}
+
+/** The span of the descriptor at `path` when its text is still `text`; undefined once it changed. */
+function liveSpan(analysis: Analysis, t: Tracked): Span | undefined {
+  const span = analysis.json.locate(t.path);
+  if (!span || span.length !== t.text.length) return undefined;
+  return analysis.json.text.slice(span.offset, span.offset + span.length) === t.text ? span : undefined;
+}
+
+/** The diagnostics verification adds to the current version of a document. */
+function extraDiagnostics(doc: TextDocument, analysis: Analysis): Diagnostic[] {
+  const stored = store.get(doc.uri);
+  if (!stored) return [];
+  const out: Diagnostic[] = [];
+  const dataFindings = analysis.findings.filter((f) => f.code.startsWith('oci/data-'));
+  const kept: Tracked[] = [];
+  for (const t of stored.tracked) {
+    const span = liveSpan(analysis, t);
+    if (!span) continue; // the descriptor changed: its result is gone for good
+    kept.push(t);
+    const f = t.result.finding;
+    if (!f) continue;
+    if (dataFindings.some((d) => d.offset >= span.offset && d.offset < span.offset + span.length)) continue;
+    const at = resolve(analysis.json, { path: [...t.path, 'digest'] });
+    out.push(
+      toDiagnostic(doc, { ...f, offset: at.offset, length: at.length, data: { ...f.data, path: t.path } }),
+    );
+  }
+  stored.tracked = kept;
+  if (stored.fileFindings.length) {
+    if (analysis.json.text === stored.text)
+      for (const f of stored.fileFindings) out.push(toDiagnostic(doc, f));
+    else stored.fileFindings = [];
+  }
+  if (!stored.tracked.length && !stored.fileFindings.length) store.delete(doc.uri);
+  return out;
+}
+
+function clock(at: number): string {
+  const d = new Date(at);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/**
+ * A line for the hover of a digest whose descriptor was verified and is unchanged since, e.g.
+ * "✓ Verified against `/layout/blobs/sha256/…` at 14:03:12.", else undefined.
+ */
+export function verifiedNoteAt(uri: string, analysis: Analysis, offset: number): string | undefined {
+  const stored = store.get(uri);
+  if (!stored) return undefined;
+  for (const t of stored.tracked) {
+    if (t.result.status !== 'verified') continue;
+    const at = analysis.json.locate([...t.path, 'digest']);
+    if (!at || offset < at.offset || offset > at.offset + at.length) continue;
+    if (!liveSpan(analysis, t)) return undefined;
+    const where = t.result.where ?? t.result.source ?? 'its content';
+    return `✓ Verified against \`${where}\` at ${clock(t.at)}: ${t.result.actualSize ?? t.result.size} bytes with this digest.`;
+  }
+  return undefined;
+}
+
+/** The results the last verifications gave for a document's descriptors that are still unchanged (for code lenses). */
+export function verificationsOf(uri: string): readonly { path: Path; status: DescriptorResult['status'] }[] {
+  return (store.get(uri)?.tracked ?? []).map((t) => ({ path: t.path, status: t.result.status }));
+}
+
+/**
+ * The quick-fix for an `oci/blob-size-mismatch` or `oci/blob-digest-mismatch` diagnostic: the descriptor's
+ * `size` and/or `digest` replaced by the blob's real ones (from the diagnostic's data), provided the descriptor
+ * still says what was verified. Undefined for other diagnostics.
+ */
+export function blobFixFor(
+  analysis: Analysis,
+  d: Diagnostic,
+): { title: string; edits: CoreEdit[] } | undefined {
+  if (d.code !== 'oci/blob-size-mismatch' && d.code !== 'oci/blob-digest-mismatch') return undefined;
+  const data = d.data as Record<string, unknown> | undefined;
+  const path = data?.path;
+  if (!data || !Array.isArray(path) || !path.every((k) => typeof k === 'string' || typeof k === 'number'))
+    return undefined;
+  const desc = valueAt(analysis.json.value, path as Path);
+  if (!isObject(desc) || desc.digest !== data.expectedDigest || desc.size !== data.expectedSize)
+    return undefined;
+  const actualSize =
+    typeof data.actualSize === 'number' && !data.sizeIsLowerBound ? data.actualSize : undefined;
+  const actualDigest = typeof data.actualDigest === 'string' ? data.actualDigest : undefined;
+  const edits: CoreEdit[] = [];
+  const replace = (key: string, newText: string): void => {
+    const span = analysis.json.locate([...(path as Path), key]);
+    if (span) edits.push({ offset: span.offset, length: span.length, newText });
+  };
+  const newSize = actualSize !== undefined && actualSize !== desc.size;
+  const newDigest = actualDigest !== undefined && actualDigest !== desc.digest;
+  if (newSize) replace('size', String(actualSize));
+  if (newDigest) replace('digest', JSON.stringify(actualDigest));
+  if (!edits.length) return undefined;
+  const what = newSize && newDigest ? 'size and digest' : newSize ? 'size' : 'digest';
+  return { title: `Update the descriptor to the blob's real ${what}`, edits };
+}
+
+/** The media type a file's content suggests. `complete` says whether `head` is the whole file. */
+export function guessMediaType(head: Uint8Array, complete: boolean): string {
+  if (head[0] === 0x1f && head[1] === 0x8b) return MT.layerGzip;
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return MT.layerZstd;
+  if (head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar') return MT.layerTar;
+  if (complete) {
+    try {
+      const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head));
+      if (isObject(value)) {
+        if (typeof value.mediaType === 'string' && value.mediaType) return value.mediaType;
+        if (detectKind(value, {}, true)?.kind === 'image-config') return MT.config;
+      }
+    } catch {
+      // not JSON
+    }
+  }
+  return 'application/octet-stream';
+}
+
+const countsOf = (s: VerifySummary): VerifyCounts => ({
+  total: s.total,
+  verified: s.verified,
+  sizeMismatch: s.sizeMismatch,
+  digestMismatch: s.digestMismatch,
+  missing: s.missing,
+  unreadable: s.unreadable,
+  skipped: s.skipped,
+  cancelled: s.cancelled,
+});
+
+function bytesText(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+const pathKey = (p: readonly (string | number)[]): string => JSON.stringify(p);
+
+/** A request failed in a way the user should read (a bad registry reference, a folder that is no layout). */
+const failure = (message: string): ResponseError<void> =>
+  new ResponseError(ErrorCodes.InternalError, message);
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+function start(ctx: FeatureContext, workDoneSupport: () => boolean) {
+  const { connection, documents, runtime } = ctx;
+
+  /** Progress for a request: the client's token when it sent one, else one the server creates when allowed. */
+  async function progressFor(token: string | number | undefined): Promise<{
+    reporter: WorkDoneProgressReporter;
+    cancelled?: CancellationToken;
+  }> {
+    if (token !== undefined) return { reporter: connection.window.attachWorkDoneProgress(token) };
+    if (workDoneSupport()) {
+      try {
+        const r = await connection.window.createWorkDoneProgress();
+        return { reporter: r, cancelled: r.token };
+      } catch {
+        // the client refused: no progress
+      }
+    }
+    return { reporter: connection.window.attachWorkDoneProgress(undefined) };
+  }
+
+  /** An AbortSignal that fires when the request or its progress is cancelled. */
+  function abortOn(...tokens: (CancellationToken | undefined)[]): { signal: AbortSignal; dispose(): void } {
+    const controller = new AbortController();
+    const subs = tokens.flatMap((t) => {
+      if (!t) return [];
+      if (t.isCancellationRequested) controller.abort();
+      return [t.onCancellationRequested(() => controller.abort())];
+    });
+    return { signal: controller.signal, dispose: () => subs.forEach((s) => s.dispose()) };
+  }
+
+  /** Throttled progress reports: "3 of 12 blobs, 1.2 GiB of 4.0 GiB". */
+  function reporterOf(reporter: WorkDoneProgressReporter): (p: VerifyProgress) => void {
+    let last = 0;
+    return (p) => {
+      const now = Date.now();
+      if (now - last < PROGRESS_MS && p.done < p.total) return;
+      last = now;
+      const pct = p.totalBytes > 0 ? Math.min(100, Math.floor((100 * p.bytes) / p.totalBytes)) : undefined;
+      const bytes = p.totalBytes > 0 ? `, ${bytesText(p.bytes)} of ${bytesText(p.totalBytes)}` : '';
+      reporter.report(pct ?? 0, `${p.done} of ${p.total} blobs${bytes}`);
+    };
+  }
+
+  function registryOf(
+    s: Settings,
+    params: { registry?: string; credentials?: RegistryChoice['credentials'] },
+  ): RegistryChoice {
+    const registry = (params.registry ?? s['verify.registry']).trim();
+    return {
+      ...(registry ? { registry } : {}),
+      insecure: s['verify.insecureRegistries'],
+      ...(params.credentials ? { credentials: params.credentials } : {}),
+    };
+  }
+
+  connection.onRequest(
+    VERIFY_DOCUMENT_REQUEST,
+    async (params: VerifyDocumentParams, token): Promise<VerifyDocumentResult | ResponseError<void>> => {
+      const access = runtime.verify;
+      const found = await ctx.analysisOf(params.uri);
+      if (!found) {
+        return documents.get(params.uri)
+          ? failure('This document is not an OCI manifest, index or other document with descriptors.')
+          : failure(`${params.uri} is not open in the editor; open it to verify it.`);
+      }
+      const { analysis, settings } = found;
+      // The text verified: results are tied to it, whatever the document becomes meanwhile.
+      const snapshot = TextDocument.create(
+        params.uri,
+        found.doc.languageId,
+        found.doc.version,
+        found.doc.getText(),
+      );
+      const at = Date.now();
+      const kind = analysis.detection?.kind;
+      let refs = kind ? descriptorsOf(kind as DocumentKind, analysis.json.value) : [];
+      if (params.paths) {
+        const wanted = new Set(params.paths.map(pathKey));
+        refs = refs.filter((r) => wanted.has(pathKey(r.path)));
+      }
+      const choice = registryOf(settings, params);
+      let sources;
+      try {
+        sources = access
+          ? await access.sources(params.uri, choice)
+          : { sources: [], labels: [], hasRegistry: false, close: () => undefined };
+      } catch (err) {
+        return failure(`Cannot verify: ${messageOf(err)}`);
+      }
+      const { reporter, cancelled } = await progressFor(params.workDoneToken);
+      const abort = abortOn(token, cancelled);
+      reporter.begin('Verifying digests', 0, `${refs.length} descriptors`, true);
+      try {
+        const report = await verifyDescriptors(refs, (p) => resolve(analysis.json, { path: p }), {
+          sources: access ? sources.sources : [embeddedDataSource()],
+          ...(access ? { hasher: access.hasher } : {}),
+          concurrency: CONCURRENCY,
+          signal: abort.signal,
+          onProgress: reporterOf(reporter),
+          severities: settings['diagnostics.severity'],
+          digestOnSizeMismatch: true,
+        });
+        // Remember what was decided (a cancelled descriptor keeps its earlier result, if any).
+        const decided = report.results.filter((r) => r.status !== 'cancelled');
+        const tracked: Tracked[] = [];
+        for (const r of decided) {
+          const span = analysis.json.locate(r.path);
+          if (span)
+            tracked.push({
+              path: r.path,
+              text: snapshot.getText().slice(span.offset, span.offset + span.length),
+              result: r,
+              at,
+            });
+        }
+        const before = store.get(params.uri);
+        const replaced = new Set(tracked.map((t) => pathKey(t.path)));
+        store.set(params.uri, {
+          text: snapshot.getText(),
+          tracked: [...(before?.tracked.filter((t) => !replaced.has(pathKey(t.path))) ?? []), ...tracked],
+          fileFindings: before?.fileFindings ?? [],
+        });
+        ctx.refreshDiagnostics(params.uri);
+        const results: VerifyDescriptorResult[] = report.results.map((r) => ({
+          path: [...r.path],
+          status: r.status,
+          range: {
+            start: snapshot.positionAt(r.span.offset),
+            end: snapshot.positionAt(r.span.offset + r.span.length),
+          },
+          ...(r.digest !== undefined ? { digest: r.digest } : {}),
+          ...(r.size !== undefined ? { size: r.size } : {}),
+          ...(r.actualSize !== undefined ? { actualSize: r.actualSize } : {}),
+          ...(r.actualDigest !== undefined ? { actualDigest: r.actualDigest } : {}),
+          ...(r.where !== undefined ? { where: r.where } : {}),
+          ...(r.source !== undefined ? { source: r.source } : {}),
+        }));
+        return {
+          summary: report.summary.text,
+          counts: countsOf(report.summary),
+          results,
+          cancelled: report.cancelled,
+          searched: sources.labels,
+          registryMightHelp: !sources.hasRegistry && report.summary.missing > 0,
+          version: snapshot.version,
+          at,
+        };
+      } catch (err) {
+        connection.console.error(formatError('oci-manifest: verification failed', err));
+        return failure(`Verification failed: ${messageOf(err)}`);
+      } finally {
+        abort.dispose();
+        reporter.done();
+        sources.close();
+      }
+    },
+  );
+
+  /** Per layout root: the files whose diagnostics Verify Layout pushed (not open at the time). */
+  const pushed = new Map<string, Set<string>>();
+
+  connection.onRequest(
+    VERIFY_LAYOUT_REQUEST,
+    async (params: VerifyLayoutParams, token): Promise<VerifyLayoutResult | ResponseError<void>> => {
+      const access = runtime.verify;
+      if (!access) return failure('Verifying a layout needs a file system; this server has none.');
+      const settings = await ctx.settingsOf(params.uri);
+      const { reporter, cancelled } = await progressFor(params.workDoneToken);
+      const abort = abortOn(token, cancelled);
+      reporter.begin('Verifying the OCI image layout', 0, undefined, true);
+      const at = Date.now();
+      try {
+        const report = await access.verifyLayout(params.uri, registryOf(settings, params), {
+          signal: abort.signal,
+          severities: settings['diagnostics.severity'],
+          onProgress: reporterOf(reporter),
+        });
+        if (!report)
+          return failure(
+            `${params.uri} is not inside an OCI image layout (no folder above it has an oci-layout file).`,
+          );
+        const now = new Set<string>();
+        for (const file of report.files) {
+          const own = file.findings.filter((f) => VERIFY_CODES.has(f.code));
+          const withFinding = new Set(file.results.flatMap((r) => (r.finding ? [r.finding] : [])));
+          const tracked: Tracked[] = [];
+          if (file.text) {
+            const json = parseJson(file.text);
+            for (const r of file.results) {
+              if (r.status === 'cancelled') continue;
+              const span = json.locate(r.path);
+              if (span)
+                tracked.push({
+                  path: r.path,
+                  text: file.text.slice(span.offset, span.offset + span.length),
+                  result: r,
+                  at,
+                });
+            }
+          }
+          const fileFindings = own.filter((f) => !withFinding.has(f));
+          if (tracked.length || fileFindings.length)
+            store.set(file.uri, { text: file.text, tracked, fileFindings });
+          else store.delete(file.uri);
+          if (documents.get(file.uri)) {
+            ctx.refreshDiagnostics(file.uri);
+          } else if (own.length) {
+            // Not open: push the file's lint (as the workspace diagnostics would) with the verification findings.
+            const doc = TextDocument.create(file.uri, 'json', 0, file.text);
+            const lint =
+              file.text && settings['layouts.workspaceDiagnostics']
+                ? analyze(file.text, {
+                    fileName: file.uri,
+                    besideOciLayout: file.relative === 'index.json',
+                    severities: settings['diagnostics.severity'],
+                    maxFullCheckSize: settings['diagnostics.maxFullCheckSize'],
+                  }).findings
+                : [];
+            const diagnostics = [...lint, ...own].map((f) => toDiagnostic(doc, f));
+            void connection.sendDiagnostics({ uri: file.uri, diagnostics });
+            now.add(file.uri);
+          }
+        }
+        // Files this layout's last run reported that are fine now (and still not open) lose their findings.
+        for (const uri of pushed.get(report.root) ?? []) {
+          if (!now.has(uri) && !documents.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+        }
+        pushed.set(report.root, now);
+        return {
+          root: report.root,
+          summary: report.text,
+          counts: countsOf(report.summary),
+          files: report.files.map((f) => ({
+            uri: f.uri,
+            relative: f.relative,
+            findings: f.findings.length,
+            results: f.results.map((r) => ({
+              path: [...r.path],
+              status: r.status,
+              ...(r.digest !== undefined ? { digest: r.digest } : {}),
+            })),
+          })),
+          cancelled: report.cancelled,
+          at,
+        };
+      } catch (err) {
+        connection.console.error(formatError('oci-manifest: layout verification failed', err));
+        return failure(`Verifying the layout failed: ${messageOf(err)}`);
+      } finally {
+        abort.dispose();
+        reporter.done();
+      }
+    },
+  );
+
+  connection.onRequest(
+    COMPUTE_DIGEST_REQUEST,
+    async (params: ComputeDigestParams, token): Promise<ComputeDigestResult | ResponseError<void>> => {
+      const access = runtime.verify;
+      if (!access) return failure('Computing a digest needs a file system; this server has none.');
+      const algorithm = params.algorithm ?? 'sha256';
+      if (algorithm !== 'sha256' && algorithm !== 'sha512' && algorithm !== 'blake3')
+        return failure(`Unknown digest algorithm "${algorithm}"; use sha256, sha512 or blake3.`);
+      const abort = abortOn(token);
+      try {
+        const r = await access.hashFile(params.uri, { algorithm, head: HEAD_BYTES, signal: abort.signal });
+        return {
+          mediaType: guessMediaType(r.head, r.head.length === r.size),
+          digest: r.digest,
+          size: r.size,
+        };
+      } catch (err) {
+        return failure(`Cannot compute the digest: ${messageOf(err)}`);
+      } finally {
+        abort.dispose();
+      }
+    },
+  );
+
+  ctx.addDiagnosticsProvider(extraDiagnostics);
+  // Results belong to an opening of the document; a layout file that was pushed keeps them (they match the disk).
+  documents.onDidClose((e) => {
+    const stored = store.get(e.document.uri);
+    if (stored && ![...pushed.values()].some((s) => s.has(e.document.uri))) store.delete(e.document.uri);
+  });
+}
+
+let workDone = false;
+
+export const verifyFeature: Feature = {
+  id: 'verify',
+  capabilities(client) {
+    workDone = client.window?.workDoneProgress === true;
+    return {};
+  },
+  register(ctx) {
+    start(ctx, () => workDone);
+  },
+};
