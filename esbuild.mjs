@@ -30,6 +30,8 @@ const builds = [
       'test/e2e/suite/index.ts',
       'test/e2e/suite/extension.test.ts',
       'test/e2e/suite/editing.test.ts',
+      'test/e2e/suite/verify.test.ts',
+      'test/e2e/suite/layouts.test.ts',
     ],
     outdir: 'out/e2e/suite',
     external: ['vscode', 'mocha'],

@@ -16,6 +16,8 @@ import {
 import { registerCommands } from './commands';
 import { Log } from './log';
 import { KindStatus } from './statusBar';
+import { registerLayoutsView, type LayoutsViewApi } from './views/layouts';
+import { registerVerify } from './verify';
 
 /** What the extension exposes to other extensions and to its own e2e tests. */
 export interface ExtensionApi {
@@ -24,6 +26,8 @@ export interface ExtensionApi {
   serverStarted(): boolean;
   kindOf(uri: vscode.Uri): DocumentKindParams | undefined;
   statusText(): string | undefined;
+  /** The OCI Layouts view's tree (the e2e tests assert its items). */
+  layoutsView(): LayoutsViewApi;
 }
 
 let client: LanguageClient | undefined;
@@ -82,22 +86,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
 
   // Start the server only when a document that may be a manifest is open: an unrelated JSON file costs nothing.
   let starting: Promise<void> | undefined;
+  const ensureStarted = (): Promise<void> =>
+    (starting ??= start().catch((err) => log.error('The OCI Manifest language server failed to start', err)));
   const consider = (doc: vscode.TextDocument): void => {
     if (starting || !vscode.languages.match(DOCUMENT_SELECTOR, doc)) return;
     if (!mightBeManifest(doc.uri.path, doc.getText())) return;
-    starting = start().catch((err) => log.error('The OCI Manifest language server failed to start', err));
+    void ensureStarted();
   };
   context.subscriptions.push(
     vscode.workspace.onDidOpenTextDocument(consider),
     vscode.workspace.onDidChangeTextDocument((e) => consider(e.document)),
   );
   vscode.workspace.textDocuments.forEach(consider);
+  const layouts = registerLayoutsView(context, { client: () => client, ensureStarted, log });
+  registerVerify(context, { client: () => client, ensureStarted, log });
 
   return {
     client: () => client,
     serverStarted: () => client !== undefined,
     kindOf: (uri) => status.kindOf(uri.toString()),
     statusText: () => status.text,
+    layoutsView: () => layouts,
   };
 }
 
