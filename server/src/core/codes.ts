@@ -15,13 +15,15 @@ export const coreRules: readonly RuleInfo[] = [
     code: 'oci/too-many-findings',
     severity: 'info',
     title: 'Only the first findings are shown',
-    description: 'A document with thousands of problems shows the first ones and says how many more there are.',
+    description:
+      'A document with thousands of problems shows the first ones and says how many more there are.',
   },
   {
     code: 'oci/internal-error',
     severity: 'warning',
     title: 'A check failed unexpectedly',
-    description: 'A bug in oci-manifest, not in your document. The other checks still ran; please report it with the document.',
+    description:
+      'A bug in oci-manifest, not in your document. The other checks still ran; please report it with the document.',
   },
 ];
 

@@ -53,10 +53,13 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       dropped++;
       return;
     }
-    const severity: Severity = override && SEVERITIES.includes(override) ? override : (RULE_BY_CODE.get(code)?.severity ?? 'warning');
+    const severity: Severity =
+      override && SEVERITIES.includes(override) ? override : (RULE_BY_CODE.get(code)?.severity ?? 'warning');
     const offset = Math.max(0, Math.min(span.offset, text.length));
     const length = Math.max(0, Math.min(span.length, text.length - offset));
-    findings.push(data ? { code, severity, message, offset, length, data } : { code, severity, message, offset, length });
+    findings.push(
+      data ? { code, severity, message, offset, length, data } : { code, severity, message, offset, length },
+    );
   };
 
   // JSON-level findings need no parsed value.
@@ -64,11 +67,19 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     for (const e of json.syntaxErrors) push('oci/json-syntax', e, e.message);
   }
   if (json.bom) {
-    push('oci/byte-order-mark', { offset: 0, length: 1 }, 'The file starts with a byte-order mark (U+FEFF); JSON manifests must not have one. Remove it.');
+    push(
+      'oci/byte-order-mark',
+      { offset: 0, length: 1 },
+      'The file starts with a byte-order mark (U+FEFF); JSON manifests must not have one. Remove it.',
+    );
   }
   const nul = text.indexOf('\u0000');
   if (nul >= 0) {
-    push('oci/encoding', { offset: nul, length: 1 }, 'The file contains a NUL character, so it is binary, not UTF-8 JSON text.');
+    push(
+      'oci/encoding',
+      { offset: nul, length: 1 },
+      'The file contains a NUL character, so it is binary, not UTF-8 JSON text.',
+    );
   }
   for (const d of json.duplicates) {
     push(
@@ -104,15 +115,29 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       try {
         check.run(ctx);
       } catch (err) {
-        push('oci/internal-error', { offset: 0, length: 0 }, `The ${check.id} check failed unexpectedly (${String(err)}); the other checks still ran.`);
+        push(
+          'oci/internal-error',
+          { offset: 0, length: 0 },
+          `The ${check.id} check failed unexpectedly (${String(err)}); the other checks still ran.`,
+        );
       }
     }
   }
   if (dropped > 0) {
-    push('oci/too-many-findings', { offset: 0, length: 0 }, `${dropped} more findings are not shown; fix the ones above first.`);
+    push(
+      'oci/too-many-findings',
+      { offset: 0, length: 0 },
+      `${dropped} more findings are not shown; fix the ones above first.`,
+    );
     // push() refuses past the limit, so add the summary directly.
     if (findings[findings.length - 1]?.code !== 'oci/too-many-findings') {
-      findings.push({ code: 'oci/too-many-findings', severity: 'info', message: `${dropped} more findings are not shown; fix the ones above first.`, offset: 0, length: 0 });
+      findings.push({
+        code: 'oci/too-many-findings',
+        severity: 'info',
+        message: `${dropped} more findings are not shown; fix the ones above first.`,
+        offset: 0,
+        length: 0,
+      });
     }
   }
   findings.sort((a, b) => a.offset - b.offset);
@@ -129,7 +154,9 @@ export function resolve(json: JsonDocument, at: Location): Span {
   const span = json.locate(at.path);
   if (!span) {
     // The path is gone (a tolerant parse lost it): fall back to its parent, then the start.
-    return at.path.length ? resolve(json, { path: at.path.slice(0, -1), on: 'key' }) : { offset: 0, length: 0 };
+    return at.path.length
+      ? resolve(json, { path: at.path.slice(0, -1), on: 'key' })
+      : { offset: 0, length: 0 };
   }
   // A whole object or array is too wide to underline; point at its first character.
   if (at.path.length === 0 || at.on === 'key') {

@@ -25,13 +25,13 @@ export const artifactCheck: Check = {
       severity: 'warning',
       title: 'An artifact uses the OCI image config type',
       description:
-        'A manifest that declares an `artifactType` is an artifact, and an artifact\'s `config.mediaType` must be a type specific to the artifact or the empty type, not the image config type: runtimes would try to run it as a container image.',
+        "A manifest that declares an `artifactType` is an artifact, and an artifact's `config.mediaType` must be a type specific to the artifact or the empty type, not the image config type: runtimes would try to run it as a container image.",
       spec: 'image-spec/manifest.md#guidelines-for-artifact-usage',
     },
     {
       code: 'oci/artifact-no-layers',
       severity: 'warning',
-      title: '`layers` is empty, or an artifact\'s only layer has size 0',
+      title: "`layers` is empty, or an artifact's only layer has size 0",
       description:
         'For portability `layers` should have at least one entry; an artifact without content includes the empty descriptor as its single layer. That placeholder layer should have a non-zero size.',
       spec: 'image-spec/manifest.md#guidelines-for-artifact-usage',

@@ -11,7 +11,10 @@ import {
 import { formatPath } from '../findings';
 import { isObject } from '../model';
 
-const FOREIGN_LAYERS: ReadonlySet<string> = new Set([MT.dockerForeignLayer, 'application/vnd.docker.image.rootfs.foreign.diff.tar']);
+const FOREIGN_LAYERS: ReadonlySet<string> = new Set([
+  MT.dockerForeignLayer,
+  'application/vnd.docker.image.rootfs.foreign.diff.tar',
+]);
 
 /**
  * Docker Image Manifest V2 Schema 2 and manifest lists, as Docker Engine, containers/image and the
@@ -25,7 +28,7 @@ export const dockerCheck: Check = {
     {
       code: 'docker/config-media-type',
       severity: 'error',
-      title: 'A Docker manifest\'s config is not a Docker config type',
+      title: "A Docker manifest's config is not a Docker config type",
       description:
         'A Docker schema 2 manifest references `application/vnd.docker.container.image.v1+json` as its config (or, for Engine plugins and BuildKit caches, their own config types). Docker Engine refuses to pull an image whose config is of another type; artifacts belong in OCI manifests.',
       spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
@@ -51,7 +54,7 @@ export const dockerCheck: Check = {
       severity: 'error',
       title: 'A manifest list entry has no `platform`',
       description:
-        'Every entry of a Docker manifest list describes the platform its image runs on (the format marks only `os.version`, `os.features`, `variant` and `features` optional); clients pick the entry for their host by it, so an entry without one is never pulled. The presence of `architecture` and `os` inside `platform` is the schema check\'s.',
+        "Every entry of a Docker manifest list describes the platform its image runs on (the format marks only `os.version`, `os.features`, `variant` and `features` optional); clients pick the entry for their host by it, so an entry without one is never pulled. The presence of `architecture` and `os` inside `platform` is the schema check's.",
       spec: 'docker/manifest-v2-2.md#manifest-list-field-descriptions',
     },
   ],
@@ -61,7 +64,11 @@ export const dockerCheck: Check = {
 
     if (kind === 'docker-manifest') {
       const config = root.config;
-      if (isObject(config) && typeof config.mediaType === 'string' && !DOCKER_CONFIG_TYPES.has(config.mediaType)) {
+      if (
+        isObject(config) &&
+        typeof config.mediaType === 'string' &&
+        !DOCKER_CONFIG_TYPES.has(config.mediaType)
+      ) {
         const value = config.mediaType;
         const verdict = classifyMediaType(value);
         // Malformed and misspelled values, misplaced image-format types and OCI types (mixing) are the
@@ -90,7 +97,9 @@ export const dockerCheck: Check = {
               'docker/oci-layer-type',
               { path: ['layers', i, 'mediaType'] },
               `layers[${i}].mediaType is the OCI type "${value}" in a Docker schema 2 manifest, which skopeo, Podman and CRI-O reject; ${
-                replacement ? `use the Docker type "${replacement}", or` : 'there is no standard Docker equivalent, so'
+                replacement
+                  ? `use the Docker type "${replacement}", or`
+                  : 'there is no standard Docker equivalent, so'
               } convert the manifest to an OCI image manifest.`,
               replacement ? { replacement } : undefined,
             );

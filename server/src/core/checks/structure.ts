@@ -98,7 +98,11 @@ export const structureCheck: Check = {
         const v = root.schemaVersion;
         // Describe objects and arrays by type: they may be huge or nested thousands of levels deep.
         const shown =
-          typeof v === 'object' && v !== null ? (Array.isArray(v) ? 'an array' : 'an object') : shorten(JSON.stringify(v));
+          typeof v === 'object' && v !== null
+            ? Array.isArray(v)
+              ? 'an array'
+              : 'an object'
+            : shorten(JSON.stringify(v));
         const why = typeof root.schemaVersion === 'string' ? ' (a number, not a string)' : '';
         ctx.report(
           'oci/schema-version',
