@@ -2,32 +2,15 @@
 // commands, on test/e2e/workspace/editing.manifest.json (whose config digest is written in uppercase hex).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { codeOf, ours, uri, waitFor } from './util';
 
 const FILE = 'editing.manifest.json';
 const LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
 const LOWER = 'sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const uri = (name: string) => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, name);
-const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
-const ours = (u: vscode.Uri) => vscode.languages.getDiagnostics(u).filter((d) => d.source === 'oci-manifest');
 const labelOf = (i: vscode.CompletionItem) => (typeof i.label === 'string' ? i.label : i.label.label);
 const text = (c: vscode.MarkdownString | vscode.MarkedString): string =>
   typeof c === 'string' ? c : 'value' in c ? c.value : '';
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
-    await sleep(100);
-  }
-}
 
 /** The position `delta` characters into the first occurrence of `needle`. */
 function positionOf(doc: vscode.TextDocument, needle: string, delta = 1): vscode.Position {

@@ -2,28 +2,11 @@
 // server as a real child process, documents opened and edited through the VS Code API.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { codeOf, ours, sleep, uri, waitFor } from './util';
 import type { ExtensionApi } from '../../../client/src/extension';
 import { COMMAND_IDS, SERVER_INFO_REQUEST, type ServerInfo } from '../../../server/src/protocol';
 
 const EXT_ID = 'oci-manifest.oci-manifest';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const uri = (name: string) => vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, name);
-const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
-const ours = (u: vscode.Uri) => vscode.languages.getDiagnostics(u).filter((d) => d.source === 'oci-manifest');
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
-    await sleep(100);
-  }
-}
 
 async function open(name: string): Promise<vscode.TextDocument> {
   const doc = await vscode.workspace.openTextDocument(uri(name));

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { sleep, waitFor } from './util';
 import type { ExtensionApi } from '../../../client/src/extension';
 import type { LayoutTreeNode } from '../../../client/src/views/layoutModel';
 import type { LayoutsViewApi } from '../../../client/src/views/layouts';
@@ -22,7 +23,6 @@ const MT = {
   layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
   empty: 'application/vnd.oci.empty.v1+json',
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 const desc = (mediaType: string, content: string, extra: Record<string, unknown> = {}) => ({
   mediaType,
@@ -31,20 +31,6 @@ const desc = (mediaType: string, content: string, extra: Record<string, unknown>
   ...extra,
 });
 const short = (d: string) => d.slice(0, 'sha256:'.length + 12);
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
-    await sleep(100);
-  }
-}
 
 /** A small image: tag 1.0 (linux/amd64), tag multi (an index of amd64 and arm64/v8), a signature and an SBOM. */
 function writeLayout(dir: string) {

@@ -3,26 +3,14 @@
 // manifest blob, reports the mismatch on that layer's digest and returns the summary it shows.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { codeOf, ours, waitFor } from './util';
 import {
   COMMAND_IDS,
   type ComputeDigestResult,
   type VerifyDocumentResult,
 } from '../../../server/src/protocol';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const folder = () => vscode.workspace.workspaceFolders![0]!.uri;
-const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
-const ours = (u: vscode.Uri) => vscode.languages.getDiagnostics(u).filter((d) => d.source === 'oci-manifest');
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
-    await sleep(100);
-  }
-}
 
 suite('Verify Digests in a real VS Code', () => {
   test('the corrupted layer is reported on its descriptor, with the summary', async () => {
