@@ -12,12 +12,13 @@
  * when a target is missed. `BENCH_QUICK=1` runs fewer rounds (a smoke run).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchDocuments } from './docs.mjs';
+import { loadCore } from './core.mjs';
 
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -88,24 +89,6 @@ const rounds = (doc, small, medium, large) =>
         : small;
 
 // ---- table 1: in process ------------------------------------------------------------------------------
-
-async function loadCore() {
-  const esbuild = await import('esbuild');
-  const outfile = join(ROOT, 'out', 'bench-core.cjs');
-  mkdirSync(dirname(outfile), { recursive: true });
-  await esbuild.build({
-    entryPoints: [join(ROOT, 'server', 'src', 'core', 'index.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    // As in esbuild.mjs: jsonc-parser's UMD "main" cannot be bundled, its ESM build can.
-    mainFields: ['module', 'main'],
-  });
-  return require(outfile);
-}
 
 function peerService() {
   const { getLanguageService } = require('vscode-json-languageservice');

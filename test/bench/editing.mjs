@@ -9,11 +9,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadCore } from './core.mjs';
 
 const require = createRequire(import.meta.url);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -146,23 +147,6 @@ function row(label, doc, s, target = true) {
 }
 
 // ---- in process: the core functions on a finished analysis ------------------------------------------------
-
-async function loadCore() {
-  const esbuild = await import('esbuild');
-  const outfile = join(ROOT, 'out', 'bench-editing-core.cjs');
-  mkdirSync(dirname(outfile), { recursive: true });
-  await esbuild.build({
-    entryPoints: [join(ROOT, 'server', 'src', 'core', 'index.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'warning',
-    mainFields: ['module', 'main'],
-  });
-  return require(outfile);
-}
 
 function inProcess(core) {
   const rows = [];
@@ -338,7 +322,7 @@ async function overLsp() {
   return table(['request (over stdio)', 'document', 'n', 'median', 'p95', 'max', 'target', 'pass?'], rows);
 }
 
-const core = await loadCore();
+const core = await loadCore('bench-editing-core');
 const t1 = inProcess(core);
 const t2 = await overLsp();
 console.log(`### Editing assistance (node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'})\n`);
