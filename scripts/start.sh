@@ -3,7 +3,7 @@
 # (code-server) at http://127.0.0.1:8080 with the packaged extension installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-echo "Installing the editor tools (first run only: a few minutes)…"
+echo "Checking the editor tools (the first run installs them: a few minutes)…"
 bash test/e2e/setup-tools.sh
 npm run -s package >/dev/null
 VERSION=$(node -p 'require("./package.json").version')
