@@ -63,6 +63,23 @@ const SCHEMA_KINDS = Object.keys(KIND_SCHEMAS) as DocumentKind[];
 let ajv: Ajv2020 | undefined;
 const validators = new Map<DocumentKind, ValidateFunction>();
 
+/**
+ * The schemas as ajv runs them: without `pattern` and `format`, whose errors this module drops anyway (the
+ * semantic modules own value formats). Running them would cost several regular expressions per digest and
+ * media type on every keystroke, for nothing. The files in schemas/ keep them for standalone use.
+ */
+function withoutValueFormats(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutValueFormats);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if ((k === 'pattern' || k === 'format') && typeof v === 'string') continue;
+    // `properties`, `$defs` and the like map names to schemas: keep every name, strip inside the schemas.
+    out[k] = withoutValueFormats(v);
+  }
+  return out;
+}
+
 function validatorFor(kind: DocumentKind): ValidateFunction | undefined {
   const cached = validators.get(kind);
   if (cached) return cached;
@@ -71,7 +88,7 @@ function validatorFor(kind: DocumentKind): ValidateFunction | undefined {
   if (!ajv) {
     ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false });
     // Registered, not compiled: each is compiled the first time a kind needs it.
-    for (const s of ALL_SCHEMAS) ajv.addSchema(s as object);
+    for (const s of ALL_SCHEMAS) ajv.addSchema(withoutValueFormats(s) as object);
   }
   const validate = ajv.getSchema(schema.$id);
   if (validate) validators.set(kind, validate);
