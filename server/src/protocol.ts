@@ -303,7 +303,18 @@ export interface VerifyCredentials {
 
 /** How one descriptor came out (the engine's statuses). */
 export type VerifyResultStatus =
-  'verified' | 'size-mismatch' | 'digest-mismatch' | 'missing' | 'unreadable' | 'skipped' | 'cancelled';
+  /** The content was found, has `size` bytes and hashes to `digest`. */
+  | 'verified'
+  | 'size-mismatch'
+  | 'digest-mismatch'
+  /** No source had it. */
+  | 'missing'
+  /** A source has it (or may have it) but could not deliver it; see `error`. */
+  | 'unreadable'
+  /** Not checkable: the digest is malformed or uses an algorithm nobody can compute; see `reason`. */
+  | 'skipped'
+  /** The signal was aborted before this descriptor was decided. */
+  | 'cancelled';
 
 /** Counts of a verification (descriptors). */
 export interface VerifyCounts {

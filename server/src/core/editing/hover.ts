@@ -3,6 +3,7 @@
  * catalogs (never restated here). Works from a finished analysis: one `pathAt` lookup and a walk down the
  * parsed value, so a hover costs microseconds even on a 10,000-entry index.
  */
+import { humanSize } from '../layout/format';
 import { Buffer } from 'node:buffer';
 import { EMPTY_BLOB } from '../catalog/core';
 import { ANNOTATION_BY_KEY, OCI_RESERVED_PREFIX, type AnnotationFormat } from '../catalog/annotations';
@@ -397,14 +398,7 @@ export function groupDigits(n: number): string {
 export function bytesText(n: number): string {
   const plain = `${groupDigits(n)} byte${n === 1 ? '' : 's'}`;
   if (!Number.isFinite(n) || Math.abs(n) < 1024) return plain;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-  let v = Math.abs(n) / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${plain} (${v.toFixed(1)} ${units[u]})`;
+  return `${plain} (${humanSize(Math.abs(n))})`;
 }
 
 function sizeHover(value: number, analysis: Analysis, span: Span): string {

@@ -3,6 +3,7 @@
  * check the length, then the digest, and turn the outcome into a result and, when something is wrong,
  * a finding on the descriptor's `digest` value. Pure: sources and hashers are injected.
  */
+import type { VerifyCounts, VerifyResultStatus } from '../../protocol';
 import { RULE_BY_CODE } from '../codes';
 import { detectKind, type DocumentOrigin } from '../detect';
 import { isRegisteredAlgorithm, validateDigest, type RegisteredAlgorithm } from '../digest';
@@ -28,20 +29,8 @@ import {
   type HasherFactory,
 } from './source';
 
-/** What became of one descriptor. */
-export type VerifyStatus =
-  /** The content was found, has `size` bytes and hashes to `digest`. */
-  | 'verified'
-  | 'size-mismatch'
-  | 'digest-mismatch'
-  /** No source had it. */
-  | 'missing'
-  /** A source has it (or may have it) but could not deliver it; see `error`. */
-  | 'unreadable'
-  /** Not checkable: the digest is malformed or uses an algorithm nobody can compute; see `reason`. */
-  | 'skipped'
-  /** The signal was aborted before this descriptor was decided. */
-  | 'cancelled';
+/** What became of one descriptor (the type the protocol carries to the client). */
+export type VerifyStatus = VerifyResultStatus;
 
 /** The outcome for one blob (shared by every descriptor naming the same content). */
 export interface BlobOutcome {
@@ -79,16 +68,7 @@ export interface DescriptorResult extends BlobOutcome {
   finding?: Finding;
 }
 
-export interface VerifySummary {
-  /** Descriptors looked at. */
-  total: number;
-  verified: number;
-  sizeMismatch: number;
-  digestMismatch: number;
-  missing: number;
-  unreadable: number;
-  skipped: number;
-  cancelled: number;
+export interface VerifySummary extends VerifyCounts {
   /** e.g. `12 verified, 1 mismatch, 2 not found` (zero counts after the first three are left out). */
   text: string;
 }

@@ -8,6 +8,7 @@
  * show in the hover of their digest ({@link verifiedNoteAt}); the quick-fix for a size or digest mismatch is
  * {@link blobFixFor}.
  */
+import { humanSize } from '../../core/layout/format';
 import {
   ErrorCodes,
   ResponseError,
@@ -220,28 +221,7 @@ export function guessMediaType(head: Uint8Array, complete: boolean): string {
   return 'application/octet-stream';
 }
 
-const countsOf = (s: VerifySummary): VerifyCounts => ({
-  total: s.total,
-  verified: s.verified,
-  sizeMismatch: s.sizeMismatch,
-  digestMismatch: s.digestMismatch,
-  missing: s.missing,
-  unreadable: s.unreadable,
-  skipped: s.skipped,
-  cancelled: s.cancelled,
-});
-
-function bytesText(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
+const countsOf = ({ text: _, ...counts }: VerifySummary): VerifyCounts => counts;
 
 const pathKey = (p: readonly (string | number)[]): string => JSON.stringify(p);
 
@@ -290,7 +270,7 @@ function start(ctx: FeatureContext, workDoneSupport: () => boolean) {
       if (now - last < PROGRESS_MS && p.done < p.total) return;
       last = now;
       const pct = p.totalBytes > 0 ? Math.min(100, Math.floor((100 * p.bytes) / p.totalBytes)) : undefined;
-      const bytes = p.totalBytes > 0 ? `, ${bytesText(p.bytes)} of ${bytesText(p.totalBytes)}` : '';
+      const bytes = p.totalBytes > 0 ? `, ${humanSize(p.bytes)} of ${humanSize(p.totalBytes)}` : '';
       reporter.report(pct ?? 0, `${p.done} of ${p.total} blobs${bytes}`);
     };
   }
