@@ -2,6 +2,10 @@
 import assert from 'node:assert/strict';
 import { analyze, type AnalyzeOptions } from '../server/src/core/index';
 import type { Finding } from '../server/src/core/findings';
+import type { CheckContext } from '../server/src/core/check';
+import type { DocumentKind } from '../server/src/core/kinds';
+import { parseJson } from '../server/src/core/json/document';
+import { descriptorsOf } from '../server/src/core/model';
 
 export function lint(text: string, options: AnalyzeOptions = {}): Finding[] {
   return analyze(text, options).findings;
@@ -115,3 +119,9 @@ export const specIndex = () => ({
   ],
   annotations: { 'com.example.key1': 'value1', 'com.example.key2': 'value2' },
 });
+
+/** A check context over `text` read as `kind`, as `analyze` builds it, for running one check module alone. */
+export function checkContext(kind: DocumentKind, text: string, report: CheckContext['report']): CheckContext {
+  const json = parseJson(text);
+  return { kind, text, root: json.value, json, descriptors: descriptorsOf(kind, json.value), report };
+}

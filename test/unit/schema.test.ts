@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020';
-import { expectNone, expectOne, j, lint, specIndex, specManifest, withCode } from '../helpers';
+import { checkContext, expectNone, expectOne, j, lint, specIndex, specManifest, withCode } from '../helpers';
 import { ALL_SCHEMAS, KIND_SCHEMAS, schemaAt, type SchemaNode } from '../../server/src/core/schemas';
 import { editDistance, mapSchemaErrors, nearMiss, schemaCheck } from '../../server/src/core/checks/schema';
-import { parseJson } from '../../server/src/core/json/document';
 import type { DocumentKind } from '../../server/src/core/kinds';
 
 const SCHEMA_CODES = ['oci/required-property', 'oci/type', 'oci/unknown-property'];
@@ -247,7 +246,7 @@ test('the spec examples produce no schema findings', () => {
   }
 });
 
-test('a 10,000-entry index validates quickly and cleanly', () => {
+test("a clean 10,000-entry index gets no schema finding (speed is npm run bench's)", () => {
   const big = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
@@ -260,21 +259,9 @@ test('a 10,000-entry index validates quickly and cleanly', () => {
     })),
   };
   const text = JSON.stringify(big);
-  const json = parseJson(text);
   const reported: string[] = [];
-  const ctx = {
-    kind: 'image-index' as const,
-    text,
-    root: json.value,
-    json,
-    report: (code: string) => void reported.push(code),
-  };
-  schemaCheck.run(ctx); // compiles the validator and warms up
-  const start = performance.now();
-  schemaCheck.run(ctx);
-  const ms = performance.now() - start;
+  schemaCheck.run(checkContext('image-index', text, (code) => void reported.push(code)));
   assert.deepEqual(reported, []);
-  assert.ok(ms < 1000, `took ${ms.toFixed(1)} ms`); // a sanity bound only; the target is well under 50 ms
 });
 
 // ---- oci/required-property --------------------------------------------------------------------------------

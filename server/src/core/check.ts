@@ -2,6 +2,7 @@ import type { JsonDocument } from './json/document';
 import type { Path, RuleInfo, Span } from './findings';
 import type { DocumentOrigin } from './detect';
 import type { DocumentKind } from './kinds';
+import type { DescriptorRef } from './model';
 
 /** Where a finding points: a value, the key of a member, or raw offsets. */
 export type Location = { path: Path; on?: 'value' | 'key' } | Span;
@@ -15,6 +16,8 @@ export interface CheckContext {
   readonly json: JsonDocument;
   /** Where the text came from (file name, beside an `oci-layout` file), when the front end knows. */
   readonly origin?: DocumentOrigin;
+  /** Every descriptor of the document (`descriptorsOf(kind, root)`), computed once per analysis. */
+  readonly descriptors: readonly DescriptorRef[];
   /**
    * Reports a finding under `code` (declared in the check's `rules`). A missing required property is
    * reported on the parent's key (`{path: parent, on: 'key'}`); a bad value on the value itself.

@@ -9,6 +9,7 @@ import { detectKind, type Detection, type DocumentOrigin } from './detect';
 import { SEVERITIES, type Finding, type Severity, type Span } from './findings';
 import { parseJson, type JsonDocument } from './json/document';
 import type { DocumentKind } from './kinds';
+import { descriptorsOf, type DescriptorRef } from './model';
 
 export interface AnalyzeOptions extends DocumentOrigin {
   /** Read the document as this kind, whatever it looks like (the CLI's `--kind`). */
@@ -101,12 +102,17 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
           : `The document is ${(text.length / 1048576).toFixed(1)} MiB, above the full-check limit; only JSON and structure checks ran.`,
       );
     }
+    const kind = detection.kind;
+    let descriptors: readonly DescriptorRef[] | undefined;
     const ctx: CheckContext = {
-      kind: detection.kind,
+      kind,
       text,
       root: json.value,
       json,
       origin: options,
+      get descriptors() {
+        return (descriptors ??= descriptorsOf(kind, json.value));
+      },
       report: (code, at, message, data) => push(code, resolve(json, at), message, data),
     };
     for (const check of CHECKS) {

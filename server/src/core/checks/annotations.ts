@@ -13,8 +13,7 @@ import {
 } from '../catalog/annotations';
 import { isCanonicalSha256, validateDigest } from '../digest';
 import { shorten, type Path } from '../findings';
-import type { DocumentKind } from '../kinds';
-import { descriptorsOf, isObject, type JsonObject } from '../model';
+import { isObject, type JsonObject } from '../model';
 
 /**
  * Annotations (image-spec/annotations.md) wherever a manifest, index or descriptor carries them: string values,
@@ -465,7 +464,8 @@ function keyFormProblem(key: string): string | undefined {
 // ---------------------------------------------------------------------------------------------- the check
 
 /** Every `annotations` map a document of `kind` may carry, with the path of the object that holds it. */
-function annotationMaps(kind: DocumentKind, root: JsonObject): { owner: Path; map: JsonObject }[] {
+function annotationMaps(ctx: CheckContext, root: JsonObject): { owner: Path; map: JsonObject }[] {
+  const { kind } = ctx;
   if (
     kind === 'image-config' ||
     kind === 'docker-config' ||
@@ -475,7 +475,7 @@ function annotationMaps(kind: DocumentKind, root: JsonObject): { owner: Path; ma
     return [];
   const out: { owner: Path; map: JsonObject }[] = [];
   if (kind !== 'descriptor' && isObject(root.annotations)) out.push({ owner: [], map: root.annotations });
-  for (const d of descriptorsOf(kind, root))
+  for (const d of ctx.descriptors)
     if (isObject(d.value.annotations)) out.push({ owner: d.path, map: d.value.annotations });
   return out;
 }
@@ -662,6 +662,6 @@ export const annotationsCheck: Check = {
     const { root } = ctx;
     if (!isObject(root)) return;
     const memo: Memo = { lookAlikes: new Map(), formats: new Map() };
-    for (const { owner, map } of annotationMaps(ctx.kind, root)) checkMap(ctx, owner, map, memo);
+    for (const { owner, map } of annotationMaps(ctx, root)) checkMap(ctx, owner, map, memo);
   },
 };

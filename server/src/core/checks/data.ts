@@ -3,7 +3,7 @@ import type { Check } from '../check';
 import { EMPTY_BLOB, MT } from '../catalog/core';
 import { computeDigest, isRegisteredAlgorithm, validateDigest } from '../digest';
 import { formatPath, type Path } from '../findings';
-import { descriptorsOf, isObject } from '../model';
+import { isObject } from '../model';
 
 /**
  * What a descriptor says about its content: the `data` field (standard base64 that decodes to exactly
@@ -180,10 +180,9 @@ export const dataCheck: Check = {
     },
   ],
   run(ctx) {
-    const { kind, root } = ctx;
-    if (!isObject(root)) return;
+    if (!isObject(ctx.root)) return;
     let budget = HASH_BUDGET_BYTES;
-    for (const d of descriptorsOf(kind, root)) {
+    for (const d of ctx.descriptors) {
       const { value: desc } = d;
       const empty = desc.mediaType === MT.empty;
       // The common case, a descriptor without data that is not the empty descriptor, costs nothing more.

@@ -8,7 +8,7 @@ import {
   type RegisteredAlgorithm,
 } from '../digest';
 import { formatPath, shorten, type Path } from '../findings';
-import { descriptorsOf, isObject } from '../model';
+import { isObject } from '../model';
 
 /**
  * Digest strings: every descriptor's `digest`, an image config's `rootfs.diff_ids[]` (OCI and Docker) and
@@ -101,7 +101,7 @@ export const digestCheck: Check = {
   run(ctx) {
     const { kind, root } = ctx;
     if (!isObject(root)) return;
-    for (const d of descriptorsOf(kind, root)) checkDigestAt(ctx, d.path, 'digest', d.value.digest);
+    for (const d of ctx.descriptors) checkDigestAt(ctx, d.path, 'digest', d.value.digest);
 
     if ((kind === 'image-config' || kind === 'docker-config') && isObject(root.rootfs)) {
       const ids = root.rootfs.diff_ids;

@@ -11,7 +11,7 @@ import {
 import { MEDIA_TYPE_OF_KIND, detectKind } from '../detect';
 import { formatPath, shorten, type Path } from '../findings';
 import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
-import { descriptorsOf, isObject, type DescriptorRef } from '../model';
+import { isObject, type DescriptorRef } from '../model';
 
 /**
  * Media-type values everywhere in a document: descriptor `mediaType`s, `artifactType`s and (for syntax
@@ -134,7 +134,7 @@ export const mediaTypeCheck: Check = {
     const { kind, root } = ctx;
     if (!isObject(root)) return;
     const format = formatOfKind(kind);
-    const descriptors = descriptorsOf(kind, root);
+    const descriptors = ctx.descriptors;
 
     // A legacy BuildKit cache index lists layer blobs next to its cache config in `manifests`.
     const buildkitCache = descriptors.some(

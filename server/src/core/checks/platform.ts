@@ -11,7 +11,7 @@ import {
   type PlatformNearMiss,
 } from '../catalog/platforms';
 import { formatPath, shorten, type Path } from '../findings';
-import { descriptorsOf, isIndexKind, isObject, type JsonObject } from '../model';
+import { isIndexKind, isObject, type JsonObject } from '../model';
 
 /**
  * Platform values (image-spec/image-index.md, config.md; docker/manifest-v2-2.md): `os` and `architecture`
@@ -39,7 +39,7 @@ function sitesOf(ctx: CheckContext): Site[] {
   if (!isObject(root)) return [];
   if (kind === 'image-config' || kind === 'docker-config') return [{ owner: [], value: root, config: true }];
   const out: Site[] = [];
-  for (const d of descriptorsOf(kind, root)) {
+  for (const d of ctx.descriptors) {
     if (isObject(d.value.platform)) out.push({ owner: d.path, value: d.value.platform, config: false });
   }
   return out;
@@ -188,8 +188,7 @@ function checkSite(ctx: CheckContext, site: Site, docker: boolean): void {
   const p = site.value;
   const os = typeof p.os === 'string' ? checkOs(ctx, site, p.os) : undefined;
   const arch = typeof p.architecture === 'string' ? checkArch(ctx, site, p.architecture) : undefined;
-  if (typeof p.variant === 'string' && arch !== undefined)
-    checkVariant(ctx, site, p.variant, arch);
+  if (typeof p.variant === 'string' && arch !== undefined) checkVariant(ctx, site, p.variant, arch);
 
   if (os !== undefined && os !== 'windows' && os !== 'unknown') {
     const version = p['os.version'];

@@ -1,6 +1,6 @@
 import type { Check } from '../check';
 import { formatPath } from '../findings';
-import { descriptorsOf, isObject } from '../model';
+import { isObject } from '../model';
 
 /**
  * Descriptor sizes. `size` is an int64 byte count, but JSON.parse reads numbers as doubles, so the exact
@@ -80,12 +80,12 @@ export const sizeCheck: Check = {
     },
   ],
   run(ctx) {
-    const { kind, root, text, json } = ctx;
+    const { root, text, json } = ctx;
     if (!isObject(root)) return;
     // Whether any member value in the text is written with a fraction or an exponent. When none is, a
     // safe non-negative integer's text is its plain digits and needs no lookup (the common, fast case).
     let fancy: boolean | undefined;
-    for (const d of descriptorsOf(kind, root)) {
+    for (const d of ctx.descriptors) {
       const value = d.value.size;
       if (typeof value !== 'number') continue;
       // A visible fraction (1.5) is the schema check's type finding ("must be an integer"); this check
