@@ -101,6 +101,12 @@ const SPEC_KEYS = [
 ];
 const BY_LOWER = new Map(SPEC_KEYS.map((k) => [k.toLowerCase(), k]));
 
+/** Keys spelled exactly as specified: the common case, settled by one set lookup without lowercasing. */
+const EXACT = new Set(SPEC_KEYS.filter((k) => BY_LOWER.get(k.toLowerCase()) === k));
+
+/** Walk budget: bounded work on pathological documents. */
+const MAX_VISITS = 200_000;
+
 /**
  * The JSON module. Syntax, duplicate keys, the byte-order mark and encoding are found by the parser and
  * reported by the facade (they need no parsed value); `run` adds case-variant keys, walked iteratively
@@ -110,43 +116,46 @@ export const jsonCheck: Check = {
   id: 'json',
   rules: jsonRules,
   run(ctx) {
-    // Each stack entry links to its parent, so a path is built only when a finding needs it: copying the path
-    // for every nested value would make deeply nested documents quadratic.
-    interface Entry {
-      value: unknown;
-      seg: string | number | undefined;
-      parent: Entry | undefined;
-    }
-    const pathOf = (e: Entry | undefined): (string | number)[] => {
+    // The walk keeps every visited container in three parallel arrays, with the index of its parent, so that
+    // a path is built only when a finding needs it (copying the path for every nested value would make deep
+    // documents quadratic) and a large index costs no object per visited value.
+    const values: unknown[] = [ctx.root];
+    const segs: (string | number)[] = [''];
+    const parents: number[] = [-1];
+    const pathOf = (at: number): (string | number)[] => {
       const out: (string | number)[] = [];
-      for (let p = e; p && p.seg !== undefined; p = p.parent) out.push(p.seg);
+      for (let p = at; p > 0; p = parents[p]!) out.push(segs[p]!);
       return out.reverse();
     };
-    const stack: Entry[] = [{ value: ctx.root, seg: undefined, parent: undefined }];
-    let budget = 200_000; // bounded work on pathological documents
-    while (stack.length && budget-- > 0) {
-      const entry = stack.pop()!;
-      const { value } = entry;
+    const stack: number[] = [0];
+    while (stack.length && values.length < MAX_VISITS) {
+      const at = stack.pop()!;
+      const value = values[at];
       if (Array.isArray(value)) {
         for (let i = value.length - 1; i >= 0; i--) {
-          if (typeof value[i] === 'object' && value[i] !== null)
-            stack.push({ value: value[i], seg: i, parent: entry });
+          const child: unknown = value[i];
+          if (typeof child === 'object' && child !== null) {
+            stack.push(values.length);
+            values.push(child);
+            segs.push(i);
+            parents.push(at);
+          }
         }
         continue;
       }
       if (!isObject(value)) continue;
       // Free-form maps hold user keys, not spec keys.
-      const last = entry.seg;
+      const last = segs[at];
       const freeForm =
         last === 'annotations' || last === 'Labels' || last === 'ExposedPorts' || last === 'Volumes';
-      for (const key of Object.keys(value)) {
-        if (!freeForm) {
+      for (const key in value) {
+        if (!freeForm && !EXACT.has(key)) {
           const spec = BY_LOWER.get(key.toLowerCase());
           if (spec && spec !== key) {
             const both = spec in value;
             ctx.report(
               'oci/key-case',
-              { path: [...pathOf(entry), key], on: 'key' },
+              { path: [...pathOf(at), key], on: 'key' },
               both
                 ? `Key "${key}" differs from "${spec}", also present, only by letter case; Go decoders match keys case-insensitively, so one silently overrides the other. Remove "${key}".`
                 : `Key "${key}" differs from the specified key "${spec}" only by letter case; some decoders accept it silently and others ignore it. Spell it "${spec}".`,
@@ -155,8 +164,12 @@ export const jsonCheck: Check = {
           }
         }
         const child = value[key];
-        if (typeof child === 'object' && child !== null)
-          stack.push({ value: child, seg: key, parent: entry });
+        if (typeof child === 'object' && child !== null) {
+          stack.push(values.length);
+          values.push(child);
+          segs.push(key);
+          parents.push(at);
+        }
       }
     }
   },
