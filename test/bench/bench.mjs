@@ -67,16 +67,31 @@ function table(header, rows) {
 }
 
 /** Runs `fn` (sync or async) `warmup` times, then up to `runs` times within about `budgetMs`. */
-async function measure(fn, { warmup, runs, budgetMs }) {
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples = [];
-  const until = performance.now() + budgetMs;
-  for (let i = 0; i < runs && (i < 5 || performance.now() < until); i++) {
-    const t = performance.now();
-    await fn();
-    samples.push(performance.now() - t);
+/**
+ * Times `a` and `b` in alternation (one run of `b`, then as many of `a` as keeps the run counts in
+ * proportion), so that both sides see the same machine: on a shared machine the speed drifts by tens of
+ * percent within seconds, which biased ratios measured one side after the other.
+ */
+async function measurePair(a, b, { warmupA, warmupB, runsA, runsB, budgetMs }) {
+  for (let i = 0; i < warmupA; i++) await a();
+  for (let i = 0; i < warmupB; i++) await b();
+  const sa = [];
+  const sb = [];
+  const per = Math.max(1, Math.round(runsA / runsB));
+  const until = performance.now() + 2 * budgetMs;
+  while ((sa.length < runsA || sb.length < runsB) && (sb.length < 5 || performance.now() < until)) {
+    if (sb.length < runsB) {
+      const t = performance.now();
+      await b();
+      sb.push(performance.now() - t);
+    }
+    for (let k = 0; k < per && sa.length < runsA; k++) {
+      const t = performance.now();
+      await a();
+      sa.push(performance.now() - t);
+    }
   }
-  return stats(samples);
+  return [stats(sa), stats(sb)];
 }
 
 const rounds = (doc, small, medium, large) =>
@@ -150,24 +165,19 @@ async function inProcess(docs) {
     const n = rounds(doc, 2000, 300, 30);
     const m = rounds(doc, 500, 100, 15);
     const budget = QUICK ? 1500 : 8000;
-    const ours = await measure(() => core.analyze(doc.text, { fileName }), {
-      warmup: doc.large ? 3 : 50,
-      runs: n,
-      budgetMs: budget,
-    });
-    const theirs = await measure(
+    const [ours, theirs] = await measurePair(
+      () => core.analyze(doc.text, { fileName }),
       async () => {
         const parsed = peer.parseJSONDocument(td);
         await peer.doValidation(td, parsed, PEER_SETTINGS);
       },
-      { warmup: doc.large ? 2 : 20, runs: m, budgetMs: budget },
+      { warmupA: doc.large ? 3 : 50, warmupB: doc.large ? 2 : 20, runsA: n, runsB: m, budgetMs: budget },
     );
-    const parseOurs = await measure(() => JSON.parse(doc.text), { warmup: 3, runs: n, budgetMs: budget / 4 });
-    const parsePeer = await measure(() => peer.parseJSONDocument(td), {
-      warmup: 2,
-      runs: m,
-      budgetMs: budget / 4,
-    });
+    const [parseOurs, parsePeer] = await measurePair(
+      () => JSON.parse(doc.text),
+      () => peer.parseJSONDocument(td),
+      { warmupA: 3, warmupB: 2, runsA: n, runsB: m, budgetMs: budget / 4 },
+    );
 
     const indexRow = doc.kind === 'image-index';
     const r = ours.median / theirs.median;
@@ -544,7 +554,7 @@ async function main() {
   }
   out.push(
     '',
-    'Peer = `parseJSONDocument` + `doValidation` against `test/bench/upstream-schemas` (draft-04, the structure of image-spec `schema/*.json`). Ratio = ours / peer (medians).',
+    'Peer = `parseJSONDocument` + `doValidation` against `test/bench/upstream-schemas` (draft-04, the structure of image-spec `schema/*.json`). Ratio = ours / peer (medians). The two sides are timed in alternation, so that both see the same machine.',
     '',
   );
 

@@ -90,15 +90,17 @@ export function kindFromShape(root: unknown): DocumentKind | undefined {
   ) {
     return 'image-config';
   }
-  if (
+  return descriptorShaped(root) ? 'descriptor' : undefined;
+}
+
+/** The shape of a descriptor document: a digest, a size and a media type of its own. */
+function descriptorShaped(root: Record<string, unknown>): boolean {
+  return (
     typeof root.digest === 'string' &&
     'size' in root &&
     typeof root.mediaType === 'string' &&
     /^[a-z0-9+._-]+:/.test(root.digest)
-  ) {
-    return 'descriptor';
-  }
-  return undefined;
+  );
 }
 
 /**
@@ -115,7 +117,9 @@ export function detectKind(
   if (isObject(root) && typeof root.mediaType === 'string') {
     const k = BY_MEDIA_TYPE[root.mediaType];
     // A descriptor document has a mediaType naming its target, so only trust it where the shape agrees.
-    if (k && kindFromShape(root) !== 'descriptor') return { kind: k, source: 'mediaType' };
+    // (Shaped like one first: that test is cheap, the whole shape walks every entry of a large index.)
+    if (k && !(descriptorShaped(root) && kindFromShape(root) === 'descriptor'))
+      return { kind: k, source: 'mediaType' };
   }
   const shape = kindFromShape(root);
   if (shape) return { kind: shape, source: 'shape' };

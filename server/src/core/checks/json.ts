@@ -107,45 +107,46 @@ const EXACT = new Set(SPEC_KEYS.filter((k) => BY_LOWER.get(k.toLowerCase()) === 
 /** Walk budget: bounded work on pathological documents. */
 const MAX_VISITS = 200_000;
 
+/** A visited container; linked to its parent so that a path is built only when a finding needs it. */
+interface Entry {
+  value: unknown;
+  seg: string | number | undefined;
+  parent: Entry | undefined;
+}
+
+function pathOf(e: Entry | undefined): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let p = e; p && p.seg !== undefined; p = p.parent) out.push(p.seg);
+  return out.reverse();
+}
+
 /**
  * The JSON module. Syntax, duplicate keys, the byte-order mark and encoding are found by the parser and
  * reported by the facade (they need no parsed value); `run` adds case-variant keys, walked iteratively
- * since documents may be deeply nested.
+ * since documents may be deeply nested. (Small linked entries, not paths: copying the path for every
+ * nested value would make deep documents quadratic. Not parallel arrays either: on a large index they
+ * outgrow the young generation, and every store of a young value into them then costs a write barrier.)
  */
 export const jsonCheck: Check = {
   id: 'json',
   rules: jsonRules,
   run(ctx) {
-    // The walk keeps every visited container in three parallel arrays, with the index of its parent, so that
-    // a path is built only when a finding needs it (copying the path for every nested value would make deep
-    // documents quadratic) and a large index costs no object per visited value.
-    const values: unknown[] = [ctx.root];
-    const segs: (string | number)[] = [''];
-    const parents: number[] = [-1];
-    const pathOf = (at: number): (string | number)[] => {
-      const out: (string | number)[] = [];
-      for (let p = at; p > 0; p = parents[p]!) out.push(segs[p]!);
-      return out.reverse();
-    };
-    const stack: number[] = [0];
-    while (stack.length && values.length < MAX_VISITS) {
-      const at = stack.pop()!;
-      const value = values[at];
+    const stack: Entry[] = [{ value: ctx.root, seg: undefined, parent: undefined }];
+    let budget = MAX_VISITS;
+    while (stack.length && budget-- > 0) {
+      const entry = stack.pop()!;
+      const { value } = entry;
       if (Array.isArray(value)) {
         for (let i = value.length - 1; i >= 0; i--) {
           const child: unknown = value[i];
-          if (typeof child === 'object' && child !== null) {
-            stack.push(values.length);
-            values.push(child);
-            segs.push(i);
-            parents.push(at);
-          }
+          if (typeof child === 'object' && child !== null)
+            stack.push({ value: child, seg: i, parent: entry });
         }
         continue;
       }
       if (!isObject(value)) continue;
       // Free-form maps hold user keys, not spec keys.
-      const last = segs[at];
+      const last = entry.seg;
       const freeForm =
         last === 'annotations' || last === 'Labels' || last === 'ExposedPorts' || last === 'Volumes';
       for (const key in value) {
@@ -155,7 +156,7 @@ export const jsonCheck: Check = {
             const both = spec in value;
             ctx.report(
               'oci/key-case',
-              { path: [...pathOf(at), key], on: 'key' },
+              { path: [...pathOf(entry), key], on: 'key' },
               both
                 ? `Key "${key}" differs from "${spec}", also present, only by letter case; Go decoders match keys case-insensitively, so one silently overrides the other. Remove "${key}".`
                 : `Key "${key}" differs from the specified key "${spec}" only by letter case; some decoders accept it silently and others ignore it. Spell it "${spec}".`,
@@ -164,12 +165,8 @@ export const jsonCheck: Check = {
           }
         }
         const child = value[key];
-        if (typeof child === 'object' && child !== null) {
-          stack.push(values.length);
-          values.push(child);
-          segs.push(key);
-          parents.push(at);
-        }
+        if (typeof child === 'object' && child !== null)
+          stack.push({ value: child, seg: key, parent: entry });
       }
     }
   },

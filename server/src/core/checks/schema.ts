@@ -412,42 +412,39 @@ export function nearMiss(key: string, candidates: Iterable<string>): string | un
   return best;
 }
 
+/** A node of the walk; paths are built from the parent links only when something is reported. */
+interface WalkNode {
+  place: SchemaPlace;
+  value: unknown;
+  parent: WalkNode | undefined;
+  seg: string | number;
+}
+
+function pathOf(node: WalkNode): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let n: WalkNode | undefined = node; n?.parent; n = n.parent) path.push(n.seg);
+  return path.reverse();
+}
+
 /**
  * Finds unknown keys that look like misspelt defined ones in a document of `kind`. The walk follows the
- * schema's plan (so it is bounded by the schema's depth, whatever the document's, and skips free-form maps)
- * and keeps visited values in parallel arrays with parent indexes: a path is built only for a finding.
+ * schema's plan, so it is bounded by the schema's depth (whatever the document's) and never enters
+ * free-form maps.
  */
 export function findMisspellings(kind: DocumentKind, root: unknown): Misspelling[] {
   const out: Misspelling[] = [];
   const start = schemaRoot(kind);
   if (!start) return out;
-  const places: SchemaPlace[] = [start];
-  const values: unknown[] = [root];
-  const segs: (string | number)[] = [''];
-  const parents: number[] = [-1];
-  const pathOf = (at: number): (string | number)[] => {
-    const path: (string | number)[] = [];
-    for (let p = at; p > 0; p = parents[p]!) path.push(segs[p]!);
-    return path.reverse();
-  };
-  const stack: number[] = [0];
-  const visit = (place: SchemaPlace, value: object, seg: string | number, parent: number): void => {
-    stack.push(values.length);
-    places.push(place);
-    values.push(value);
-    segs.push(seg);
-    parents.push(parent);
-  };
+  const stack: WalkNode[] = [{ place: start, value: root, parent: undefined, seg: '' }];
   while (stack.length) {
-    const at = stack.pop()!;
-    const place = places[at]!;
-    const value = values[at];
+    const node = stack.pop()!;
+    const { place, value } = node;
     if (Array.isArray(value)) {
       const items = place.items();
       if (!items) continue;
       for (let i = value.length - 1; i >= 0; i--) {
         const v: unknown = value[i];
-        if (typeof v === 'object' && v !== null) visit(items, v, i, at);
+        if (typeof v === 'object' && v !== null) stack.push({ place: items, value: v, parent: node, seg: i });
       }
       continue;
     }
@@ -462,19 +459,20 @@ export function findMisspellings(kind: DocumentKind, root: unknown): Misspelling
           for (const name of defined.keys()) if (!(name in value)) absent.push(name);
         }
         const replacement = absent.length ? nearMiss(key, absent) : undefined;
-        if (replacement) out.push({ path: [...pathOf(at), key], key, replacement });
+        if (replacement) out.push({ path: [...pathOf(node), key], key, replacement });
       }
     }
     const plan = place.walkPlan();
     for (const [name, sub] of plan.nested) {
       const child = value[name];
-      if (typeof child === 'object' && child !== null) visit(sub, child, name, at);
+      if (typeof child === 'object' && child !== null)
+        stack.push({ place: sub, value: child, parent: node, seg: name });
     }
     if (plan.additional) {
       for (const name in value) {
         const child = value[name];
         if (!defined.has(name) && typeof child === 'object' && child !== null)
-          visit(plan.additional, child, name, at);
+          stack.push({ place: plan.additional, value: child, parent: node, seg: name });
       }
     }
   }
