@@ -1140,13 +1140,27 @@ const CACHE_LIMIT = 50_000;
  * unknown. Results are cached, so a 10,000-entry index with a few distinct types costs a few lookups.
  */
 export function classifyMediaType(value: string): MediaTypeVerdict {
-  const hit = cache.get(value);
-  if (hit) return hit;
-  const verdict = computeVerdict(value);
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(value, verdict);
+  // The last few values first: a string comparison is cheaper than hashing a fresh 45-character string for
+  // the map, and an index's entries repeat one or two types.
+  for (let i = 0; i < RECENT; i++) if (recentValues[i] === value) return recentVerdicts[i]!;
+  let verdict = cache.get(value);
+  if (!verdict) {
+    verdict = computeVerdict(value);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(value, verdict);
+  }
+  recentValues[recentNext] = value;
+  recentVerdicts[recentNext] = verdict;
+  recentNext = (recentNext + 1) % RECENT;
   return verdict;
 }
+
+const RECENT = 4;
+const recentValues: (string | undefined)[] = new Array<string | undefined>(RECENT).fill(undefined);
+const recentVerdicts: (MediaTypeVerdict | undefined)[] = new Array<MediaTypeVerdict | undefined>(RECENT).fill(
+  undefined,
+);
+let recentNext = 0;
 
 function computeVerdict(value: string): MediaTypeVerdict {
   const info = BY_TYPE.get(value);

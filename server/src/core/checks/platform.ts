@@ -259,9 +259,30 @@ function hasRefName(entry: JsonObject): boolean {
   return isObject(a) && typeof a['org.opencontainers.image.ref.name'] === 'string';
 }
 
+/**
+ * The first entry seen for each platform, in maps nested by os, architecture, variant and the rarely set
+ * rest: short (often interned) strings, so no key is concatenated and hashed for every entry of an index.
+ */
+class PlatformIndex {
+  private readonly byOs = new Map<string, Map<string, Map<string, Map<string, number>>>>();
+
+  /** The index of an earlier entry with this platform, or undefined after recording `i` as the first. */
+  firstOrAdd(os: string, arch: string, variant: string, rest: string, i: number): number | undefined {
+    let byArch = this.byOs.get(os);
+    if (!byArch) this.byOs.set(os, (byArch = new Map()));
+    let byVariant = byArch.get(arch);
+    if (!byVariant) byArch.set(arch, (byVariant = new Map()));
+    let byRest = byVariant.get(variant);
+    if (!byRest) byVariant.set(variant, (byRest = new Map()));
+    const first = byRest.get(rest);
+    if (first === undefined) byRest.set(rest, i);
+    return first;
+  }
+}
+
 /** Index entries: a platform listed twice (the later entry is never chosen), an image manifest with no platform. */
 function checkEntries(ctx: CheckContext, items: unknown[]): void {
-  const seen = new Map<string, number>();
+  const seen = new PlatformIndex();
   items.forEach((entry, i) => {
     if (!isObject(entry)) return;
     const p = entry.platform;
@@ -293,12 +314,14 @@ function checkEntries(ctx: CheckContext, items: unknown[]): void {
       const c = canonicalVariant(v);
       if (c !== undefined && valid.has(c)) v = c;
     }
-    const key = `${os}\u0000${arch}\u0000${normalizedVariant(arch, v)}\u0000${version}\u0000${stringList(p['os.features'])}\u0000${stringList(p.features)}`;
-    const first = seen.get(key);
-    if (first === undefined) {
-      seen.set(key, i);
-      return;
-    }
+    const osFeatures = stringList(p['os.features']);
+    const features = stringList(p.features);
+    const rest =
+      version === '' && osFeatures === '' && features === ''
+        ? ''
+        : `${version}\u0000${osFeatures}\u0000${features}`;
+    const first = seen.firstOrAdd(os, arch, normalizedVariant(arch, v), rest, i);
+    if (first === undefined) return;
     const name = [p.os, p.architecture, variant].filter(Boolean).join('/') + (version ? ` ${version}` : '');
     ctx.report(
       'oci/platform-duplicate',
