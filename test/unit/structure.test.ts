@@ -80,6 +80,18 @@ test('JSON level: duplicate keys, BOM, syntax errors, key case', () => {
   expectNone(j({ ...m, annotations: { Layers: 'x' } }), 'oci/key-case');
 });
 
+test('oci/key-case deep in a document, on both sides of the walk\'s recursion limit', () => {
+  // The walk recurses 48 levels and continues on an explicit stack; a finding must carry its full path either way.
+  for (const levels of [10, 47, 48, 49, 60]) {
+    let inner: unknown = { MediaType: 'x', annotations: { Digest: 'free-form' } };
+    for (let k = 0; k < levels; k++) inner = [inner];
+    const text = j({ ...specManifest(), layers: inner });
+    const f = expectOne(text, 'oci/key-case', '"MediaType"');
+    assert.deepEqual(f.data, { replacement: 'mediaType' }, String(levels));
+    expectNone(text.replace('"MediaType"', '"mediaType"'), 'oci/key-case');
+  }
+});
+
 test('unrelated JSON is not served', () => {
   assert.deepEqual(lint(j({ name: 'my-package', version: '1.0.0', dependencies: {} })), []);
   assert.deepEqual(lint('{"bad json'), []);

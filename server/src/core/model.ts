@@ -5,9 +5,25 @@ import type { DocumentKind } from './kinds';
 export type DescriptorRole = 'config' | 'layer' | 'manifest' | 'subject' | 'blob' | 'self';
 
 export interface DescriptorRef {
-  path: Path;
-  role: DescriptorRole;
-  value: Record<string, unknown>;
+  readonly path: Path;
+  readonly role: DescriptorRole;
+  readonly value: Record<string, unknown>;
+}
+
+/** A descriptor found in a document; its path (`['manifests', 3]`) is built the first time it is asked for. */
+class FoundDescriptor implements DescriptorRef {
+  private built?: Path;
+  constructor(
+    readonly role: DescriptorRole,
+    readonly value: Record<string, unknown>,
+    private readonly key: string | undefined,
+    private readonly index: number,
+  ) {}
+
+  get path(): Path {
+    return (this.built ??=
+      this.key === undefined ? [] : this.index < 0 ? [this.key] : [this.key, this.index]);
+  }
 }
 
 export type JsonObject = Record<string, unknown>;
@@ -42,17 +58,18 @@ function collect(kind: DocumentKind, root: JsonObject): DescriptorRef[] {
   const list = (key: string, role: DescriptorRole): void => {
     const items = root[key];
     if (!Array.isArray(items)) return;
-    items.forEach((d, i) => {
-      if (isObject(d)) out.push({ path: [key, i], role, value: d });
-    });
+    for (let i = 0; i < items.length; i++) {
+      const d: unknown = items[i];
+      if (isObject(d)) out.push(new FoundDescriptor(role, d, key, i));
+    }
   };
   switch (kind) {
     case 'descriptor':
-      out.push({ path: [], role: 'self', value: root });
+      out.push(new FoundDescriptor('self', root, undefined, -1));
       break;
     case 'image-manifest':
     case 'docker-manifest':
-      if (isObject(root.config)) out.push({ path: ['config'], role: 'config', value: root.config });
+      if (isObject(root.config)) out.push(new FoundDescriptor('config', root.config, 'config', -1));
       list('layers', 'layer');
       break;
     case 'artifact-manifest':
@@ -66,6 +83,6 @@ function collect(kind: DocumentKind, root: JsonObject): DescriptorRef[] {
       break;
   }
   if (kind !== 'descriptor' && isObject(root.subject))
-    out.push({ path: ['subject'], role: 'subject', value: root.subject });
+    out.push(new FoundDescriptor('subject', root.subject, 'subject', -1));
   return out;
 }

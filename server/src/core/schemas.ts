@@ -61,13 +61,13 @@ const BASE = 'https://oci-manifest.dev/schemas/';
 const BY_ID = new Map<string, SchemaNode>(ALL_SCHEMAS.map((s) => [s.$id ?? '', s]));
 
 /** A schema node together with the document it lives in (needed to resolve its local `$ref`s). */
-interface Located {
+export interface Located {
   node: SchemaNode;
   doc: SchemaNode;
 }
 
 /** Follows a `$ref` such as `defs.schema.json#/$defs/descriptor` or `#/$defs/x`; undefined when unknown. */
-function follow(ref: string, doc: SchemaNode): Located | undefined {
+export function follow(ref: string, doc: SchemaNode): Located | undefined {
   const hash = ref.indexOf('#');
   const file = hash < 0 ? ref : ref.slice(0, hash);
   const pointer = hash < 0 ? '' : ref.slice(hash + 1);

@@ -13,7 +13,7 @@ import {
 } from '../catalog/annotations';
 import { isCanonicalSha256, validateDigest } from '../digest';
 import { shorten, type Path } from '../findings';
-import { isObject, type JsonObject } from '../model';
+import { isObject, type DescriptorRef, type JsonObject } from '../model';
 
 /**
  * Annotations (image-spec/annotations.md) wherever a manifest, index or descriptor carries them: string values,
@@ -463,23 +463,6 @@ function keyFormProblem(key: string): string | undefined {
 
 // ---------------------------------------------------------------------------------------------- the check
 
-/** Every `annotations` map a document of `kind` may carry, with the path of the object that holds it. */
-function annotationMaps(ctx: CheckContext, root: JsonObject): { owner: Path; map: JsonObject }[] {
-  const { kind } = ctx;
-  if (
-    kind === 'image-config' ||
-    kind === 'docker-config' ||
-    kind === 'layout-header' ||
-    kind === 'docker-schema1'
-  )
-    return [];
-  const out: { owner: Path; map: JsonObject }[] = [];
-  if (kind !== 'descriptor' && isObject(root.annotations)) out.push({ owner: [], map: root.annotations });
-  for (const d of ctx.descriptors)
-    if (isObject(d.value.annotations)) out.push({ owner: d.path, map: d.value.annotations });
-  return out;
-}
-
 /** Per-run memos: big indexes repeat the same keys and values on every entry. Small, so that filling them stays cheap. */
 interface Memo {
   lookAlikes: Map<string, string | undefined>;
@@ -511,9 +494,18 @@ function formatOnce(memo: Memo, format: AnnotationFormat, value: string): Proble
   return p;
 }
 
-function checkMap(ctx: CheckContext, owner: Path, map: JsonObject, memo: Memo): void {
-  // Paths are built only for findings; a clean map of a 10,000-entry index allocates nothing here.
-  const at = (key: string): Path => [...owner, 'annotations', key];
+/** The path of annotation `key` of the map held by `owner` (a descriptor, or the document when undefined). */
+const at = (owner: DescriptorRef | undefined, key: string): Path => [
+  ...(owner ? owner.path : []),
+  'annotations',
+  key,
+];
+
+/**
+ * Checks one `annotations` map. Paths are built only for findings, so a clean map of a 10,000-entry index
+ * allocates nothing here.
+ */
+function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: JsonObject, memo: Memo): void {
   for (const key in map) {
     if (!Object.prototype.hasOwnProperty.call(map, key)) continue;
     const value = map[key];
@@ -529,7 +521,7 @@ function checkMap(ctx: CheckContext, owner: Path, map: JsonObject, memo: Memo): 
       const scalar = typeof value === 'number' || typeof value === 'boolean';
       ctx.report(
         'oci/annotation-value-type',
-        { path: at(key) },
+        { path: at(owner, key) },
         `Annotation ${q(key)} has ${shown} as its value; annotation values must be strings${scalar ? ` (write "${String(value)}")` : ''}.`,
         scalar ? { replacement: String(value) } : undefined,
       );
@@ -543,7 +535,7 @@ function checkMap(ctx: CheckContext, owner: Path, map: JsonObject, memo: Memo): 
       if (problem) {
         ctx.report(
           'oci/annotation-format',
-          { path: at(key) },
+          { path: at(owner, key) },
           `Annotation "${key}" is ${q(str!)}, which ${problem.says}.`,
           problem.replacement !== undefined ? { replacement: problem.replacement } : undefined,
         );
@@ -557,7 +549,7 @@ function checkMap(ctx: CheckContext, owner: Path, map: JsonObject, memo: Memo): 
         const also = oci in map ? `; "${oci}" is already set, so this key can go` : '';
         ctx.report(
           'oci/annotation-legacy-key',
-          { path: at(key), on: 'key' },
+          { path: at(owner, key), on: 'key' },
           `${q(key)} is a Label Schema key, superseded by the OCI annotation "${oci}"${also}.`,
           { replacement: oci },
         );
@@ -577,7 +569,7 @@ function checkMap(ctx: CheckContext, owner: Path, map: JsonObject, memo: Memo): 
       const also = meant in map ? ` ("${meant}" is also present)` : '';
       ctx.report(
         'oci/annotation-look-alike',
-        { path: at(key), on: 'key' },
+        { path: at(owner, key), on: 'key' },
         `Annotation key ${q(key)} looks like a misspelling of the OCI key "${meant}"${also}; tools that read "${meant}" will not see this one.`,
         { replacement: meant },
       );
@@ -587,7 +579,7 @@ function checkMap(ctx: CheckContext, owner: Path, map: JsonObject, memo: Memo): 
     if (key.toLowerCase().startsWith(OCI_RESERVED_PREFIX)) {
       ctx.report(
         'oci/annotation-reserved',
-        { path: at(key), on: 'key' },
+        { path: at(owner, key), on: 'key' },
         `Annotation key ${q(key)} uses the "org.opencontainers" prefix, which is reserved for keys that OCI specifications define, and this key is not one of them; use your own reverse-domain namespace (e.g. "com.example.${key.slice(OCI_RESERVED_PREFIX.length).split('.').pop() || 'key'}").`,
       );
       continue;
@@ -597,7 +589,7 @@ function checkMap(ctx: CheckContext, owner: Path, map: JsonObject, memo: Memo): 
     if (form) {
       ctx.report(
         'oci/annotation-key-form',
-        { path: at(key), on: 'key' },
+        { path: at(owner, key), on: 'key' },
         key === ''
           ? 'An annotation key is empty; keys should name their owner in reverse domain notation, such as "com.example.key".'
           : `Annotation key ${q(key)} ${form}; keys should be namespaced in reverse domain notation, such as "com.example.${key.replace(/\s+/g, '-')}", so that they cannot clash with other tools' keys.`,
@@ -661,7 +653,20 @@ export const annotationsCheck: Check = {
   run(ctx) {
     const { root } = ctx;
     if (!isObject(root)) return;
+    const { kind } = ctx;
+    // Config `Labels` are not annotations; a layout header and schema 1 have none.
+    if (
+      kind === 'image-config' ||
+      kind === 'docker-config' ||
+      kind === 'layout-header' ||
+      kind === 'docker-schema1'
+    )
+      return;
     const memo: Memo = { lookAlikes: new Map(), formats: new Map() };
-    for (const { owner, map } of annotationMaps(ctx, root)) checkMap(ctx, owner, map, memo);
+    if (kind !== 'descriptor' && isObject(root.annotations)) checkMap(ctx, undefined, root.annotations, memo);
+    for (const d of ctx.descriptors) {
+      const map = d.value.annotations;
+      if (isObject(map)) checkMap(ctx, d, map, memo);
+    }
   },
 };

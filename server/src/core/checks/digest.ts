@@ -101,7 +101,12 @@ export const digestCheck: Check = {
   run(ctx) {
     const { kind, root } = ctx;
     if (!isObject(root)) return;
-    for (const d of ctx.descriptors) checkDigestAt(ctx, d.path, 'digest', d.value.digest);
+    for (const d of ctx.descriptors) {
+      const digest = d.value.digest;
+      // The common case first, so that the descriptor's path is built only when there is something to say.
+      if (typeof digest !== 'string' || isCanonicalSha256(digest)) continue;
+      checkDigestAt(ctx, d.path, 'digest', digest);
+    }
 
     if ((kind === 'image-config' || kind === 'docker-config') && isObject(root.rootfs)) {
       const ids = root.rootfs.diff_ids;

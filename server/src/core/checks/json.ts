@@ -1,6 +1,6 @@
-import type { Check } from '../check';
-import type { RuleInfo } from '../findings';
-import { isObject } from '../model';
+import type { Check, CheckContext } from '../check';
+import type { Path, RuleInfo } from '../findings';
+import { isObject, type JsonObject } from '../model';
 
 /** Rules about the JSON text itself; they apply to every served document. */
 export const jsonRules: readonly RuleInfo[] = [
@@ -107,67 +107,116 @@ const EXACT = new Set(SPEC_KEYS.filter((k) => BY_LOWER.get(k.toLowerCase()) === 
 /** Walk budget: bounded work on pathological documents. */
 const MAX_VISITS = 200_000;
 
-/** A visited container; linked to its parent so that a path is built only when a finding needs it. */
+/** The walk recurses this deep (allocating nothing per value); deeper values go on an explicit stack. */
+const RECURSION_LIMIT = 48;
+
+/** Free-form maps hold user keys, not spec keys. */
+const isFreeForm = (seg: string | number | undefined): boolean =>
+  seg === 'annotations' || seg === 'Labels' || seg === 'ExposedPorts' || seg === 'Volumes';
+
+/** The specified key that `key` differs from only by letter case, if any. */
+function caseVariantOf(key: string): string | undefined {
+  if (EXACT.has(key)) return undefined;
+  const spec = BY_LOWER.get(key.toLowerCase());
+  return spec !== key ? spec : undefined;
+}
+
+function reportKeyCase(ctx: CheckContext, object: JsonObject, key: string, spec: string, path: Path): void {
+  const both = spec in object;
+  ctx.report(
+    'oci/key-case',
+    { path: [...path, key], on: 'key' },
+    both
+      ? `Key "${key}" differs from "${spec}", also present, only by letter case; Go decoders match keys case-insensitively, so one silently overrides the other. Remove "${key}".`
+      : `Key "${key}" differs from the specified key "${spec}" only by letter case; some decoders accept it silently and others ignore it. Spell it "${spec}".`,
+    both ? { remove: key } : { replacement: spec },
+  );
+}
+
+interface Budget {
+  left: number;
+}
+
+/** The walk for ordinary depths: recursion over one shared path, copied only for a finding. */
+function walk(
+  ctx: CheckContext,
+  value: unknown,
+  path: (string | number)[],
+  budget: Budget,
+  depth: number,
+): void {
+  if (budget.left-- <= 0) return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child === 'object' && child !== null) {
+        path.push(i);
+        if (depth < RECURSION_LIMIT) walk(ctx, child, path, budget, depth + 1);
+        else walkDeep(ctx, child, [...path], budget);
+        path.pop();
+      }
+    }
+    return;
+  }
+  if (!isObject(value)) return;
+  const freeForm = isFreeForm(path[path.length - 1]);
+  for (const key in value) {
+    const spec = freeForm ? undefined : caseVariantOf(key);
+    if (spec) reportKeyCase(ctx, value, key, spec, path);
+    const child = value[key];
+    if (typeof child === 'object' && child !== null) {
+      path.push(key);
+      if (depth < RECURSION_LIMIT) walk(ctx, child, path, budget, depth + 1);
+      else walkDeep(ctx, child, [...path], budget);
+      path.pop();
+    }
+  }
+}
+
+/** A visited value below the recursion limit; linked to its parent so that a path is built only for a finding. */
 interface Entry {
   value: unknown;
   seg: string | number | undefined;
   parent: Entry | undefined;
 }
 
-function pathOf(e: Entry | undefined): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (let p = e; p && p.seg !== undefined; p = p.parent) out.push(p.seg);
-  return out.reverse();
+/** The walk below the recursion limit (documents nested thousands deep): an explicit stack, no recursion. */
+function walkDeep(ctx: CheckContext, start: unknown, base: (string | number)[], budget: Budget): void {
+  const pathOf = (e: Entry | undefined): (string | number)[] => {
+    const out: (string | number)[] = [];
+    for (let p = e; p && p.seg !== undefined; p = p.parent) out.push(p.seg);
+    return [...base, ...out.reverse()];
+  };
+  const stack: Entry[] = [{ value: start, seg: undefined, parent: undefined }];
+  while (stack.length && budget.left-- > 0) {
+    const entry = stack.pop()!;
+    const { value } = entry;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) {
+        const child: unknown = value[i];
+        if (typeof child === 'object' && child !== null) stack.push({ value: child, seg: i, parent: entry });
+      }
+      continue;
+    }
+    if (!isObject(value)) continue;
+    const freeForm = isFreeForm(entry.seg ?? base[base.length - 1]);
+    for (const key in value) {
+      const spec = freeForm ? undefined : caseVariantOf(key);
+      if (spec) reportKeyCase(ctx, value, key, spec, pathOf(entry));
+      const child = value[key];
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, seg: key, parent: entry });
+    }
+  }
 }
 
 /**
  * The JSON module. Syntax, duplicate keys, the byte-order mark and encoding are found by the parser and
- * reported by the facade (they need no parsed value); `run` adds case-variant keys, walked iteratively
- * since documents may be deeply nested. (Small linked entries, not paths: copying the path for every
- * nested value would make deep documents quadratic. Not parallel arrays either: on a large index they
- * outgrow the young generation, and every store of a young value into them then costs a write barrier.)
+ * reported by the facade (they need no parsed value); `run` adds case-variant keys.
  */
 export const jsonCheck: Check = {
   id: 'json',
   rules: jsonRules,
   run(ctx) {
-    const stack: Entry[] = [{ value: ctx.root, seg: undefined, parent: undefined }];
-    let budget = MAX_VISITS;
-    while (stack.length && budget-- > 0) {
-      const entry = stack.pop()!;
-      const { value } = entry;
-      if (Array.isArray(value)) {
-        for (let i = value.length - 1; i >= 0; i--) {
-          const child: unknown = value[i];
-          if (typeof child === 'object' && child !== null)
-            stack.push({ value: child, seg: i, parent: entry });
-        }
-        continue;
-      }
-      if (!isObject(value)) continue;
-      // Free-form maps hold user keys, not spec keys.
-      const last = entry.seg;
-      const freeForm =
-        last === 'annotations' || last === 'Labels' || last === 'ExposedPorts' || last === 'Volumes';
-      for (const key in value) {
-        if (!freeForm && !EXACT.has(key)) {
-          const spec = BY_LOWER.get(key.toLowerCase());
-          if (spec && spec !== key) {
-            const both = spec in value;
-            ctx.report(
-              'oci/key-case',
-              { path: [...pathOf(entry), key], on: 'key' },
-              both
-                ? `Key "${key}" differs from "${spec}", also present, only by letter case; Go decoders match keys case-insensitively, so one silently overrides the other. Remove "${key}".`
-                : `Key "${key}" differs from the specified key "${spec}" only by letter case; some decoders accept it silently and others ignore it. Spell it "${spec}".`,
-              both ? { remove: key } : { replacement: spec },
-            );
-          }
-        }
-        const child = value[key];
-        if (typeof child === 'object' && child !== null)
-          stack.push({ value: child, seg: key, parent: entry });
-      }
-    }
+    walk(ctx, ctx.root, [], { left: MAX_VISITS }, 0);
   },
 };

@@ -9,7 +9,7 @@ import {
   type MediaTypeInfo,
 } from '../catalog/mediaTypes';
 import { MEDIA_TYPE_OF_KIND, detectKind } from '../detect';
-import { formatPath, shorten, type Path } from '../findings';
+import { formatPath, shorten } from '../findings';
 import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
 import { isObject, type DescriptorRef } from '../model';
 
@@ -149,15 +149,15 @@ export const mediaTypeCheck: Check = {
       kind !== 'layout-header'
     ) {
       if (typeof root.artifactType === 'string')
-        checkValue(ctx, [], 'artifactType', root.artifactType, 'artifactType');
+        checkValue(ctx, undefined, 'artifactType', root.artifactType, 'artifactType');
     }
 
     for (const d of descriptors) {
       if (typeof d.value.artifactType === 'string')
-        checkValue(ctx, d.path, 'artifactType', d.value.artifactType, 'artifactType');
+        checkValue(ctx, d, 'artifactType', d.value.artifactType, 'artifactType');
       const value = d.value.mediaType;
       if (typeof value !== 'string') continue;
-      const verdict = checkValue(ctx, d.path, 'mediaType', value, d.role);
+      const verdict = checkValue(ctx, d, 'mediaType', value, d.role);
       if (verdict.kind !== 'known') continue;
       const { info } = verdict;
       // The common case (a known type in its place, of the document's own format) needs no path.
@@ -235,14 +235,14 @@ export const mediaTypeCheck: Check = {
  */
 function checkValue(
   ctx: CheckContext,
-  parent: Path,
+  owner: DescriptorRef | undefined,
   key: string,
   value: string,
   role: DescriptorRef['role'] | 'artifactType',
 ) {
   const verdict = classifyMediaType(value);
   if (verdict.kind === 'known' && (role !== 'artifactType' || !verdict.info.deprecated)) return verdict;
-  const path = [...parent, key];
+  const path = owner ? [...owner.path, key] : [key];
   const where = formatPath(path);
   const shown = shorten(value);
   switch (verdict.kind) {

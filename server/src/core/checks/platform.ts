@@ -11,7 +11,7 @@ import {
   type PlatformNearMiss,
 } from '../catalog/platforms';
 import { formatPath, shorten, type Path } from '../findings';
-import { isIndexKind, isObject, type JsonObject } from '../model';
+import { isIndexKind, isObject, type DescriptorRef, type JsonObject } from '../model';
 
 /**
  * Platform values (image-spec/image-index.md, config.md; docker/manifest-v2-2.md): `os` and `architecture`
@@ -21,29 +21,16 @@ import { isIndexKind, isObject, type JsonObject } from '../model';
 
 const q = (s: string): string => JSON.stringify(shorten(s));
 
-/** Where platform properties live: a descriptor's `platform` object, or an image config's top level. */
-interface Site {
-  /** The path of the descriptor that holds `platform`; unused for a config. */
-  owner: Path;
-  value: JsonObject;
-  /** True for an image config, whose properties sit at the top level (no `features` there). */
-  config: boolean;
-}
+/**
+ * Where platform properties live: a descriptor's `platform` object, or an image config's top level. The
+ * functions below take the holder (`owner`: the descriptor, or undefined for an image config) and the
+ * object itself (`p`), so that a large index costs no site object per entry.
+ */
+type Owner = DescriptorRef | undefined;
 
-/** The path of the site's object, built only for a finding. */
-const sitePath = (site: Site): Path => (site.config ? [] : [...site.owner, 'platform']);
-const at = (site: Site, key: string): Path => (site.config ? [key] : [...site.owner, 'platform', key]);
-
-function sitesOf(ctx: CheckContext): Site[] {
-  const { kind, root } = ctx;
-  if (!isObject(root)) return [];
-  if (kind === 'image-config' || kind === 'docker-config') return [{ owner: [], value: root, config: true }];
-  const out: Site[] = [];
-  for (const d of ctx.descriptors) {
-    if (isObject(d.value.platform)) out.push({ owner: d.path, value: d.value.platform, config: false });
-  }
-  return out;
-}
+/** The path of the platform object, built only for a finding. */
+const sitePath = (owner: Owner): Path => (owner ? [...owner.path, 'platform'] : []);
+const at = (owner: Owner, key: string): Path => [...sitePath(owner), key];
 
 /** A known name, or what a near-miss stands for; `unknown` when neither. */
 type Lookup = { known: string } | { nearMiss: PlatformNearMiss } | { unknown: true };
@@ -82,9 +69,9 @@ function some(values: Iterable<string>, n = 6): string {
 }
 
 /** Checks `os`; returns the operating system it names (after a near-miss), if any. */
-function checkOs(ctx: CheckContext, site: Site, value: string): string | undefined {
+function checkOs(ctx: CheckContext, owner: Owner, value: string): string | undefined {
   if (OS_BY_VALUE.has(value)) return value;
-  const path = at(site, 'os');
+  const path = at(owner, 'os');
   const r = lookup(value, OS_BY_VALUE, OS_NEAR_MISSES);
   if ('known' in r) return r.known;
   if ('nearMiss' in r) {
@@ -106,14 +93,14 @@ function checkOs(ctx: CheckContext, site: Site, value: string): string | undefin
 }
 
 /** Checks `architecture`; returns the architecture it names (after a near-miss), if any. */
-function checkArch(ctx: CheckContext, site: Site, value: string): string | undefined {
+function checkArch(ctx: CheckContext, owner: Owner, p: JsonObject, value: string): string | undefined {
   if (ARCH_BY_VALUE.has(value)) return value;
-  const path = at(site, 'architecture');
+  const path = at(owner, 'architecture');
   const r = lookup(value, ARCH_BY_VALUE, ARCH_NEAR_MISSES);
   if ('known' in r) return r.known;
   if ('nearMiss' in r) {
     const { replacement, variant } = r.nearMiss;
-    const hasVariant = typeof site.value.variant === 'string' && site.value.variant !== '';
+    const hasVariant = typeof p.variant === 'string' && p.variant !== '';
     const withVariant = variant && !hasVariant;
     ctx.report(
       'oci/platform-near-miss',
@@ -138,10 +125,10 @@ const VARIANTS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
   ARCHITECTURES.map((a) => [a.value, new Set(a.variants.map((x) => x.value))]),
 );
 
-function checkVariant(ctx: CheckContext, site: Site, value: string, arch: string): void {
+function checkVariant(ctx: CheckContext, owner: Owner, value: string, arch: string): void {
   const info = ARCH_BY_VALUE.get(arch);
   if (!info || VARIANTS.get(arch)!.has(value)) return;
-  const path = at(site, 'variant');
+  const path = at(owner, 'variant');
   const valid = info.variants.map((x) => x.value);
   if (value === '') {
     ctx.report(
@@ -184,18 +171,17 @@ function checkVariant(ctx: CheckContext, site: Site, value: string, arch: string
   );
 }
 
-function checkSite(ctx: CheckContext, site: Site, docker: boolean): void {
-  const p = site.value;
-  const os = typeof p.os === 'string' ? checkOs(ctx, site, p.os) : undefined;
-  const arch = typeof p.architecture === 'string' ? checkArch(ctx, site, p.architecture) : undefined;
-  if (typeof p.variant === 'string' && arch !== undefined) checkVariant(ctx, site, p.variant, arch);
+function checkSite(ctx: CheckContext, owner: Owner, p: JsonObject, docker: boolean): void {
+  const os = typeof p.os === 'string' ? checkOs(ctx, owner, p.os) : undefined;
+  const arch = typeof p.architecture === 'string' ? checkArch(ctx, owner, p, p.architecture) : undefined;
+  if (typeof p.variant === 'string' && arch !== undefined) checkVariant(ctx, owner, p.variant, arch);
 
   if (os !== undefined && os !== 'windows' && os !== 'unknown') {
     const version = p['os.version'];
     if (typeof version === 'string' && version !== '') {
       ctx.report(
         'oci/platform-windows-only',
-        { path: at(site, 'os.version') },
+        { path: at(owner, 'os.version') },
         `"os.version" is ${q(version)} on "${os}"; only Windows images use it (to match the host build), so clients on "${os}" ignore it.`,
       );
     }
@@ -205,7 +191,7 @@ function checkSite(ctx: CheckContext, site: Site, docker: boolean): void {
         if (typeof f === 'string' && f.toLowerCase() === 'win32k') {
           ctx.report(
             'oci/platform-windows-only',
-            { path: [...sitePath(site), 'os.features', i] },
+            { path: [...sitePath(owner), 'os.features', i] },
             `"os.features" lists ${q(f)}, a Windows feature (win32k.sys), but "os" is "${os}"; remove it or set "os" to "windows".`,
           );
         }
@@ -216,7 +202,7 @@ function checkSite(ctx: CheckContext, site: Site, docker: boolean): void {
       if (typeof f === 'string' && f !== 'win32k' && f.toLowerCase() === 'win32k') {
         ctx.report(
           'oci/platform-near-miss',
-          { path: [...sitePath(site), 'os.features', i] },
+          { path: [...sitePath(owner), 'os.features', i] },
           `"os.features" lists ${q(f)}; the Windows feature is spelled "win32k".`,
           {
             replacement: 'win32k',
@@ -226,11 +212,11 @@ function checkSite(ctx: CheckContext, site: Site, docker: boolean): void {
     });
   }
 
-  if (!docker && !site.config && 'features' in p) {
+  if (!docker && owner !== undefined && 'features' in p) {
     ctx.report(
       'oci/platform-features-reserved',
-      { path: at(site, 'features'), on: 'key' },
-      `"features" in ${formatPath(sitePath(site))} is reserved by the OCI image spec for a future version and has no meaning yet; clients ignore it. (Docker manifest lists use it for CPU features; OCI indexes do not.)`,
+      { path: at(owner, 'features'), on: 'key' },
+      `"features" in ${formatPath(sitePath(owner))} is reserved by the OCI image spec for a future version and has no meaning yet; clients ignore it. (Docker manifest lists use it for CPU features; OCI indexes do not.)`,
     );
   }
 }
@@ -305,10 +291,10 @@ function checkEntries(ctx: CheckContext, items: unknown[]): void {
     // Compare what the values stand for, so that `x86_64` repeats `amd64` and `armv8` repeats `v8`.
     const os = OS_BY_VALUE.has(p.os) ? p.os : canonical(p.os, OS_BY_VALUE, OS_NEAR_MISSES).value;
     const archOf = ARCH_BY_VALUE.has(p.architecture)
-      ? { value: p.architecture }
+      ? undefined
       : canonical(p.architecture, ARCH_BY_VALUE, ARCH_NEAR_MISSES);
-    const arch = archOf.value;
-    let v = variant ?? archOf.variant;
+    const arch = archOf ? archOf.value : p.architecture;
+    let v = variant ?? archOf?.variant;
     const valid = VARIANTS.get(arch);
     if (v !== undefined && valid && !valid.has(v)) {
       const c = canonicalVariant(v);
@@ -404,7 +390,15 @@ export const platformCheck: Check = {
   run(ctx) {
     const docker =
       ctx.kind === 'docker-manifest-list' || ctx.kind === 'docker-config' || ctx.kind === 'docker-manifest';
-    for (const site of sitesOf(ctx)) checkSite(ctx, site, docker);
+    const { kind, root } = ctx;
+    if (kind === 'image-config' || kind === 'docker-config') {
+      if (isObject(root)) checkSite(ctx, undefined, root, docker);
+    } else {
+      for (const d of ctx.descriptors) {
+        const platform = d.value.platform;
+        if (isObject(platform)) checkSite(ctx, d, platform, docker);
+      }
+    }
     if (isIndexKind(ctx.kind) && isObject(ctx.root) && Array.isArray(ctx.root.manifests))
       checkEntries(ctx, ctx.root.manifests);
   },

@@ -4,7 +4,7 @@ import { formatPath, shorten, type Path, type RuleInfo } from '../findings';
 import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
 import { isIndexKind, isManifestKind, isObject } from '../model';
 import { editDistance } from '../distance';
-import { ALL_SCHEMAS, KIND_SCHEMAS, schemaRoot, type SchemaPlace } from '../schemas';
+import { ALL_SCHEMAS, follow, KIND_SCHEMAS, schemaRoot, type SchemaNode, type SchemaPlace } from '../schemas';
 
 /**
  * The schema module: validates a document against its kind's JSON Schema (`schemas/*.schema.json`) and
@@ -63,21 +63,69 @@ const SCHEMA_KINDS = Object.keys(KIND_SCHEMAS) as DocumentKind[];
 let ajv: Ajv2020 | undefined;
 const validators = new Map<DocumentKind, ValidateFunction>();
 
+/** Keywords that only annotate a schema; a `$ref` with nothing else beside them can be replaced by its target. */
+const ANNOTATIONS = new Set([
+  'title',
+  'description',
+  'markdownDescription',
+  '$comment',
+  'examples',
+  'default',
+]);
+
 /**
- * The schemas as ajv runs them: without `pattern` and `format`, whose errors this module drops anyway (the
- * semantic modules own value formats). Running them would cost several regular expressions per digest and
- * media type on every keystroke, for nothing. The files in schemas/ keep them for standalone use.
+ * A schema as ajv runs it:
+ * - without `pattern` and `format`, whose errors this module drops anyway (the semantic modules own value
+ *   formats): running them would cost several regular expressions per digest and media type for nothing;
+ * - with every `$ref` replaced by its target (our schemas are not recursive), so that ajv compiles one
+ *   function per kind: a referenced schema becomes a function that ajv calls with a fresh options object
+ *   for every entry of an index, which allocated more than the whole parse of a 100-entry index.
+ * Branches of `anyOf`/`oneOf` keep their place, so error schema paths still name them.
+ * The files in schemas/ keep both for standalone use.
  */
-function withoutValueFormats(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutValueFormats);
+export function forAjv(node: unknown, doc: SchemaNode, depth = 0): unknown {
+  if (Array.isArray(node)) return node.map((n) => forAjv(n, doc, depth));
   if (typeof node !== 'object' || node === null) return node;
+  const src = node as SchemaNode;
+  if (typeof src.$ref === 'string' && depth < 32) {
+    const target = follow(src.$ref, doc);
+    if (target) {
+      const inlined = forAjv(target.node, target.doc, depth + 1) as Record<string, unknown>;
+      const rest = Object.keys(src).filter((k) => k !== '$ref' && !ANNOTATIONS.has(k));
+      if (rest.length === 0) return stripIds(inlined);
+      const out = forAjvMembers(src, doc, depth, (k) => k !== '$ref');
+      out.allOf = [...((out.allOf as unknown[] | undefined) ?? []), stripIds(inlined)];
+      return out;
+    }
+  }
+  return forAjvMembers(src, doc, depth, () => true);
+}
+
+function forAjvMembers(
+  src: SchemaNode,
+  doc: SchemaNode,
+  depth: number,
+  keep: (key: string) => boolean,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) {
-    if ((k === 'pattern' || k === 'format') && typeof v === 'string') continue;
-    // `properties`, `$defs` and the like map names to schemas: keep every name, strip inside the schemas.
-    out[k] = withoutValueFormats(v);
+  for (const [k, v] of Object.entries(src)) {
+    if (!keep(k) || ((k === 'pattern' || k === 'format') && typeof v === 'string')) continue;
+    // `properties`, `$defs` and the like map names to schemas: keep every name, rewrite inside the schemas.
+    out[k] =
+      k === 'properties' || k === '$defs' || k === 'patternProperties' || k === 'dependentSchemas'
+        ? Object.fromEntries(
+            Object.entries(v as object).map(([name, sub]) => [name, forAjv(sub, doc, depth)]),
+          )
+        : forAjv(v, doc, depth);
   }
   return out;
+}
+
+/** An inlined schema must not bring its own `$id`/`$schema` (ajv would treat it as a separate resource). */
+function stripIds(schema: Record<string, unknown>): Record<string, unknown> {
+  if (!('$id' in schema) && !('$schema' in schema)) return schema;
+  const { $id: _id, $schema: _schema, ...rest } = schema;
+  return rest;
 }
 
 export function validatorFor(kind: DocumentKind): ValidateFunction | undefined {
@@ -88,7 +136,7 @@ export function validatorFor(kind: DocumentKind): ValidateFunction | undefined {
   if (!ajv) {
     ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false, logger: false });
     // Registered, not compiled: each is compiled the first time a kind needs it.
-    for (const s of ALL_SCHEMAS) ajv.addSchema(withoutValueFormats(s) as object);
+    for (const s of ALL_SCHEMAS) ajv.addSchema(forAjv(s, s) as object);
   }
   const validate = ajv.getSchema(schema.$id);
   if (validate) validators.set(kind, validate);
@@ -412,71 +460,75 @@ export function nearMiss(key: string, candidates: Iterable<string>): string | un
   return best;
 }
 
-/** A node of the walk; paths are built from the parent links only when something is reported. */
-interface WalkNode {
-  place: SchemaPlace;
-  value: unknown;
-  parent: WalkNode | undefined;
-  seg: string | number;
-}
-
-function pathOf(node: WalkNode): (string | number)[] {
-  const path: (string | number)[] = [];
-  for (let n: WalkNode | undefined = node; n?.parent; n = n.parent) path.push(n.seg);
-  return path.reverse();
-}
-
 /**
  * Finds unknown keys that look like misspelt defined ones in a document of `kind`. The walk follows the
- * schema's plan, so it is bounded by the schema's depth (whatever the document's) and never enters
- * free-form maps.
+ * schema's plan, so it recurses only as deep as the schema describes (whatever the document's depth), never
+ * enters free-form maps, and allocates nothing per value: the path is one shared stack, copied for a finding.
  */
 export function findMisspellings(kind: DocumentKind, root: unknown): Misspelling[] {
   const out: Misspelling[] = [];
   const start = schemaRoot(kind);
-  if (!start) return out;
-  const stack: WalkNode[] = [{ place: start, value: root, parent: undefined, seg: '' }];
-  while (stack.length) {
-    const node = stack.pop()!;
-    const { place, value } = node;
-    if (Array.isArray(value)) {
-      const items = place.items();
-      if (!items) continue;
-      for (let i = value.length - 1; i >= 0; i--) {
-        const v: unknown = value[i];
-        if (typeof v === 'object' && v !== null) stack.push({ place: items, value: v, parent: node, seg: i });
-      }
-      continue;
-    }
-    if (!isObject(value)) continue;
-    const defined = place.properties();
-    if (defined.size > 0) {
-      let absent: string[] | undefined;
-      for (const key in value) {
-        if (defined.has(key)) continue;
-        if (!absent) {
-          absent = [];
-          for (const name of defined.keys()) if (!(name in value)) absent.push(name);
-        }
-        const replacement = absent.length ? nearMiss(key, absent) : undefined;
-        if (replacement) out.push({ path: [...pathOf(node), key], key, replacement });
+  if (start) visitPlace(start, root, [], out, 0);
+  return out;
+}
+
+/** Schemas nest a few levels; a recursive schema would be cut here rather than overflow the stack. */
+const MAX_SCHEMA_DEPTH = 32;
+
+function visitPlace(
+  place: SchemaPlace,
+  value: unknown,
+  path: (string | number)[],
+  out: Misspelling[],
+  depth: number,
+): void {
+  if (depth > MAX_SCHEMA_DEPTH) return;
+  if (Array.isArray(value)) {
+    const items = place.items();
+    if (!items) return;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'object' && v !== null) {
+        path.push(i);
+        visitPlace(items, v, path, out, depth + 1);
+        path.pop();
       }
     }
-    const plan = place.walkPlan();
-    for (const [name, sub] of plan.nested) {
+    return;
+  }
+  if (!isObject(value)) return;
+  const defined = place.properties();
+  if (defined.size > 0) {
+    let absent: string[] | undefined;
+    for (const key in value) {
+      if (defined.has(key)) continue;
+      if (!absent) {
+        absent = [];
+        for (const name of defined.keys()) if (!(name in value)) absent.push(name);
+      }
+      const replacement = absent.length ? nearMiss(key, absent) : undefined;
+      if (replacement) out.push({ path: [...path, key], key, replacement });
+    }
+  }
+  const plan = place.walkPlan();
+  for (const [name, sub] of plan.nested) {
+    const child = value[name];
+    if (typeof child === 'object' && child !== null) {
+      path.push(name);
+      visitPlace(sub, child, path, out, depth + 1);
+      path.pop();
+    }
+  }
+  if (plan.additional) {
+    for (const name in value) {
       const child = value[name];
-      if (typeof child === 'object' && child !== null)
-        stack.push({ place: sub, value: child, parent: node, seg: name });
-    }
-    if (plan.additional) {
-      for (const name in value) {
-        const child = value[name];
-        if (!defined.has(name) && typeof child === 'object' && child !== null)
-          stack.push({ place: plan.additional, value: child, parent: node, seg: name });
+      if (!defined.has(name) && typeof child === 'object' && child !== null) {
+        path.push(name);
+        visitPlace(plan.additional, child, path, out, depth + 1);
+        path.pop();
       }
     }
   }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
