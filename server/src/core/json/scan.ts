@@ -36,25 +36,18 @@ export interface ScanError {
 /** The flat table of nodes. Node 0 is the root value (when there is one). */
 export class NodeTable {
   count = 0;
-  type: Uint8Array;
-  start: Int32Array;
-  end: Int32Array;
+  type!: Uint8Array;
+  start!: Int32Array;
+  end!: Int32Array;
   /** Offset of the key string's opening quote for object members, else -1. */
-  keyStart: Int32Array;
-  keyEnd: Int32Array;
-  parent: Int32Array;
+  keyStart!: Int32Array;
+  keyEnd!: Int32Array;
+  parent!: Int32Array;
   /** Next sibling node, or -1. */
-  next: Int32Array;
+  next!: Int32Array;
 
   constructor(capacity = 1024) {
-    const n = Math.max(16, capacity | 0);
-    this.type = new Uint8Array(n);
-    this.start = new Int32Array(n);
-    this.end = new Int32Array(n);
-    this.keyStart = new Int32Array(n);
-    this.keyEnd = new Int32Array(n);
-    this.parent = new Int32Array(n);
-    this.next = new Int32Array(n);
+    this.columns(Math.max(16, capacity | 0));
   }
 
   add(type: NodeType, start: number, parent: number, keyStart: number, keyEnd: number): number {
@@ -72,19 +65,38 @@ export class NodeTable {
   }
 
   private grow(): void {
-    const n = this.type.length * 2;
-    const g = <T extends Uint8Array | Int32Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      return b;
-    };
-    this.type = g(this.type);
-    this.start = g(this.start);
-    this.end = g(this.end);
-    this.keyStart = g(this.keyStart);
-    this.keyEnd = g(this.keyEnd);
-    this.parent = g(this.parent);
-    this.next = g(this.next);
+    const old = [
+      this.start,
+      this.end,
+      this.keyStart,
+      this.keyEnd,
+      this.parent,
+      this.next,
+      this.type,
+    ] as const;
+    this.columns(this.type.length * 2);
+    const now = [
+      this.start,
+      this.end,
+      this.keyStart,
+      this.keyEnd,
+      this.parent,
+      this.next,
+      this.type,
+    ] as const;
+    for (let c = 0; c < old.length; c++) now[c]!.set(old[c]!);
+  }
+
+  /** Fresh columns for `n` nodes, all views of one buffer: an off-heap backing store costs far more than a view. */
+  private columns(n: number): void {
+    const buffer = new ArrayBuffer(n * 25);
+    this.start = new Int32Array(buffer, 0, n);
+    this.end = new Int32Array(buffer, n * 4, n);
+    this.keyStart = new Int32Array(buffer, n * 8, n);
+    this.keyEnd = new Int32Array(buffer, n * 12, n);
+    this.parent = new Int32Array(buffer, n * 16, n);
+    this.next = new Int32Array(buffer, n * 20, n);
+    this.type = new Uint8Array(buffer, n * 24, n);
   }
 }
 
