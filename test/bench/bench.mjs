@@ -68,31 +68,48 @@ function table(header, rows) {
 
 /** Runs `fn` (sync or async) `warmup` times, then up to `runs` times within about `budgetMs`. */
 /**
- * Times `a` and `b` in alternation (one run of `b`, then as many of `a` as keeps the run counts in
- * proportion), so that both sides see the same machine: on a shared machine the speed drifts by tens of
- * percent within seconds, which biased ratios measured one side after the other.
+ * Times `a` and `b` in alternating blocks of about 0.2 s each, so that both sides see the same machine (on a
+ * shared machine the speed drifts by tens of percent within seconds, which biased ratios measured one side
+ * after the other), while each block still runs one side alone, with its own caches and garbage.
  */
 async function measurePair(a, b, { warmupA, warmupB, runsA, runsB, budgetMs }) {
-  for (let i = 0; i < warmupA; i++) await a();
-  for (let i = 0; i < warmupB; i++) await b();
+  await warmUp(a, warmupA);
+  await warmUp(b, warmupB);
   const sa = [];
   const sb = [];
-  const per = Math.max(1, Math.round(runsA / runsB));
   const until = performance.now() + 2 * budgetMs;
-  while ((sa.length < runsA || sb.length < runsB) && (sb.length < 5 || performance.now() < until)) {
-    if (sb.length < runsB) {
+  const block = async (fn, samples, runs) => {
+    const end = performance.now() + BLOCK_MS;
+    do {
       const t = performance.now();
-      await b();
-      sb.push(performance.now() - t);
-    }
-    for (let k = 0; k < per && sa.length < runsA; k++) {
-      const t = performance.now();
-      await a();
-      sa.push(performance.now() - t);
-    }
+      await fn();
+      samples.push(performance.now() - t);
+    } while (samples.length < runs && performance.now() < end);
+  };
+  while (
+    (sa.length < runsA || sb.length < runsB) &&
+    (sb.length < 5 || sa.length < 5 || performance.now() < until)
+  ) {
+    if (sa.length < runsA) await block(a, sa, runsA);
+    if (sb.length < runsB) await block(b, sb, runsB);
   }
   return [stats(sa), stats(sb)];
 }
+
+/**
+ * Runs `fn` at least `runs` times and for at least `WARMUP_MS`, so that the JIT has compiled the hot paths
+ * of each side before it is timed (a function called once per analysis needs hundreds of calls to be
+ * optimised, so a fixed handful of runs left one side half-warm).
+ */
+async function warmUp(fn, runs) {
+  const end = performance.now() + (QUICK ? WARMUP_MS / 5 : WARMUP_MS);
+  for (let i = 0; i < runs || performance.now() < end; i++) await fn();
+}
+
+const WARMUP_MS = 1000;
+
+/** The length of one side's block in `measurePair`. */
+const BLOCK_MS = 200;
 
 const rounds = (doc, small, medium, large) =>
   QUICK
@@ -554,7 +571,7 @@ async function main() {
   }
   out.push(
     '',
-    'Peer = `parseJSONDocument` + `doValidation` against `test/bench/upstream-schemas` (draft-04, the structure of image-spec `schema/*.json`). Ratio = ours / peer (medians). The two sides are timed in alternation, so that both see the same machine.',
+    'Peer = `parseJSONDocument` + `doValidation` against `test/bench/upstream-schemas` (draft-04, the structure of image-spec `schema/*.json`). Ratio = ours / peer (medians). The two sides are timed in alternating blocks of about 0.2 s, so that both see the same machine.',
     '',
   );
 

@@ -80,7 +80,7 @@ test('JSON level: duplicate keys, BOM, syntax errors, key case', () => {
   expectNone(j({ ...m, annotations: { Layers: 'x' } }), 'oci/key-case');
 });
 
-test('oci/key-case deep in a document, on both sides of the walk\'s recursion limit', () => {
+test("oci/key-case deep in a document, on both sides of the walk's recursion limit", () => {
   // The walk recurses 48 levels and continues on an explicit stack; a finding must carry its full path either way.
   for (const levels of [10, 47, 48, 49, 60]) {
     let inner: unknown = { MediaType: 'x', annotations: { Digest: 'free-form' } };
@@ -90,6 +90,17 @@ test('oci/key-case deep in a document, on both sides of the walk\'s recursion li
     assert.deepEqual(f.data, { replacement: 'mediaType' }, String(levels));
     expectNone(text.replace('"MediaType"', '"mediaType"'), 'oci/key-case');
   }
+});
+
+test('oci/encoding: a raw NUL is found at its offset; an escaped one (valid JSON) is not a finding', () => {
+  const clean = j(specManifest());
+  const raw = clean.replace('"value1"', '"val\u0000ue1"');
+  const f = lint(raw).filter((x) => x.code === 'oci/encoding');
+  assert.equal(f.length, 1);
+  assert.equal(f[0]!.offset, raw.indexOf('\u0000'));
+  const escaped = clean.replace('"value1"', '"val\\u0000ue1"');
+  assert.equal(JSON.parse(escaped).annotations['com.example.key1'], 'val\u0000ue1');
+  expectNone(escaped, 'oci/encoding');
 });
 
 test('unrelated JSON is not served', () => {

@@ -74,7 +74,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       'The file starts with a byte-order mark (U+FEFF); JSON manifests must not have one. Remove it.',
     );
   }
-  const nul = text.indexOf('\u0000');
+  // Strict JSON has no raw NUL (not in strings, not between tokens), so only other text is searched.
+  const nul = json.strict ? -1 : text.indexOf('\u0000');
   if (nul >= 0) {
     push(
       'oci/encoding',
