@@ -68,7 +68,7 @@ function table(header, rows) {
 
 /** Runs `fn` (sync or async) `warmup` times, then up to `runs` times within about `budgetMs`. */
 /**
- * Times `a` and `b` in alternating blocks of about 0.2 s each, so that both sides see the same machine (on a
+ * Times `a` and `b` in alternating blocks of about 0.1 s each, so that both sides see the same machine (on a
  * shared machine the speed drifts by tens of percent within seconds, which biased ratios measured one side
  * after the other), while each block still runs one side alone, with its own caches and garbage.
  */
@@ -109,7 +109,7 @@ async function warmUp(fn, runs) {
 const WARMUP_MS = 1000;
 
 /** The length of one side's block in `measurePair`. */
-const BLOCK_MS = 200;
+const BLOCK_MS = 100;
 
 const rounds = (doc, small, medium, large) =>
   QUICK
@@ -179,8 +179,9 @@ async function inProcess(docs) {
       );
     }
 
-    const n = rounds(doc, 2000, 300, 30);
-    const m = rounds(doc, 500, 100, 15);
+    // Enough runs that each side's samples span several alternating blocks (about a second of work or more).
+    const n = rounds(doc, 20000, 3000, 30);
+    const m = rounds(doc, 5000, 1000, 15);
     const budget = QUICK ? 1500 : 8000;
     const [ours, theirs] = await measurePair(
       () => core.analyze(doc.text, { fileName }),
@@ -571,7 +572,7 @@ async function main() {
   }
   out.push(
     '',
-    'Peer = `parseJSONDocument` + `doValidation` against `test/bench/upstream-schemas` (draft-04, the structure of image-spec `schema/*.json`). Ratio = ours / peer (medians). The two sides are timed in alternating blocks of about 0.2 s, so that both see the same machine.',
+    'Peer = `parseJSONDocument` + `doValidation` against `test/bench/upstream-schemas` (draft-04, the structure of image-spec `schema/*.json`). Ratio = ours / peer (medians). The two sides are timed in alternating blocks of about 0.1 s, so that both see the same machine.',
     '',
   );
 

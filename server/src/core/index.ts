@@ -9,7 +9,7 @@ import { detectKind, type Detection, type DocumentOrigin } from './detect';
 import { SEVERITIES, type Finding, type Severity, type Span } from './findings';
 import { parseJson, type JsonDocument } from './json/document';
 import type { DocumentKind } from './kinds';
-import { descriptorsOf, type DescriptorRef } from './model';
+import { descriptorsOf } from './model';
 
 export interface AnalyzeOptions extends DocumentOrigin {
   /** Read the document as this kind, whatever it looks like (the CLI's `--kind`). */
@@ -104,16 +104,17 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       );
     }
     const kind = detection.kind;
-    let descriptors: readonly DescriptorRef[] | undefined;
     const ctx: CheckContext = {
       kind,
       text,
       root: json.value,
       json,
       origin: options,
-      get descriptors() {
-        return (descriptors ??= descriptorsOf(kind, json.value));
-      },
+      // Computed here, not in a getter: an object literal with an accessor gets a hidden class of its own in
+      // old space, whose pointer to the fresh getter kept each document alive until a full collection and
+      // made young-generation collections copy whole documents (most of the time of a loop of analyses).
+      // The reduced checks do not read descriptors.
+      descriptors: reduced ? [] : descriptorsOf(kind, json.value),
       report: (code, at, message, data) => push(code, resolve(json, at), message, data),
     };
     for (const check of CHECKS) {
