@@ -179,6 +179,14 @@ test(
         }
         assert.deepEqual(fast.duplicates, slow.duplicates);
         assert.equal(fast.maxDepth, slow.maxDepth);
+        // plainNumbers: no number token is written with a fraction or an exponent.
+        let plain = true;
+        for (let n = 0; n < fast.nodes.count; n++) {
+          const token = text.slice(fast.nodes.start[n], fast.nodes.end[n]);
+          if (/^-?\d/.test(token) && !/^-?\d+$/.test(token)) plain = false;
+        }
+        assert.equal(fast.plainNumbers, plain, 'plainNumbers (trusted scan)');
+        assert.equal(slow.plainNumbers, plain, 'plainNumbers (validating scan)');
         if (fast.maxDepth > 200) return; // JSON.parse of the slices below would be slow, and adds nothing
         for (const p of pathsOf(value)) {
           const span = json.locate(p);

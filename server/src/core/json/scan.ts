@@ -65,26 +65,13 @@ export class NodeTable {
   }
 
   private grow(): void {
-    const old = [
-      this.start,
-      this.end,
-      this.keyStart,
-      this.keyEnd,
-      this.parent,
-      this.next,
-      this.type,
-    ] as const;
+    const old = this.all();
     this.columns(this.type.length * 2);
-    const now = [
-      this.start,
-      this.end,
-      this.keyStart,
-      this.keyEnd,
-      this.parent,
-      this.next,
-      this.type,
-    ] as const;
-    for (let c = 0; c < old.length; c++) now[c]!.set(old[c]!);
+    this.all().forEach((column, c) => column.set(old[c]!));
+  }
+
+  private all(): (Int32Array | Uint8Array)[] {
+    return [this.start, this.end, this.keyStart, this.keyEnd, this.parent, this.next, this.type];
   }
 
   /** Fresh columns for `n` nodes, all views of one buffer: an off-heap backing store costs far more than a view. */
@@ -264,6 +251,23 @@ function failed(
   };
 }
 
+/** The error for `validStringEnd`'s result `e` on the string at `at`, if any; `what` names the string. */
+function stringError(e: number, at: number, len: number, what: string): ScanError | undefined {
+  if (e === -1)
+    return {
+      message: `${what} is not closed; a closing quote (") was expected.`,
+      offset: at,
+      length: len - at,
+    };
+  if (e < -1)
+    return {
+      message: `${what} contains a raw control character or an invalid escape.`,
+      offset: -2 - e,
+      length: 1,
+    };
+  return undefined;
+}
+
 /** The character at `at` for a message, or "the end of the text". */
 function describeAt(text: string, at: number): string {
   return at >= text.length ? 'the end of the text' : JSON.stringify(text[at]);
@@ -313,37 +317,30 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
     );
 
   // State machine: read a key when inside an object, then a value; after a value expect `,` or a closer.
-  for (;;) {
+  // A syntax error is recorded here and leaves the loop, so that every error takes the one exit below.
+  let error: ScanError | undefined;
+  scanning: for (;;) {
     if (needKey) {
       needKey = false;
       while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
         pos++;
       if (text.charCodeAt(pos) !== C.Quote) {
-        if (pos >= len)
-          return failed(
-            text,
-            nodes,
-            stackNode,
-            depth,
-            duplicates,
-            maxDepth,
-            plainNumbers,
-            'The JSON text ends inside an object; a property name was expected.',
-            pos,
-            0,
-          );
-        return failed(
-          text,
-          nodes,
-          stackNode,
-          depth,
-          duplicates,
-          maxDepth,
-          plainNumbers,
-          `Unexpected ${describeAt(text, pos)}; a property name in double quotes was expected.`,
-          pos,
-          1,
-        );
+        if (pos >= len) {
+          error = {
+            message: 'The JSON text ends inside an object; a property name was expected.',
+            offset: pos,
+            length: 0,
+          };
+          break scanning;
+        }
+        {
+          error = {
+            message: `Unexpected ${describeAt(text, pos)}; a property name in double quotes was expected.`,
+            offset: pos,
+            length: 1,
+          };
+          break scanning;
+        }
       }
       if (nextBackslash < pos) {
         nextBackslash = text.indexOf('\\', pos);
@@ -353,32 +350,8 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
       if (trusted) e = trustedStringEnd(text, pos, nextBackslash);
       else {
         e = validStringEnd(text, pos);
-        if (e === -1)
-          return failed(
-            text,
-            nodes,
-            stackNode,
-            depth,
-            duplicates,
-            maxDepth,
-            plainNumbers,
-            'A property name is not closed; a closing quote (") was expected.',
-            pos,
-            len - pos,
-          );
-        if (e < -1)
-          return failed(
-            text,
-            nodes,
-            stackNode,
-            depth,
-            duplicates,
-            maxDepth,
-            plainNumbers,
-            'A property name contains a raw control character or an invalid escape.',
-            -2 - e,
-            1,
-          );
+        error = stringError(e, pos, len, 'A property name');
+        if (error) break scanning;
       }
       keyStart = pos;
       keyEnd = e;
@@ -447,18 +420,14 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
       while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
         pos++;
       if (text.charCodeAt(pos) !== C.Colon) {
-        return failed(
-          text,
-          nodes,
-          stackNode,
-          depth,
-          duplicates,
-          maxDepth,
-          plainNumbers,
-          `Unexpected ${describeAt(text, pos)}; ":" was expected after the property name.`,
-          pos,
-          pos < len ? 1 : 0,
-        );
+        {
+          error = {
+            message: `Unexpected ${describeAt(text, pos)}; ":" was expected after the property name.`,
+            offset: pos,
+            length: pos < len ? 1 : 0,
+          };
+          break scanning;
+        }
       }
       pos++;
     }
@@ -466,19 +435,10 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
     // ---- one value at pos ----
     while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
       pos++;
-    if (pos >= len)
-      return failed(
-        text,
-        nodes,
-        stackNode,
-        depth,
-        duplicates,
-        maxDepth,
-        plainNumbers,
-        'The JSON text ends where a value was expected.',
-        pos,
-        0,
-      );
+    if (pos >= len) {
+      error = { message: 'The JSON text ends where a value was expected.', offset: pos, length: 0 };
+      break scanning;
+    }
     c = text.charCodeAt(pos);
     const parent = depth > 0 ? stackNode[depth - 1]! : -1;
     let node: number;
@@ -492,32 +452,8 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         e = trustedStringEnd(text, pos, nextBackslash);
       } else {
         e = validStringEnd(text, pos);
-        if (e === -1)
-          return failed(
-            text,
-            nodes,
-            stackNode,
-            depth,
-            duplicates,
-            maxDepth,
-            plainNumbers,
-            'A string is not closed; a closing quote (") was expected.',
-            pos,
-            len - pos,
-          );
-        if (e < -1)
-          return failed(
-            text,
-            nodes,
-            stackNode,
-            depth,
-            duplicates,
-            maxDepth,
-            plainNumbers,
-            'A string contains a raw control character or an invalid escape.',
-            -2 - e,
-            1,
-          );
+        error = stringError(e, pos, len, 'A string');
+        if (error) break scanning;
       }
       node = nodes.add(NodeType.String, pos, parent, keyStart, keyEnd);
       nodes.end[node] = e;
@@ -575,19 +511,10 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
           e++;
       } else {
         e = numberEnd(text, pos);
-        if (e < 0)
-          return failed(
-            text,
-            nodes,
-            stackNode,
-            depth,
-            duplicates,
-            maxDepth,
-            plainNumbers,
-            `A number is malformed at ${describeAt(text, pos)}.`,
-            pos,
-            1,
-          );
+        if (e < 0) {
+          error = { message: `A number is malformed at ${describeAt(text, pos)}.`, offset: pos, length: 1 };
+          break scanning;
+        }
       }
       if (plainNumbers) {
         for (let i = pos + 1; i < e; i++) {
@@ -603,19 +530,14 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
       if (trusted) l = c === C.f ? 5 : 4;
       else if (text.startsWith('true', pos) || text.startsWith('null', pos)) l = 4;
       else if (text.startsWith('false', pos)) l = 5;
-      else
-        return failed(
-          text,
-          nodes,
-          stackNode,
-          depth,
-          duplicates,
-          maxDepth,
-          plainNumbers,
-          `Unexpected ${describeAt(text, pos)} where a JSON value was expected.`,
-          pos,
-          1,
-        );
+      else {
+        error = {
+          message: `Unexpected ${describeAt(text, pos)} where a JSON value was expected.`,
+          offset: pos,
+          length: 1,
+        };
+        break scanning;
+      }
       node = nodes.add(NodeType.Literal, pos, parent, keyStart, keyEnd);
       pos += l;
       nodes.end[node] = pos;
@@ -631,19 +553,14 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
       while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
         pos++;
       if (depth === 0) {
-        if (pos < len)
-          return failed(
-            text,
-            nodes,
-            stackNode,
-            depth,
-            duplicates,
-            maxDepth,
-            plainNumbers,
-            `Unexpected ${describeAt(text, pos)} after the end of the JSON value.`,
-            pos,
-            len - pos,
-          );
+        if (pos < len) {
+          error = {
+            message: `Unexpected ${describeAt(text, pos)} after the end of the JSON value.`,
+            offset: pos,
+            length: len - pos,
+          };
+          break scanning;
+        }
         return { nodes, duplicates, maxDepth, plainNumbers };
       }
       const top = stackNode[depth - 1]!;
@@ -662,31 +579,34 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         if (keyMaps.size) keyMaps.delete(depth);
         continue;
       }
-      if (pos >= len)
-        return failed(
-          text,
-          nodes,
-          stackNode,
-          depth,
-          duplicates,
-          maxDepth,
-          plainNumbers,
-          `The JSON text ends inside an ${isObj ? 'object' : 'array'}; "${isObj ? '}' : ']'}" was expected.`,
-          pos,
-          0,
-        );
-      return failed(
-        text,
-        nodes,
-        stackNode,
-        depth,
-        duplicates,
-        maxDepth,
-        plainNumbers,
-        `Unexpected ${describeAt(text, pos)}; "," or "${isObj ? '}' : ']'}" was expected.`,
-        pos,
-        1,
-      );
+      if (pos >= len) {
+        error = {
+          message: `The JSON text ends inside an ${isObj ? 'object' : 'array'}; "${isObj ? '}' : ']'}" was expected.`,
+          offset: pos,
+          length: 0,
+        };
+        break scanning;
+      }
+      {
+        error = {
+          message: `Unexpected ${describeAt(text, pos)}; "," or "${isObj ? '}' : ']'}" was expected.`,
+          offset: pos,
+          length: 1,
+        };
+        break scanning;
+      }
     }
   }
+  return failed(
+    text,
+    nodes,
+    stackNode,
+    depth,
+    duplicates,
+    maxDepth,
+    plainNumbers,
+    error.message,
+    error.offset,
+    error.length,
+  );
 }
