@@ -83,7 +83,7 @@ const ANNOTATIONS = new Set([
  * Branches of `anyOf`/`oneOf` keep their place, so error schema paths still name them.
  * The files in schemas/ keep both for standalone use.
  */
-export function forAjv(node: unknown, doc: SchemaNode, depth = 0): unknown {
+function forAjv(node: unknown, doc: SchemaNode, depth = 0): unknown {
   if (Array.isArray(node)) return node.map((n) => forAjv(n, doc, depth));
   if (typeof node !== 'object' || node === null) return node;
   const src = node as SchemaNode;
@@ -128,7 +128,7 @@ function stripIds(schema: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-export function validatorFor(kind: DocumentKind): ValidateFunction | undefined {
+function validatorFor(kind: DocumentKind): ValidateFunction | undefined {
   const cached = validators.get(kind);
   if (cached) return cached;
   const schema = KIND_SCHEMAS[kind];
