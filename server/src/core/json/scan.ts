@@ -236,11 +236,10 @@ function failed(
   duplicates: DuplicateKey[],
   maxDepth: number,
   plainNumbers: boolean,
-  message: string,
-  offset: number,
-  length = 1,
+  error: ScanError,
 ): ScanResult {
   const len = text.length;
+  const { message, offset, length } = error;
   for (let d = 0; d < depth; d++) nodes.end[stackNode[d]!] = Math.min(offset, len);
   return {
     nodes,
@@ -302,32 +301,296 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
 
   while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
     pos++;
-  if (pos >= len)
-    return failed(
-      text,
-      nodes,
-      stackNode,
-      depth,
-      duplicates,
-      maxDepth,
-      plainNumbers,
-      'The document is empty; a JSON value was expected.',
-      pos,
-      0,
-    );
+  // A syntax error is recorded here and leaves the loop, so that every error takes the one exit below.
+  let error: ScanError = {
+    message: 'The document is empty; a JSON value was expected.',
+    offset: pos,
+    length: 0,
+  };
 
   // State machine: read a key when inside an object, then a value; after a value expect `,` or a closer.
-  // A syntax error is recorded here and leaves the loop, so that every error takes the one exit below.
-  let error: ScanError | undefined;
-  scanning: for (;;) {
-    if (needKey) {
-      needKey = false;
+  if (pos < len)
+    scanning: for (;;) {
+      if (needKey) {
+        needKey = false;
+        while (
+          pos < len &&
+          ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab)
+        )
+          pos++;
+        if (text.charCodeAt(pos) !== C.Quote) {
+          if (pos >= len) {
+            error = {
+              message: 'The JSON text ends inside an object; a property name was expected.',
+              offset: pos,
+              length: 0,
+            };
+            break scanning;
+          }
+          {
+            error = {
+              message: `Unexpected ${describeAt(text, pos)}; a property name in double quotes was expected.`,
+              offset: pos,
+              length: 1,
+            };
+            break scanning;
+          }
+        }
+        if (nextBackslash < pos) {
+          nextBackslash = text.indexOf('\\', pos);
+          if (nextBackslash < 0) nextBackslash = len;
+        }
+        let e: number;
+        if (trusted) e = trustedStringEnd(text, pos, nextBackslash);
+        else {
+          e = validStringEnd(text, pos);
+          const bad = stringError(e, pos, len, 'A property name');
+          if (bad) {
+            error = bad;
+            break scanning;
+          }
+        }
+        keyStart = pos;
+        keyEnd = e;
+        // Duplicate keys: compare with the earlier keys of this object.
+        const d = depth - 1;
+        const obj = stackNode[d]!;
+        const n = keyCount[d]!;
+        if (nextBackslash < e) keyEscaped[d] = 1;
+        if (n > 0) {
+          let map = keyMaps.size ? keyMaps.get(d) : undefined;
+          if (!map && n >= LINEAR_KEYS) {
+            map = new Map();
+            for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
+              const ks = nodes.keyStart[k]!;
+              const key = decodeKey(text, ks, nodes.keyEnd[k]!);
+              if (!map.has(key)) map.set(key, ks);
+            }
+            keyMaps.set(d, map);
+          }
+          if (map) {
+            const key = decodeKey(text, keyStart, keyEnd);
+            const first = map.get(key);
+            if (first !== undefined) {
+              duplicates.push({
+                object: obj,
+                key,
+                offset: keyStart,
+                length: keyEnd - keyStart,
+                firstOffset: first,
+              });
+            } else map.set(key, keyStart);
+          } else if (keyEscaped[d] === 1) {
+            const key = decodeKey(text, keyStart, keyEnd);
+            for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
+              const ks = nodes.keyStart[k]!;
+              if (decodeKey(text, ks, nodes.keyEnd[k]!) === key) {
+                duplicates.push({
+                  object: obj,
+                  key,
+                  offset: keyStart,
+                  length: keyEnd - keyStart,
+                  firstOffset: ks,
+                });
+                break;
+              }
+            }
+          } else {
+            for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
+              const ks = nodes.keyStart[k]!;
+              if (sameRaw(text, keyStart, keyEnd, ks, nodes.keyEnd[k]!)) {
+                const key = text.slice(keyStart + 1, keyEnd - 1);
+                duplicates.push({
+                  object: obj,
+                  key,
+                  offset: keyStart,
+                  length: keyEnd - keyStart,
+                  firstOffset: ks,
+                });
+                break;
+              }
+            }
+          }
+        }
+        keyCount[d] = n + 1;
+        pos = e;
+        while (
+          pos < len &&
+          ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab)
+        )
+          pos++;
+        if (text.charCodeAt(pos) !== C.Colon) {
+          {
+            error = {
+              message: `Unexpected ${describeAt(text, pos)}; ":" was expected after the property name.`,
+              offset: pos,
+              length: pos < len ? 1 : 0,
+            };
+            break scanning;
+          }
+        }
+        pos++;
+      }
+
+      // ---- one value at pos ----
       while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
         pos++;
-      if (text.charCodeAt(pos) !== C.Quote) {
+      if (pos >= len) {
+        error = { message: 'The JSON text ends where a value was expected.', offset: pos, length: 0 };
+        break scanning;
+      }
+      c = text.charCodeAt(pos);
+      const parent = depth > 0 ? stackNode[depth - 1]! : -1;
+      let node: number;
+      if (c === C.Quote) {
+        let e: number;
+        if (trusted) {
+          if (nextBackslash < pos) {
+            nextBackslash = text.indexOf('\\', pos);
+            if (nextBackslash < 0) nextBackslash = len;
+          }
+          e = trustedStringEnd(text, pos, nextBackslash);
+        } else {
+          e = validStringEnd(text, pos);
+          const bad = stringError(e, pos, len, 'A string');
+          if (bad) {
+            error = bad;
+            break scanning;
+          }
+        }
+        node = nodes.add(NodeType.String, pos, parent, keyStart, keyEnd);
+        nodes.end[node] = e;
+        pos = e;
+      } else if (c === C.LBrace || c === C.LBracket) {
+        node = nodes.add(c === C.LBrace ? NodeType.Object : NodeType.Array, pos, parent, keyStart, keyEnd);
+        if (depth > 0) {
+          const prev = lastChild[depth - 1]!;
+          if (prev >= 0) nodes.next[prev] = node;
+          lastChild[depth - 1] = node;
+        }
+        if (depth === stackNode.length) {
+          const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
+            const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+            b.set(a);
+            return b;
+          };
+          stackNode = grow(stackNode);
+          lastChild = grow(lastChild);
+          keyCount = grow(keyCount);
+          keyEscaped = grow(keyEscaped);
+        }
+        stackNode[depth] = node;
+        lastChild[depth] = -1;
+        keyCount[depth] = 0;
+        keyEscaped[depth] = 0;
+        depth++;
+        if (depth > maxDepth) maxDepth = depth;
+        pos++;
+        while (
+          pos < len &&
+          ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab)
+        )
+          pos++;
+        const isObject = nodes.type[node] === NodeType.Object;
+        if (text.charCodeAt(pos) === (isObject ? C.RBrace : C.RBracket)) {
+          pos++;
+          nodes.end[node] = pos;
+          depth--;
+        } else {
+          if (isObject) needKey = true;
+          else keyStart = keyEnd = -1;
+          continue;
+        }
+        node = -1; // already attached
+      } else if (c === C.Minus || (c >= C.Zero && c <= C.Nine)) {
+        let e: number;
+        if (trusted) {
+          e = pos + 1;
+          while (
+            ((c = text.charCodeAt(e)) >= C.Zero && c <= C.Nine) ||
+            c === C.Dot ||
+            c === C.e ||
+            c === C.E ||
+            c === C.Plus ||
+            c === C.Minus
+          )
+            e++;
+        } else {
+          e = numberEnd(text, pos);
+          if (e < 0) {
+            error = { message: `A number is malformed at ${describeAt(text, pos)}.`, offset: pos, length: 1 };
+            break scanning;
+          }
+        }
+        if (plainNumbers) {
+          for (let i = pos + 1; i < e; i++) {
+            const d = text.charCodeAt(i);
+            if (d < C.Zero || d > C.Nine) plainNumbers = false;
+          }
+        }
+        node = nodes.add(NodeType.Number, pos, parent, keyStart, keyEnd);
+        nodes.end[node] = e;
+        pos = e;
+      } else {
+        let l: number;
+        if (trusted) l = c === C.f ? 5 : 4;
+        else if (text.startsWith('true', pos) || text.startsWith('null', pos)) l = 4;
+        else if (text.startsWith('false', pos)) l = 5;
+        else {
+          error = {
+            message: `Unexpected ${describeAt(text, pos)} where a JSON value was expected.`,
+            offset: pos,
+            length: 1,
+          };
+          break scanning;
+        }
+        node = nodes.add(NodeType.Literal, pos, parent, keyStart, keyEnd);
+        pos += l;
+        nodes.end[node] = pos;
+      }
+      if (node >= 0 && depth > 0) {
+        const prev = lastChild[depth - 1]!;
+        if (prev >= 0) nodes.next[prev] = node;
+        lastChild[depth - 1] = node;
+      }
+
+      // ---- after a value: close containers or move to the next member ----
+      for (;;) {
+        while (
+          pos < len &&
+          ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab)
+        )
+          pos++;
+        if (depth === 0) {
+          if (pos < len) {
+            error = {
+              message: `Unexpected ${describeAt(text, pos)} after the end of the JSON value.`,
+              offset: pos,
+              length: len - pos,
+            };
+            break scanning;
+          }
+          return { nodes, duplicates, maxDepth, plainNumbers };
+        }
+        const top = stackNode[depth - 1]!;
+        const isObj = nodes.type[top] === NodeType.Object;
+        const ch = text.charCodeAt(pos);
+        if (ch === C.Comma) {
+          pos++;
+          if (isObj) needKey = true;
+          else keyStart = keyEnd = -1;
+          break;
+        }
+        if (ch === (isObj ? C.RBrace : C.RBracket)) {
+          pos++;
+          nodes.end[top] = pos;
+          depth--;
+          if (keyMaps.size) keyMaps.delete(depth);
+          continue;
+        }
         if (pos >= len) {
           error = {
-            message: 'The JSON text ends inside an object; a property name was expected.',
+            message: `The JSON text ends inside an ${isObj ? 'object' : 'array'}; "${isObj ? '}' : ']'}" was expected.`,
             offset: pos,
             length: 0,
           };
@@ -335,278 +598,13 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         }
         {
           error = {
-            message: `Unexpected ${describeAt(text, pos)}; a property name in double quotes was expected.`,
+            message: `Unexpected ${describeAt(text, pos)}; "," or "${isObj ? '}' : ']'}" was expected.`,
             offset: pos,
             length: 1,
           };
           break scanning;
         }
       }
-      if (nextBackslash < pos) {
-        nextBackslash = text.indexOf('\\', pos);
-        if (nextBackslash < 0) nextBackslash = len;
-      }
-      let e: number;
-      if (trusted) e = trustedStringEnd(text, pos, nextBackslash);
-      else {
-        e = validStringEnd(text, pos);
-        error = stringError(e, pos, len, 'A property name');
-        if (error) break scanning;
-      }
-      keyStart = pos;
-      keyEnd = e;
-      // Duplicate keys: compare with the earlier keys of this object.
-      const d = depth - 1;
-      const obj = stackNode[d]!;
-      const n = keyCount[d]!;
-      if (nextBackslash < e) keyEscaped[d] = 1;
-      if (n > 0) {
-        let map = keyMaps.size ? keyMaps.get(d) : undefined;
-        if (!map && n >= LINEAR_KEYS) {
-          map = new Map();
-          for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
-            const ks = nodes.keyStart[k]!;
-            const key = decodeKey(text, ks, nodes.keyEnd[k]!);
-            if (!map.has(key)) map.set(key, ks);
-          }
-          keyMaps.set(d, map);
-        }
-        if (map) {
-          const key = decodeKey(text, keyStart, keyEnd);
-          const first = map.get(key);
-          if (first !== undefined) {
-            duplicates.push({
-              object: obj,
-              key,
-              offset: keyStart,
-              length: keyEnd - keyStart,
-              firstOffset: first,
-            });
-          } else map.set(key, keyStart);
-        } else if (keyEscaped[d] === 1) {
-          const key = decodeKey(text, keyStart, keyEnd);
-          for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
-            const ks = nodes.keyStart[k]!;
-            if (decodeKey(text, ks, nodes.keyEnd[k]!) === key) {
-              duplicates.push({
-                object: obj,
-                key,
-                offset: keyStart,
-                length: keyEnd - keyStart,
-                firstOffset: ks,
-              });
-              break;
-            }
-          }
-        } else {
-          for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
-            const ks = nodes.keyStart[k]!;
-            if (sameRaw(text, keyStart, keyEnd, ks, nodes.keyEnd[k]!)) {
-              const key = text.slice(keyStart + 1, keyEnd - 1);
-              duplicates.push({
-                object: obj,
-                key,
-                offset: keyStart,
-                length: keyEnd - keyStart,
-                firstOffset: ks,
-              });
-              break;
-            }
-          }
-        }
-      }
-      keyCount[d] = n + 1;
-      pos = e;
-      while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
-        pos++;
-      if (text.charCodeAt(pos) !== C.Colon) {
-        {
-          error = {
-            message: `Unexpected ${describeAt(text, pos)}; ":" was expected after the property name.`,
-            offset: pos,
-            length: pos < len ? 1 : 0,
-          };
-          break scanning;
-        }
-      }
-      pos++;
     }
-
-    // ---- one value at pos ----
-    while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
-      pos++;
-    if (pos >= len) {
-      error = { message: 'The JSON text ends where a value was expected.', offset: pos, length: 0 };
-      break scanning;
-    }
-    c = text.charCodeAt(pos);
-    const parent = depth > 0 ? stackNode[depth - 1]! : -1;
-    let node: number;
-    if (c === C.Quote) {
-      let e: number;
-      if (trusted) {
-        if (nextBackslash < pos) {
-          nextBackslash = text.indexOf('\\', pos);
-          if (nextBackslash < 0) nextBackslash = len;
-        }
-        e = trustedStringEnd(text, pos, nextBackslash);
-      } else {
-        e = validStringEnd(text, pos);
-        error = stringError(e, pos, len, 'A string');
-        if (error) break scanning;
-      }
-      node = nodes.add(NodeType.String, pos, parent, keyStart, keyEnd);
-      nodes.end[node] = e;
-      pos = e;
-    } else if (c === C.LBrace || c === C.LBracket) {
-      node = nodes.add(c === C.LBrace ? NodeType.Object : NodeType.Array, pos, parent, keyStart, keyEnd);
-      if (depth > 0) {
-        const prev = lastChild[depth - 1]!;
-        if (prev >= 0) nodes.next[prev] = node;
-        lastChild[depth - 1] = node;
-      }
-      if (depth === stackNode.length) {
-        const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
-          const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-          b.set(a);
-          return b;
-        };
-        stackNode = grow(stackNode);
-        lastChild = grow(lastChild);
-        keyCount = grow(keyCount);
-        keyEscaped = grow(keyEscaped);
-      }
-      stackNode[depth] = node;
-      lastChild[depth] = -1;
-      keyCount[depth] = 0;
-      keyEscaped[depth] = 0;
-      depth++;
-      if (depth > maxDepth) maxDepth = depth;
-      pos++;
-      while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
-        pos++;
-      const isObject = nodes.type[node] === NodeType.Object;
-      if (text.charCodeAt(pos) === (isObject ? C.RBrace : C.RBracket)) {
-        pos++;
-        nodes.end[node] = pos;
-        depth--;
-      } else {
-        if (isObject) needKey = true;
-        else keyStart = keyEnd = -1;
-        continue;
-      }
-      node = -1; // already attached
-    } else if (c === C.Minus || (c >= C.Zero && c <= C.Nine)) {
-      let e: number;
-      if (trusted) {
-        e = pos + 1;
-        while (
-          ((c = text.charCodeAt(e)) >= C.Zero && c <= C.Nine) ||
-          c === C.Dot ||
-          c === C.e ||
-          c === C.E ||
-          c === C.Plus ||
-          c === C.Minus
-        )
-          e++;
-      } else {
-        e = numberEnd(text, pos);
-        if (e < 0) {
-          error = { message: `A number is malformed at ${describeAt(text, pos)}.`, offset: pos, length: 1 };
-          break scanning;
-        }
-      }
-      if (plainNumbers) {
-        for (let i = pos + 1; i < e; i++) {
-          const d = text.charCodeAt(i);
-          if (d < C.Zero || d > C.Nine) plainNumbers = false;
-        }
-      }
-      node = nodes.add(NodeType.Number, pos, parent, keyStart, keyEnd);
-      nodes.end[node] = e;
-      pos = e;
-    } else {
-      let l: number;
-      if (trusted) l = c === C.f ? 5 : 4;
-      else if (text.startsWith('true', pos) || text.startsWith('null', pos)) l = 4;
-      else if (text.startsWith('false', pos)) l = 5;
-      else {
-        error = {
-          message: `Unexpected ${describeAt(text, pos)} where a JSON value was expected.`,
-          offset: pos,
-          length: 1,
-        };
-        break scanning;
-      }
-      node = nodes.add(NodeType.Literal, pos, parent, keyStart, keyEnd);
-      pos += l;
-      nodes.end[node] = pos;
-    }
-    if (node >= 0 && depth > 0) {
-      const prev = lastChild[depth - 1]!;
-      if (prev >= 0) nodes.next[prev] = node;
-      lastChild[depth - 1] = node;
-    }
-
-    // ---- after a value: close containers or move to the next member ----
-    for (;;) {
-      while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
-        pos++;
-      if (depth === 0) {
-        if (pos < len) {
-          error = {
-            message: `Unexpected ${describeAt(text, pos)} after the end of the JSON value.`,
-            offset: pos,
-            length: len - pos,
-          };
-          break scanning;
-        }
-        return { nodes, duplicates, maxDepth, plainNumbers };
-      }
-      const top = stackNode[depth - 1]!;
-      const isObj = nodes.type[top] === NodeType.Object;
-      const ch = text.charCodeAt(pos);
-      if (ch === C.Comma) {
-        pos++;
-        if (isObj) needKey = true;
-        else keyStart = keyEnd = -1;
-        break;
-      }
-      if (ch === (isObj ? C.RBrace : C.RBracket)) {
-        pos++;
-        nodes.end[top] = pos;
-        depth--;
-        if (keyMaps.size) keyMaps.delete(depth);
-        continue;
-      }
-      if (pos >= len) {
-        error = {
-          message: `The JSON text ends inside an ${isObj ? 'object' : 'array'}; "${isObj ? '}' : ']'}" was expected.`,
-          offset: pos,
-          length: 0,
-        };
-        break scanning;
-      }
-      {
-        error = {
-          message: `Unexpected ${describeAt(text, pos)}; "," or "${isObj ? '}' : ']'}" was expected.`,
-          offset: pos,
-          length: 1,
-        };
-        break scanning;
-      }
-    }
-  }
-  return failed(
-    text,
-    nodes,
-    stackNode,
-    depth,
-    duplicates,
-    maxDepth,
-    plainNumbers,
-    error.message,
-    error.offset,
-    error.length,
-  );
+  return failed(text, nodes, stackNode, depth, duplicates, maxDepth, plainNumbers, error);
 }
