@@ -368,49 +368,34 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
             }
             keyMaps.set(d, map);
           }
+          // The earlier occurrence of this key in the object (-1 when none), found by the cheapest means.
+          let first = -1;
+          let key = '';
           if (map) {
-            const key = decodeKey(text, keyStart, keyEnd);
-            const first = map.get(key);
-            if (first !== undefined) {
-              duplicates.push({
-                object: obj,
-                key,
-                offset: keyStart,
-                length: keyEnd - keyStart,
-                firstOffset: first,
-              });
-            } else map.set(key, keyStart);
+            key = decodeKey(text, keyStart, keyEnd);
+            const seen = map.get(key);
+            if (seen !== undefined) first = seen;
+            else map.set(key, keyStart);
           } else if (keyEscaped[d] === 1) {
-            const key = decodeKey(text, keyStart, keyEnd);
-            for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
-              const ks = nodes.keyStart[k]!;
-              if (decodeKey(text, ks, nodes.keyEnd[k]!) === key) {
-                duplicates.push({
-                  object: obj,
-                  key,
-                  offset: keyStart,
-                  length: keyEnd - keyStart,
-                  firstOffset: ks,
-                });
-                break;
-              }
+            key = decodeKey(text, keyStart, keyEnd);
+            for (let k = obj + 1; k >= 0 && first < 0; k = nodes.next[k]!) {
+              if (decodeKey(text, nodes.keyStart[k]!, nodes.keyEnd[k]!) === key) first = nodes.keyStart[k]!;
             }
           } else {
-            for (let k = obj + 1; k >= 0; k = nodes.next[k]!) {
-              const ks = nodes.keyStart[k]!;
-              if (sameRaw(text, keyStart, keyEnd, ks, nodes.keyEnd[k]!)) {
-                const key = text.slice(keyStart + 1, keyEnd - 1);
-                duplicates.push({
-                  object: obj,
-                  key,
-                  offset: keyStart,
-                  length: keyEnd - keyStart,
-                  firstOffset: ks,
-                });
-                break;
-              }
+            for (let k = obj + 1; k >= 0 && first < 0; k = nodes.next[k]!) {
+              if (sameRaw(text, keyStart, keyEnd, nodes.keyStart[k]!, nodes.keyEnd[k]!))
+                first = nodes.keyStart[k]!;
             }
+            if (first >= 0) key = text.slice(keyStart + 1, keyEnd - 1);
           }
+          if (first >= 0)
+            duplicates.push({
+              object: obj,
+              key,
+              offset: keyStart,
+              length: keyEnd - keyStart,
+              firstOffset: first,
+            });
         }
         keyCount[d] = n + 1;
         pos = e;
