@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isCanonicalSha256 } from '../../server/src/core/digest';
+import { areCanonicalSha256, isCanonicalSha256 } from '../../server/src/core/digest';
 import {
   dateTimeProblem,
   isValidDateTime,
@@ -70,6 +70,23 @@ test('isCanonicalSha256 agrees with /^sha256:[0-9a-f]{64}$/', () => {
     `SHA256:${'a'.repeat(64)}`,
   ])
     assert.equal(isCanonicalSha256(v), SHA256.test(v), v);
+});
+
+test('areCanonicalSha256 on joined digests agrees with checking each one', () => {
+  const one = fc.oneof(
+    { weight: 4, arbitrary: validSha },
+    mutated(validSha, '0af9AFgxz:/.\u00e9\u0130\u0000'),
+  );
+  fc.assert(
+    fc.property(fc.array(one, { minLength: 1, maxLength: 12 }), (list) => {
+      // Joined digests are only meaningful when each is 71 characters, as the digest check ensures.
+      fc.pre(list.every((d) => d.length === 71));
+      return areCanonicalSha256(list.join('')) === list.every((d) => SHA256.test(d));
+    }),
+    { seed: SEED, numRuns: RUNS },
+  );
+  assert.equal(areCanonicalSha256(''), false);
+  assert.equal(areCanonicalSha256(`sha256:${'a'.repeat(63)}\u00e1`), false); // one character outside ASCII
 });
 
 // ------------------------------------------------------------------------------------------ date-time

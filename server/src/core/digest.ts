@@ -54,6 +54,38 @@ export function isCanonicalSha256(value: string): boolean {
   return bad === 0;
 }
 
+const utf8 = new TextEncoder();
+/** Scratch bytes for `areCanonicalSha256`, reused between calls (at most `BATCH_LIMIT`). */
+let batchBytes = new Uint8Array(0);
+const BATCH_LIMIT = 1 << 20;
+
+/**
+ * True when `joined` is canonical sha256 digests (`sha256:` and 64 lowercase hex) written one after another.
+ * One UTF-8 copy and one branch-free pass over its bytes: on an index with many entries, cheaper than reading
+ * each digest with `charCodeAt`. False only says that some digest needs a closer look.
+ */
+export function areCanonicalSha256(joined: string): boolean {
+  const total = joined.length;
+  if (total === 0 || total % 71 !== 0 || total > BATCH_LIMIT) return false;
+  if (batchBytes.length < total) batchBytes = new Uint8Array(total);
+  const { read, written } = utf8.encodeInto(joined, batchBytes);
+  if (read !== total || written !== total) return false; // a character outside ASCII
+  let bad = 0;
+  for (let k = 0; k < total; k += 71) {
+    // "sha256:"
+    bad |=
+      (batchBytes[k]! ^ 0x73) |
+      (batchBytes[k + 1]! ^ 0x68) |
+      (batchBytes[k + 2]! ^ 0x61) |
+      (batchBytes[k + 3]! ^ 0x32) |
+      (batchBytes[k + 4]! ^ 0x35) |
+      (batchBytes[k + 5]! ^ 0x36) |
+      (batchBytes[k + 6]! ^ 0x3a);
+    for (let i = k + 7; i < k + 71; i++) bad |= NOT_LOWER_HEX[batchBytes[i]!]!;
+  }
+  return bad === 0;
+}
+
 export interface ParsedDigest {
   algorithm: string;
   encoded: string;

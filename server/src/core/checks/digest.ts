@@ -2,13 +2,14 @@ import type { Check, CheckContext } from '../check';
 import {
   DIGEST_ALGORITHMS,
   REGISTERED_ALGORITHMS,
+  areCanonicalSha256,
   isCanonicalSha256,
   isRegisteredAlgorithm,
   validateDigest,
   type RegisteredAlgorithm,
 } from '../digest';
 import { formatPath, shorten, type Path } from '../findings';
-import { isObject } from '../model';
+import { isObject, type DescriptorRef } from '../model';
 
 /**
  * Digest strings: every descriptor's `digest`, an image config's `rootfs.diff_ids[]` (OCI and Docker) and
@@ -70,6 +71,17 @@ function checkDigestAt(ctx: CheckContext, parent: Path, key: string | number, va
   }
 }
 
+/** True when every descriptor has a canonical sha256 digest (the common case), checked in one pass. */
+function allCanonical(descriptors: readonly DescriptorRef[]): boolean {
+  let joined = '';
+  for (const d of descriptors) {
+    const digest = d.value.digest;
+    if (typeof digest !== 'string' || digest.length !== 71) return false;
+    joined += digest;
+  }
+  return areCanonicalSha256(joined);
+}
+
 export const digestCheck: Check = {
   id: 'digest',
   rules: [
@@ -101,11 +113,13 @@ export const digestCheck: Check = {
   run(ctx) {
     const { kind, root } = ctx;
     if (!isObject(root)) return;
-    for (const d of ctx.descriptors) {
-      const digest = d.value.digest;
-      // The common case first, so that the descriptor's path is built only when there is something to say.
-      if (typeof digest !== 'string' || isCanonicalSha256(digest)) continue;
-      checkDigestAt(ctx, d.path, 'digest', digest);
+    if (!allCanonical(ctx.descriptors)) {
+      for (const d of ctx.descriptors) {
+        const digest = d.value.digest;
+        // The common case first, so that the descriptor's path is built only when there is something to say.
+        if (typeof digest !== 'string' || isCanonicalSha256(digest)) continue;
+        checkDigestAt(ctx, d.path, 'digest', digest);
+      }
     }
 
     if ((kind === 'image-config' || kind === 'docker-config') && isObject(root.rootfs)) {

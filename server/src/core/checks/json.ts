@@ -110,7 +110,7 @@ const MAX_VISITS = 200_000;
 /** The walk recurses this deep (allocating nothing per value); deeper values go on an explicit stack. */
 const RECURSION_LIMIT = 48;
 
-/** Free-form maps hold user keys, not spec keys. */
+/** Free-form maps hold user keys, not spec keys (the annotations and config modules check their values). */
 const isFreeForm = (seg: string | number | undefined): boolean =>
   seg === 'annotations' || seg === 'Labels' || seg === 'ExposedPorts' || seg === 'Volumes';
 
@@ -159,9 +159,10 @@ function walk(
     return;
   }
   if (!isObject(value)) return;
-  const freeForm = isFreeForm(path[path.length - 1]);
+  // Free-form maps hold user keys, and their values are strings or empty objects: nothing to check inside.
+  if (isFreeForm(path[path.length - 1])) return;
   for (const key in value) {
-    const spec = freeForm ? undefined : caseVariantOf(key);
+    const spec = caseVariantOf(key);
     if (spec) reportKeyCase(ctx, value, key, spec, path);
     const child = value[key];
     if (typeof child === 'object' && child !== null) {
@@ -199,9 +200,9 @@ function walkDeep(ctx: CheckContext, start: unknown, base: (string | number)[], 
       continue;
     }
     if (!isObject(value)) continue;
-    const freeForm = isFreeForm(entry.seg ?? base[base.length - 1]);
+    if (isFreeForm(entry.seg ?? base[base.length - 1])) continue;
     for (const key in value) {
-      const spec = freeForm ? undefined : caseVariantOf(key);
+      const spec = caseVariantOf(key);
       if (spec) reportKeyCase(ctx, value, key, spec, pathOf(entry));
       const child = value[key];
       if (typeof child === 'object' && child !== null) stack.push({ value: child, seg: key, parent: entry });
