@@ -83,7 +83,8 @@ const DEFAULTS = {
   concurrency: 8,
 };
 
-const ROLE: Record<DescriptorRole, LayoutEdgeRole> = {
+/** The edge role of each place a descriptor can sit (a descriptor document describes a plain blob). */
+export const EDGE_ROLE: Readonly<Record<DescriptorRole, LayoutEdgeRole>> = {
   config: 'config',
   layer: 'layer',
   manifest: 'manifest',
@@ -152,7 +153,7 @@ const isGraphKind = (k: DocumentKind): boolean => isManifestKind(k) || isIndexKi
 
 /** Reads a document's descriptors as edges, in document order with the subject last. */
 function edgesOf(kind: DocumentKind, value: unknown): LayoutEdge[] {
-  return descriptorsOf(kind, value).map((d) => layoutEdge(ROLE[d.role], d.path, d.value));
+  return descriptorsOf(kind, value).map((d) => layoutEdge(EDGE_ROLE[d.role], d.path, d.value));
 }
 
 interface Job {

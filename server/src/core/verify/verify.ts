@@ -429,46 +429,34 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
 }
 
+/** The counter each status adds to. */
+const COUNTER: Readonly<Record<VerifyResultStatus, Exclude<keyof VerifyCounts, 'total'>>> = {
+  verified: 'verified',
+  'size-mismatch': 'sizeMismatch',
+  'digest-mismatch': 'digestMismatch',
+  missing: 'missing',
+  unreadable: 'unreadable',
+  skipped: 'skipped',
+  cancelled: 'cancelled',
+};
+
+const noCounts = (): VerifyCounts => ({
+  total: 0,
+  verified: 0,
+  sizeMismatch: 0,
+  digestMismatch: 0,
+  missing: 0,
+  unreadable: 0,
+  skipped: 0,
+  cancelled: 0,
+});
+
 /** Counts results by status and says it in words: `12 verified, 1 mismatch, 2 not found`. */
 export function summarize(results: readonly Pick<DescriptorResult, 'status'>[]): VerifySummary {
-  const s: VerifySummary = {
-    total: results.length,
-    verified: 0,
-    sizeMismatch: 0,
-    digestMismatch: 0,
-    missing: 0,
-    unreadable: 0,
-    skipped: 0,
-    cancelled: 0,
-    text: '',
-  };
-  for (const r of results) {
-    switch (r.status) {
-      case 'verified':
-        s.verified++;
-        break;
-      case 'size-mismatch':
-        s.sizeMismatch++;
-        break;
-      case 'digest-mismatch':
-        s.digestMismatch++;
-        break;
-      case 'missing':
-        s.missing++;
-        break;
-      case 'unreadable':
-        s.unreadable++;
-        break;
-      case 'skipped':
-        s.skipped++;
-        break;
-      case 'cancelled':
-        s.cancelled++;
-        break;
-    }
-  }
-  s.text = summaryText(s);
-  return s;
+  const counts = noCounts();
+  counts.total = results.length;
+  for (const r of results) counts[COUNTER[r.status]]++;
+  return { ...counts, text: summaryText(counts) };
 }
 
 /** The words of a summary (for several reports added together, too). */
@@ -487,17 +475,8 @@ export function summaryText(s: Omit<VerifySummary, 'text'>): string {
 
 /** Adds summaries together (e.g. the manifests of a layout). */
 export function addSummaries(list: readonly VerifySummary[]): VerifySummary {
-  const t = {
-    total: 0,
-    verified: 0,
-    sizeMismatch: 0,
-    digestMismatch: 0,
-    missing: 0,
-    unreadable: 0,
-    skipped: 0,
-    cancelled: 0,
-  };
-  for (const s of list) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += s[k];
+  const t = noCounts();
+  for (const s of list) for (const k of Object.keys(t) as (keyof VerifyCounts)[]) t[k] += s[k];
   return { ...t, text: summaryText(t) };
 }
 

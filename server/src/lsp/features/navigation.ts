@@ -10,6 +10,7 @@ import { type DefinitionLink, type DocumentLink, type Location, type Range } fro
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { digestOccurrencesInText, occurrenceAt } from '../../core/layout/occurrences';
 import { shortDigest, shortMediaType } from '../../core/layout/format';
+import { EDGE_ROLE } from '../../core/layout/graph';
 import type { LayoutFileLimits } from '../layoutAccess';
 import { formatError, runSafeAsync } from '../runner';
 import type { Feature, FeatureContext } from './feature';
@@ -20,15 +21,6 @@ export const REFERENCE_LIMITS: LayoutFileLimits = {
   maxBlobs: 10_000,
   maxFileBytes: 4 * 1024 * 1024,
   maxTotalBytes: 64 * 1024 * 1024,
-};
-
-const ROLE_TEXT: Record<string, string> = {
-  config: 'config',
-  layer: 'layer',
-  manifest: 'manifest',
-  subject: 'subject',
-  blob: 'blob',
-  self: 'blob',
 };
 
 // What the client supports, read at initialize (one client per server process).
@@ -132,7 +124,7 @@ export const navigationFeature: Feature = {
           links.push({
             range: rangeOf(found.doc, o.span),
             target,
-            tooltip: `Open the ${ROLE_TEXT[o.role]} blob ${shortDigest(o.digest)}${type ? ` (${type})` : ''}`,
+            tooltip: `Open the ${EDGE_ROLE[o.role]} blob ${shortDigest(o.digest)}${type ? ` (${type})` : ''}`,
           });
         }
         return links;
