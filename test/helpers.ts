@@ -6,6 +6,7 @@ import type { CheckContext } from '../server/src/core/check';
 import type { DocumentKind } from '../server/src/core/kinds';
 import { parseJson } from '../server/src/core/json/document';
 import { descriptorsOf } from '../server/src/core/model';
+import { unknownKeys } from '../server/src/core/keys';
 
 export function lint(text: string, options: AnalyzeOptions = {}): Finding[] {
   return analyze(text, options).findings;
@@ -123,5 +124,13 @@ export const specIndex = () => ({
 /** A check context over `text` read as `kind`, as `analyze` builds it, for running one check module alone. */
 export function checkContext(kind: DocumentKind, text: string, report: CheckContext['report']): CheckContext {
   const json = parseJson(text);
-  return { kind, text, root: json.value, json, descriptors: descriptorsOf(kind, json.value), report };
+  return {
+    kind,
+    text,
+    root: json.value,
+    json,
+    descriptors: descriptorsOf(kind, json.value),
+    unknownKeys: unknownKeys(kind, json.value),
+    report,
+  };
 }

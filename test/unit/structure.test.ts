@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
+import { caseVariantOf } from '../../server/src/core/checks/json';
+import { DOCUMENT_KINDS } from '../../server/src/core/kinds';
+import { schemaRoot, type SchemaPlace } from '../../server/src/core/schemas';
 
 test('the spec examples lint clean of structure findings', () => {
   for (const doc of [specManifest(), specIndex()]) {
@@ -90,6 +93,38 @@ test("oci/key-case deep in a document, on both sides of the walk's recursion lim
     assert.deepEqual(f.data, { replacement: 'mediaType' }, String(levels));
     expectNone(text.replace('"MediaType"', '"mediaType"'), 'oci/key-case');
   }
+  // Through objects too: below the limit, the path is rebuilt from the walk's explicit stack.
+  for (const levels of [47, 60]) {
+    let inner: unknown = { Digest: 'x' };
+    for (let k = 0; k < levels; k++) inner = { [`k${k}`]: inner };
+    const text = j({ ...specManifest(), annotations: undefined, extra: inner });
+    const f = expectOne(text, 'oci/key-case', '"Digest"');
+    assert.deepEqual(f.data, { replacement: 'digest' }, String(levels));
+  }
+});
+
+test('every key a schema defines is spelled as specified, so oci/key-case reads only unknown keys', () => {
+  // The key-case check reads the unknown keys of the shared walk; a defined key with a case variant among
+  // the specified keys would be skipped, so none may exist.
+  const seen = new Set<SchemaPlace>();
+  const names: string[] = [];
+  const visit = (place: SchemaPlace | undefined): void => {
+    if (!place || seen.has(place)) return;
+    seen.add(place);
+    for (const [name, sub] of place.properties()) {
+      names.push(name);
+      visit(sub);
+    }
+    visit(place.items());
+    visit(place.additional());
+  };
+  for (const kind of DOCUMENT_KINDS) visit(schemaRoot(kind));
+  assert.ok(names.includes('mediaType') && names.includes('ExposedPorts'), 'the walk reached the schemas');
+  assert.deepEqual(
+    names.filter((n) => caseVariantOf(n) !== undefined),
+    [],
+  );
+  assert.equal(caseVariantOf('MediaType'), 'mediaType', 'the helper finds case variants');
 });
 
 test('oci/encoding: a raw NUL is found at its offset; an escaped one (valid JSON) is not a finding', () => {

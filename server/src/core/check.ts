@@ -2,6 +2,7 @@ import type { JsonDocument } from './json/document';
 import type { Path, RuleInfo, Span } from './findings';
 import type { DocumentOrigin } from './detect';
 import type { DocumentKind } from './kinds';
+import type { UnknownKey } from './keys';
 import type { DescriptorRef } from './model';
 
 /** Where a finding points: a value, the key of a member, or raw offsets. */
@@ -18,6 +19,8 @@ export interface CheckContext {
   readonly origin?: DocumentOrigin;
   /** Every descriptor of the document (`descriptorsOf(kind, root)`), computed once per analysis. */
   readonly descriptors: readonly DescriptorRef[];
+  /** The keys the kind's schema does not define where they stand (`unknownKeys(kind, root)`), found once. */
+  readonly unknownKeys: readonly UnknownKey[];
   /**
    * Reports a finding under `code` (declared in the check's `rules`). A missing required property is
    * reported on the parent's key (`{path: parent, on: 'key'}`); a bad value on the value itself.

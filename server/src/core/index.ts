@@ -8,6 +8,7 @@ import { RULE_BY_CODE } from './codes';
 import { detectKind, type Detection, type DocumentOrigin } from './detect';
 import { SEVERITIES, type Finding, type Severity, type Span } from './findings';
 import { parseJson, type JsonDocument } from './json/document';
+import { unknownKeys } from './keys';
 import type { DocumentKind } from './kinds';
 import { descriptorsOf } from './model';
 
@@ -115,6 +116,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       // made young-generation collections copy whole documents (most of the time of a loop of analyses).
       // The reduced checks do not read descriptors.
       descriptors: reduced ? [] : descriptorsOf(kind, json.value),
+      unknownKeys: unknownKeys(kind, json.value),
       report: (code, at, message, data) => push(code, resolve(json, at), message, data),
     };
     for (const check of CHECKS) {

@@ -4,6 +4,7 @@ import { formatPath, shorten, type Path, type RuleInfo } from '../findings';
 import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
 import { isIndexKind, isManifestKind, isObject } from '../model';
 import { editDistance } from '../distance';
+import type { UnknownKey } from '../keys';
 import { ALL_SCHEMAS, follow, KIND_SCHEMAS, schemaRoot, type SchemaNode, type SchemaPlace } from '../schemas';
 
 /**
@@ -461,74 +462,20 @@ export function nearMiss(key: string, candidates: Iterable<string>): string | un
 }
 
 /**
- * Finds unknown keys that look like misspelt defined ones in a document of `kind`. The walk follows the
- * schema's plan, so it recurses only as deep as the schema describes (whatever the document's depth), never
- * enters free-form maps, and allocates nothing per value: the path is one shared stack, copied for a finding.
+ * The unknown keys (see `unknownKeys`, one walk shared with the key-case check) that look like misspelt
+ * properties of the object that holds them: each is compared with the defined keys absent from that object.
  */
-export function findMisspellings(kind: DocumentKind, root: unknown): Misspelling[] {
+export function findMisspellings(unknown: readonly UnknownKey[]): Misspelling[] {
   const out: Misspelling[] = [];
-  const start = schemaRoot(kind);
-  if (start) visitPlace(start, root, [], out, 0);
+  for (const u of unknown) {
+    const defined = u.place?.properties();
+    if (!defined || defined.size === 0) continue;
+    const absent: string[] = [];
+    for (const name of defined.keys()) if (!(name in u.object)) absent.push(name);
+    const replacement = absent.length ? nearMiss(u.key, absent) : undefined;
+    if (replacement) out.push({ path: [...u.parent, u.key], key: u.key, replacement });
+  }
   return out;
-}
-
-/** Schemas nest a few levels; a recursive schema would be cut here rather than overflow the stack. */
-const MAX_SCHEMA_DEPTH = 32;
-
-function visitPlace(
-  place: SchemaPlace,
-  value: unknown,
-  path: (string | number)[],
-  out: Misspelling[],
-  depth: number,
-): void {
-  if (depth > MAX_SCHEMA_DEPTH) return;
-  if (Array.isArray(value)) {
-    const items = place.items();
-    if (!items) return;
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i];
-      if (typeof v === 'object' && v !== null) {
-        path.push(i);
-        visitPlace(items, v, path, out, depth + 1);
-        path.pop();
-      }
-    }
-    return;
-  }
-  if (!isObject(value)) return;
-  const defined = place.properties();
-  if (defined.size > 0) {
-    let absent: string[] | undefined;
-    for (const key in value) {
-      if (defined.has(key)) continue;
-      if (!absent) {
-        absent = [];
-        for (const name of defined.keys()) if (!(name in value)) absent.push(name);
-      }
-      const replacement = absent.length ? nearMiss(key, absent) : undefined;
-      if (replacement) out.push({ path: [...path, key], key, replacement });
-    }
-  }
-  const plan = place.walkPlan();
-  for (const [name, sub] of plan.nested) {
-    const child = value[name];
-    if (typeof child === 'object' && child !== null) {
-      path.push(name);
-      visitPlace(sub, child, path, out, depth + 1);
-      path.pop();
-    }
-  }
-  if (plan.additional) {
-    for (const name in value) {
-      const child = value[name];
-      if (!defined.has(name) && typeof child === 'object' && child !== null) {
-        path.push(name);
-        visitPlace(plan.additional, child, path, out, depth + 1);
-        path.pop();
-      }
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -540,7 +487,7 @@ export const schemaCheck: Check = {
   run(ctx) {
     const validate = validatorFor(ctx.kind);
     if (!validate) return;
-    const misspellings = findMisspellings(ctx.kind, ctx.root);
+    const misspellings = findMisspellings(ctx.unknownKeys);
     const used = new Set<Misspelling>();
     if (!validate(ctx.root)) {
       for (const issue of mapSchemaErrors(ctx.kind, ctx.root, validate.errors ?? [], misspellings, used)) {

@@ -74,17 +74,40 @@ export class NodeTable {
     return [this.start, this.end, this.keyStart, this.keyEnd, this.parent, this.next, this.type];
   }
 
-  /** Fresh columns for `n` nodes, all views of one buffer: an off-heap backing store costs far more than a view. */
+  /**
+   * Fresh columns for `n` nodes, all views of one piece of memory (`add` writes every column of a node, so
+   * the memory need not be zeroed).
+   */
   private columns(n: number): void {
-    const buffer = new ArrayBuffer(n * 25);
-    this.start = new Int32Array(buffer, 0, n);
-    this.end = new Int32Array(buffer, n * 4, n);
-    this.keyStart = new Int32Array(buffer, n * 8, n);
-    this.keyEnd = new Int32Array(buffer, n * 12, n);
-    this.parent = new Int32Array(buffer, n * 16, n);
-    this.next = new Int32Array(buffer, n * 20, n);
-    this.type = new Uint8Array(buffer, n * 24, n);
+    const { buffer, offset } = claim(n * 25);
+    this.start = new Int32Array(buffer, offset, n);
+    this.end = new Int32Array(buffer, offset + n * 4, n);
+    this.keyStart = new Int32Array(buffer, offset + n * 8, n);
+    this.keyEnd = new Int32Array(buffer, offset + n * 12, n);
+    this.parent = new Int32Array(buffer, offset + n * 16, n);
+    this.next = new Int32Array(buffer, offset + n * 20, n);
+    this.type = new Uint8Array(buffer, offset + n * 24, n);
   }
+}
+
+/**
+ * Memory for small node tables is carved from shared slabs: a fresh ArrayBuffer (an off-heap backing
+ * store that the garbage collector tracks) cost as much as a tenth of scanning a 35 KB index. A slab lives
+ * as long as any table carved from it, so slabs are small and large tables get buffers of their own.
+ */
+const SLAB_BYTES = 128 * 1024;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+function claim(bytes: number): { buffer: ArrayBuffer; offset: number } {
+  const size = (bytes + 7) & ~7; // keeps every column's offset a multiple of 4
+  if (size > SLAB_BYTES / 4) return { buffer: new ArrayBuffer(size), offset: 0 };
+  if (slabUsed + size > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const offset = slabUsed;
+  slabUsed += size;
+  return { buffer: slab, offset };
 }
 
 export interface ScanResult {
@@ -122,6 +145,29 @@ const enum C {
 
 /** Objects with at most this many keys are checked for duplicates by comparing with each earlier key. */
 const LINEAR_KEYS = 12;
+
+/** The fields of an open container's frame in the scanner's stack. */
+const enum Frame {
+  Node = 0,
+  /** The last child node so far, or -1. */
+  LastChild = 1,
+  KeyCount = 2,
+  /** 1 when a key of this object has an escape. */
+  Escaped = 3,
+  /** Bit (length mod 32) set for each key length seen in this object. */
+  KeyLengths = 4,
+}
+const FRAME = 5;
+
+/**
+ * The scanner's stack, reused from one scan to the next (scans never nest): allocating typed arrays per
+ * scan was a measurable part of scanning a small document. A stack grown for a deeply nested document is
+ * not kept.
+ */
+let sharedFrames: Int32Array = new Int32Array(64 * FRAME);
+function keepFrames(frames: Int32Array): void {
+  if (frames.length <= 1024 * FRAME) sharedFrames = frames;
+}
 
 /** Decodes a JSON string token's text (with quotes) to its value. */
 export function decodeKey(text: string, start: number, end: number): string {
@@ -231,7 +277,7 @@ function sameRaw(text: string, a: number, aEnd: number, b: number, bEnd: number)
 function failed(
   text: string,
   nodes: NodeTable,
-  stackNode: Int32Array,
+  frames: Int32Array,
   depth: number,
   duplicates: DuplicateKey[],
   maxDepth: number,
@@ -240,7 +286,7 @@ function failed(
 ): ScanResult {
   const len = text.length;
   const { message, offset, length } = error;
-  for (let d = 0; d < depth; d++) nodes.end[stackNode[d]!] = Math.min(offset, len);
+  for (let d = 0; d < depth; d++) nodes.end[frames[d * FRAME + Frame.Node]!] = Math.min(offset, len);
   return {
     nodes,
     duplicates,
@@ -283,13 +329,9 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
   let pos = from;
   let maxDepth = 0;
   let plainNumbers = true;
-  // Open containers, by depth: node, last child so far, number of keys, escaped keys seen, key map.
+  // Open containers, one frame of FRAME ints per depth (see Frame), plus key maps for large objects.
   let depth = 0;
-  // (Typed arrays: appending to plain arrays costs several times more on 100,000-level documents.)
-  let stackNode = new Int32Array(64);
-  let lastChild = new Int32Array(64);
-  let keyCount = new Int32Array(64);
-  let keyEscaped = new Uint8Array(64);
+  let frames = sharedFrames;
   const keyMaps = new Map<number, Map<string, number>>(); // by depth, for objects with many keys
   // The first backslash at or after `pos` (or len): strings before it need no escape handling.
   let nextBackslash = -1;
@@ -353,11 +395,16 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         keyStart = pos;
         keyEnd = e;
         // Duplicate keys: compare with the earlier keys of this object.
-        const d = depth - 1;
-        const obj = stackNode[d]!;
-        const n = keyCount[d]!;
-        if (nextBackslash < e) keyEscaped[d] = 1;
-        if (n > 0) {
+        const f = (depth - 1) * FRAME;
+        const obj = frames[f + Frame.Node]!;
+        const n = frames[f + Frame.KeyCount]!;
+        if (nextBackslash < e) frames[f + Frame.Escaped] = 1;
+        // A key whose length (mod 32) no earlier key of this object had cannot repeat one of them.
+        const lengthBit = 1 << ((e - pos) & 31);
+        const lengths = frames[f + Frame.KeyLengths]!;
+        frames[f + Frame.KeyLengths] = lengths | lengthBit;
+        if (n > 0 && ((lengths & lengthBit) !== 0 || frames[f + Frame.Escaped] === 1 || n >= LINEAR_KEYS)) {
+          const d = depth - 1;
           let map = keyMaps.size ? keyMaps.get(d) : undefined;
           if (!map && n >= LINEAR_KEYS) {
             map = new Map();
@@ -376,7 +423,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
             const seen = map.get(key);
             if (seen !== undefined) first = seen;
             else map.set(key, keyStart);
-          } else if (keyEscaped[d] === 1) {
+          } else if (frames[f + Frame.Escaped] === 1) {
             key = decodeKey(text, keyStart, keyEnd);
             for (let k = obj + 1; k >= 0 && first < 0; k = nodes.next[k]!) {
               if (decodeKey(text, nodes.keyStart[k]!, nodes.keyEnd[k]!) === key) first = nodes.keyStart[k]!;
@@ -397,7 +444,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
               firstOffset: first,
             });
         }
-        keyCount[d] = n + 1;
+        frames[f + Frame.KeyCount] = n + 1;
         pos = e;
         while (
           pos < len &&
@@ -425,7 +472,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         break scanning;
       }
       c = text.charCodeAt(pos);
-      const parent = depth > 0 ? stackNode[depth - 1]! : -1;
+      const parent = depth > 0 ? frames[(depth - 1) * FRAME + Frame.Node]! : -1;
       let node: number;
       if (c === C.Quote) {
         let e: number;
@@ -449,25 +496,22 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
       } else if (c === C.LBrace || c === C.LBracket) {
         node = nodes.add(c === C.LBrace ? NodeType.Object : NodeType.Array, pos, parent, keyStart, keyEnd);
         if (depth > 0) {
-          const prev = lastChild[depth - 1]!;
+          const at = (depth - 1) * FRAME + Frame.LastChild;
+          const prev = frames[at]!;
           if (prev >= 0) nodes.next[prev] = node;
-          lastChild[depth - 1] = node;
+          frames[at] = node;
         }
-        if (depth === stackNode.length) {
-          const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
-            const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-            b.set(a);
-            return b;
-          };
-          stackNode = grow(stackNode);
-          lastChild = grow(lastChild);
-          keyCount = grow(keyCount);
-          keyEscaped = grow(keyEscaped);
+        const f = depth * FRAME;
+        if (f === frames.length) {
+          const grown = new Int32Array(frames.length * 2);
+          grown.set(frames);
+          frames = grown;
         }
-        stackNode[depth] = node;
-        lastChild[depth] = -1;
-        keyCount[depth] = 0;
-        keyEscaped[depth] = 0;
+        frames[f + Frame.Node] = node;
+        frames[f + Frame.LastChild] = -1;
+        frames[f + Frame.KeyCount] = 0;
+        frames[f + Frame.Escaped] = 0;
+        frames[f + Frame.KeyLengths] = 0;
         depth++;
         if (depth > maxDepth) maxDepth = depth;
         pos++;
@@ -534,9 +578,10 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         nodes.end[node] = pos;
       }
       if (node >= 0 && depth > 0) {
-        const prev = lastChild[depth - 1]!;
+        const at = (depth - 1) * FRAME + Frame.LastChild;
+        const prev = frames[at]!;
         if (prev >= 0) nodes.next[prev] = node;
-        lastChild[depth - 1] = node;
+        frames[at] = node;
       }
 
       // ---- after a value: close containers or move to the next member ----
@@ -555,9 +600,10 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
             };
             break scanning;
           }
+          keepFrames(frames);
           return { nodes, duplicates, maxDepth, plainNumbers };
         }
-        const top = stackNode[depth - 1]!;
+        const top = frames[(depth - 1) * FRAME + Frame.Node]!;
         const isObj = nodes.type[top] === NodeType.Object;
         const ch = text.charCodeAt(pos);
         if (ch === C.Comma) {
@@ -591,5 +637,6 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         }
       }
     }
-  return failed(text, nodes, stackNode, depth, duplicates, maxDepth, plainNumbers, error);
+  keepFrames(frames);
+  return failed(text, nodes, frames, depth, duplicates, maxDepth, plainNumbers, error);
 }

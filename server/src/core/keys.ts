@@ -1,0 +1,133 @@
+/**
+ * The keys of a document that its kind's schema does not define where they stand, found in one walk per
+ * analysis. Two checks read them: case variants of specified keys (`oci/key-case`) and misspelt properties
+ * (`oci/unknown-property`). A well-formed manifest has none, so neither check needs a walk of its own.
+ */
+import type { Path } from './findings';
+import type { DocumentKind } from './kinds';
+import { isObject, type JsonObject } from './model';
+import { schemaRoot, type SchemaPlace } from './schemas';
+
+/** A key the schema does not define at its place (or a key where the schema describes nothing). */
+export class UnknownKey {
+  private path?: Path;
+  constructor(
+    readonly key: string,
+    /** The object that holds the key. */
+    readonly object: JsonObject,
+    /** The schema's description of the object; undefined where the schema describes nothing. */
+    readonly place: SchemaPlace | undefined,
+    private readonly base: Path,
+    private readonly entry?: Entry,
+  ) {}
+
+  /** The path of the object that holds the key (built on first use below the recursion limit). */
+  get parent(): Path {
+    if (this.path) return this.path;
+    const segs: (string | number)[] = [];
+    for (let e = this.entry; e && e.seg !== undefined; e = e.parent) segs.push(e.seg);
+    this.path = segs.length ? [...this.base, ...segs.reverse()] : this.base;
+    return this.path;
+  }
+}
+
+/** Free-form maps hold user keys, not specified ones, and their values are strings or empty objects. */
+export const isFreeForm = (seg: string | number | undefined): boolean =>
+  seg === 'annotations' || seg === 'Labels' || seg === 'ExposedPorts' || seg === 'Volumes';
+
+/** Walk budget: bounded work on pathological documents. */
+const MAX_VISITS = 200_000;
+
+/** The walk recurses this deep (allocating nothing per value); deeper values go on an explicit stack. */
+const RECURSION_LIMIT = 48;
+
+/** Schemas nest a few levels; below this depth the walk stops following the schema. */
+const MAX_SCHEMA_DEPTH = 32;
+
+/** Every unknown key of `root`, read as a document of `kind`, in document order (free-form maps skipped). */
+export function unknownKeys(kind: DocumentKind, root: unknown): UnknownKey[] {
+  const walk = new KeyWalk();
+  walk.visit(root, schemaRoot(kind), 0);
+  return walk.found;
+}
+
+/** A visited value below the recursion limit; linked to its parent so that a path is built only when needed. */
+interface Entry {
+  value: unknown;
+  seg: string | number | undefined;
+  parent: Entry | undefined;
+}
+
+class KeyWalk {
+  readonly found: UnknownKey[] = [];
+  /** The path of the value being visited: one shared stack, copied only for an object with unknown keys. */
+  private readonly path: (string | number)[] = [];
+  private left = MAX_VISITS;
+
+  visit(value: unknown, place: SchemaPlace | undefined, depth: number): void {
+    if (this.left-- <= 0) return;
+    const path = this.path;
+    if (Array.isArray(value)) {
+      const items = place?.items();
+      for (let i = 0; i < value.length; i++) {
+        const child: unknown = value[i];
+        if (typeof child === 'object' && child !== null) {
+          path.push(i);
+          this.enter(child, items, depth);
+          path.pop();
+        }
+      }
+      return;
+    }
+    if (!isObject(value) || isFreeForm(path[path.length - 1])) return;
+    const defined = place?.properties();
+    const extra = place?.additional();
+    let parent: Path | undefined;
+    for (const key in value) {
+      const sub = defined?.get(key);
+      if (sub === undefined) {
+        parent ??= [...path];
+        this.found.push(new UnknownKey(key, value, place, parent));
+      }
+      const child = value[key];
+      if (typeof child === 'object' && child !== null) {
+        path.push(key);
+        this.enter(child, sub ?? extra, depth);
+        path.pop();
+      }
+    }
+  }
+
+  private enter(child: object, place: SchemaPlace | undefined, depth: number): void {
+    if (depth + 1 < RECURSION_LIMIT)
+      this.visit(child, depth + 1 > MAX_SCHEMA_DEPTH ? undefined : place, depth + 1);
+    else this.visitDeep(child, [...this.path]);
+  }
+
+  /** The walk below the recursion limit (documents nested thousands deep): an explicit stack, no schema. */
+  private visitDeep(start: unknown, base: (string | number)[]): void {
+    const stack: Entry[] = [{ value: start, seg: undefined, parent: undefined }];
+    while (stack.length && this.left-- > 0) {
+      const entry = stack.pop()!;
+      const { value } = entry;
+      if (Array.isArray(value)) {
+        for (let i = value.length - 1; i >= 0; i--) {
+          const child: unknown = value[i];
+          if (typeof child === 'object' && child !== null)
+            stack.push({ value: child, seg: i, parent: entry });
+        }
+        continue;
+      }
+      if (!isObject(value) || isFreeForm(entry.seg ?? base[base.length - 1])) continue;
+      const children: Entry[] = [];
+      for (const key in value) {
+        this.found.push(new UnknownKey(key, value, undefined, base, entry));
+        const child = value[key];
+        if (typeof child === 'object' && child !== null)
+          children.push({ value: child, seg: key, parent: entry });
+      }
+      // Reversed onto the stack, so that members are visited (and keys found) in document order.
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
+  }
+}
