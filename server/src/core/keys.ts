@@ -47,7 +47,7 @@ const MAX_SCHEMA_DEPTH = 32;
 /** Every unknown key of `root`, read as a document of `kind`, in document order (free-form maps skipped). */
 export function unknownKeys(kind: DocumentKind, root: unknown): UnknownKey[] {
   const walk = new KeyWalk();
-  walk.visit(root, schemaRoot(kind), 0);
+  if (typeof root === 'object' && root !== null) walk.visit(root, schemaRoot(kind), 0);
   return walk.found;
 }
 
@@ -64,44 +64,40 @@ class KeyWalk {
   private readonly path: (string | number)[] = [];
   private left = MAX_VISITS;
 
-  visit(value: unknown, place: SchemaPlace | undefined, depth: number): void {
+  /** Visits an object or array (free-form maps are never entered: their keys are the user's). */
+  visit(value: object, place: SchemaPlace | undefined, depth: number): void {
     if (this.left-- <= 0) return;
     const path = this.path;
+    const deeper = depth + 1;
     if (Array.isArray(value)) {
-      const items = place?.items();
+      const items = place === undefined || deeper > MAX_SCHEMA_DEPTH ? undefined : place.items();
       for (let i = 0; i < value.length; i++) {
         const child: unknown = value[i];
-        if (typeof child === 'object' && child !== null) {
-          path.push(i);
-          this.enter(child, items, depth);
-          path.pop();
-        }
+        if (typeof child !== 'object' || child === null) continue;
+        path.push(i);
+        if (deeper < RECURSION_LIMIT) this.visit(child, items, deeper);
+        else this.visitDeep(child, [...path]);
+        path.pop();
       }
       return;
     }
-    if (!isObject(value) || isFreeForm(path[path.length - 1])) return;
-    const defined = place?.properties();
-    const extra = place?.additional();
+    const defined = place === undefined ? undefined : place.properties();
+    const extra = place === undefined || deeper > MAX_SCHEMA_DEPTH ? undefined : place.additional();
     let parent: Path | undefined;
     for (const key in value) {
-      const sub = defined?.get(key);
+      const sub = defined === undefined ? undefined : defined.get(key);
       if (sub === undefined) {
         parent ??= [...path];
-        this.found.push(new UnknownKey(key, value, place, parent));
+        this.found.push(new UnknownKey(key, value as JsonObject, place, parent));
       }
-      const child = value[key];
-      if (typeof child === 'object' && child !== null) {
-        path.push(key);
-        this.enter(child, sub ?? extra, depth);
-        path.pop();
-      }
+      const child: unknown = (value as JsonObject)[key];
+      if (typeof child !== 'object' || child === null || isFreeForm(key)) continue;
+      path.push(key);
+      if (deeper < RECURSION_LIMIT)
+        this.visit(child, deeper > MAX_SCHEMA_DEPTH ? undefined : (sub ?? extra), deeper);
+      else this.visitDeep(child, [...path]);
+      path.pop();
     }
-  }
-
-  private enter(child: object, place: SchemaPlace | undefined, depth: number): void {
-    if (depth + 1 < RECURSION_LIMIT)
-      this.visit(child, depth + 1 > MAX_SCHEMA_DEPTH ? undefined : place, depth + 1);
-    else this.visitDeep(child, [...this.path]);
   }
 
   /** The walk below the recursion limit (documents nested thousands deep): an explicit stack, no schema. */
@@ -118,7 +114,7 @@ class KeyWalk {
         }
         continue;
       }
-      if (!isObject(value) || isFreeForm(entry.seg ?? base[base.length - 1])) continue;
+      if (!isObject(value)) continue;
       const children: Entry[] = [];
       for (const key in value) {
         this.found.push(new UnknownKey(key, value, undefined, base, entry));

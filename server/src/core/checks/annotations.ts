@@ -10,6 +10,7 @@ import {
   OTHER_OCI_ANNOTATIONS,
   SUFFIX_SYNONYMS,
   type AnnotationFormat,
+  type AnnotationKeyInfo,
 } from '../catalog/annotations';
 import { isCanonicalSha256, validateDigest } from '../digest';
 import { shorten, type Path } from '../findings';
@@ -465,10 +466,16 @@ function keyFormProblem(key: string): string | undefined {
 
 /** Per-run memos: big indexes repeat the same keys and values on every entry. Small, so that filling them stays cheap. */
 interface Memo {
-  lookAlikes: Map<string, string | undefined>;
+  /** The facts of keys that no OCI text defines, by key. */
+  keys: Map<string, KeyFacts>;
   formats: Map<AnnotationFormat, Map<string, Problem | undefined>>;
 }
 const MEMO_LIMIT = 256;
+
+/** The keys an OCI text defines, with their formats: one lookup settles the common annotation. */
+const OCI_KEY_INFO: ReadonlyMap<string, AnnotationKeyInfo> = new Map(
+  [...ANNOTATION_BY_KEY].filter(([key]) => OCI_DEFINED_KEYS.has(key)),
+);
 
 /** True when `value` is plainly valid for `format` by a check cheaper than a memo lookup. */
 function plainlyValid(format: AnnotationFormat, value: string): boolean {
@@ -528,8 +535,8 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
     }
     const str = typeof value === 'string' ? value : undefined;
 
-    if (OCI_DEFINED_KEYS.has(key)) {
-      const info = ANNOTATION_BY_KEY.get(key)!;
+    const info = OCI_KEY_INFO.get(key);
+    if (info !== undefined) {
       // The spec allows an empty value for any key.
       const problem = str && info.format !== 'text' ? formatOnce(memo, info.format, str) : undefined;
       if (problem) {
@@ -543,29 +550,23 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
       continue;
     }
 
-    if (key.startsWith(LABEL_SCHEMA_PREFIX)) {
-      const oci = LABEL_SCHEMA_EQUIVALENTS.get(key.slice(LABEL_SCHEMA_PREFIX.length));
-      if (oci) {
-        const also = oci in map ? `; "${oci}" is already set, so this key can go` : '';
-        ctx.report(
-          'oci/annotation-legacy-key',
-          { path: at(owner, key), on: 'key' },
-          `${q(key)} is a Label Schema key, superseded by the OCI annotation "${oci}"${also}.`,
-          { replacement: oci },
-        );
-      }
-      continue;
+    let facts = memo.keys.get(key);
+    if (facts === undefined) {
+      facts = keyFacts(key);
+      if (memo.keys.size < MEMO_LIMIT) memo.keys.set(key, facts);
     }
+    if (facts === CLEAN_KEY) continue;
+    const { legacyOf, meant, reserved, form } = facts;
 
-    let meant: string | undefined;
-    if (maybeOci(key)) {
-      meant = memo.lookAlikes.get(key);
-      if (!memo.lookAlikes.has(key)) {
-        meant = lookAlikeOf(key);
-        if (memo.lookAlikes.size < MEMO_LIMIT) memo.lookAlikes.set(key, meant);
-      }
-    }
-    if (meant !== undefined) {
+    if (legacyOf !== undefined) {
+      const also = legacyOf in map ? `; "${legacyOf}" is already set, so this key can go` : '';
+      ctx.report(
+        'oci/annotation-legacy-key',
+        { path: at(owner, key), on: 'key' },
+        `${q(key)} is a Label Schema key, superseded by the OCI annotation "${legacyOf}"${also}.`,
+        { replacement: legacyOf },
+      );
+    } else if (meant !== undefined) {
       const also = meant in map ? ` ("${meant}" is also present)` : '';
       ctx.report(
         'oci/annotation-look-alike',
@@ -573,20 +574,13 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
         `Annotation key ${q(key)} looks like a misspelling of the OCI key "${meant}"${also}; tools that read "${meant}" will not see this one.`,
         { replacement: meant },
       );
-      continue;
-    }
-
-    if (key.toLowerCase().startsWith(OCI_RESERVED_PREFIX)) {
+    } else if (reserved) {
       ctx.report(
         'oci/annotation-reserved',
         { path: at(owner, key), on: 'key' },
         `Annotation key ${q(key)} uses the "org.opencontainers" prefix, which is reserved for keys that OCI specifications define, and this key is not one of them; use your own reverse-domain namespace (e.g. "com.example.${key.slice(OCI_RESERVED_PREFIX.length).split('.').pop() || 'key'}").`,
       );
-      continue;
-    }
-
-    const form = keyFormProblem(key);
-    if (form) {
+    } else if (form !== undefined) {
       ctx.report(
         'oci/annotation-key-form',
         { path: at(owner, key), on: 'key' },
@@ -596,6 +590,33 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
       );
     }
   }
+}
+
+/** What a key that no OCI text defines says about itself; at most one of these is reported, in this order. */
+interface KeyFacts {
+  /** The OCI key that supersedes this Label Schema key. */
+  legacyOf?: string;
+  /** The OCI-defined key this one looks like. */
+  meant?: string;
+  /** In the reserved `org.opencontainers` namespace without being defined there. */
+  reserved?: boolean;
+  /** Why the key is not in reverse domain notation. */
+  form?: string;
+}
+
+/** The facts of a key with nothing to say (a well-formed vendor key). */
+const CLEAN_KEY: KeyFacts = Object.freeze({});
+
+function keyFacts(key: string): KeyFacts {
+  if (key.startsWith(LABEL_SCHEMA_PREFIX)) {
+    const legacyOf = LABEL_SCHEMA_EQUIVALENTS.get(key.slice(LABEL_SCHEMA_PREFIX.length));
+    return legacyOf !== undefined ? { legacyOf } : CLEAN_KEY;
+  }
+  const meant = lookAlikeOf(key);
+  if (meant !== undefined) return { meant };
+  if (key.toLowerCase().startsWith(OCI_RESERVED_PREFIX)) return { reserved: true };
+  const form = keyFormProblem(key);
+  return form !== undefined ? { form } : CLEAN_KEY;
 }
 
 export const annotationsCheck: Check = {
@@ -662,7 +683,7 @@ export const annotationsCheck: Check = {
       kind === 'docker-schema1'
     )
       return;
-    const memo: Memo = { lookAlikes: new Map(), formats: new Map() };
+    const memo: Memo = { keys: new Map(), formats: new Map() };
     if (kind !== 'descriptor' && isObject(root.annotations)) checkMap(ctx, undefined, root.annotations, memo);
     for (const d of ctx.descriptors) {
       const map = d.value.annotations;

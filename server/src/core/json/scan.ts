@@ -341,7 +341,11 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
   let needKey = false;
   let c: number;
 
-  while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
+  while (
+    pos < len &&
+    (c = text.charCodeAt(pos)) <= C.Space &&
+    (c === C.Space || c === C.LF || c === C.CR || c === C.Tab)
+  )
     pos++;
   // A syntax error is recorded here and leaves the loop, so that every error takes the one exit below.
   let error: ScanError = {
@@ -357,7 +361,8 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         needKey = false;
         while (
           pos < len &&
-          ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab)
+          (c = text.charCodeAt(pos)) <= C.Space &&
+          (c === C.Space || c === C.LF || c === C.CR || c === C.Tab)
         )
           pos++;
         if (text.charCodeAt(pos) !== C.Quote) {
@@ -448,7 +453,8 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         pos = e;
         while (
           pos < len &&
-          ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab)
+          (c = text.charCodeAt(pos)) <= C.Space &&
+          (c === C.Space || c === C.LF || c === C.CR || c === C.Tab)
         )
           pos++;
         if (text.charCodeAt(pos) !== C.Colon) {
@@ -465,7 +471,11 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
       }
 
       // ---- one value at pos ----
-      while (pos < len && ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab))
+      while (
+        pos < len &&
+        (c = text.charCodeAt(pos)) <= C.Space &&
+        (c === C.Space || c === C.LF || c === C.CR || c === C.Tab)
+      )
         pos++;
       if (pos >= len) {
         error = { message: 'The JSON text ends where a value was expected.', offset: pos, length: 0 };
@@ -517,7 +527,8 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         pos++;
         while (
           pos < len &&
-          ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab)
+          (c = text.charCodeAt(pos)) <= C.Space &&
+          (c === C.Space || c === C.LF || c === C.CR || c === C.Tab)
         )
           pos++;
         const isObject = nodes.type[node] === NodeType.Object;
@@ -588,7 +599,8 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
       for (;;) {
         while (
           pos < len &&
-          ((c = text.charCodeAt(pos)) === C.Space || c === C.LF || c === C.CR || c === C.Tab)
+          (c = text.charCodeAt(pos)) <= C.Space &&
+          (c === C.Space || c === C.LF || c === C.CR || c === C.Tab)
         )
           pos++;
         if (depth === 0) {
