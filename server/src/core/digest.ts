@@ -55,34 +55,47 @@ export function isCanonicalSha256(value: string): boolean {
 }
 
 const utf8 = new TextEncoder();
-/** Scratch bytes for `areCanonicalSha256`, reused between calls (at most `BATCH_LIMIT`). */
+/** Scratch bytes for `areCanonicalSha256`, reused between calls (at most `BATCH_LIMIT`), and a word view of them. */
 let batchBytes = new Uint8Array(0);
+let batchWords = new Int32Array(0);
 const BATCH_LIMIT = 1 << 20;
+const SHA256_PREFIX = 'sha256:';
 
 /**
  * True when `joined` is canonical sha256 digests (`sha256:` and 64 lowercase hex) written one after another.
- * One UTF-8 copy and one branch-free pass over its bytes: on an index with many entries, cheaper than reading
- * each digest with `charCodeAt`. False only says that some digest needs a closer look.
+ * One UTF-8 copy, then a check of each prefix, which is overwritten with hex digits, then a branch-free pass
+ * over the copy four bytes at a time: on an index with many entries, much cheaper than reading each digest
+ * with `charCodeAt`. False only says that some digest needs a closer look.
  */
 export function areCanonicalSha256(joined: string): boolean {
   const total = joined.length;
   if (total === 0 || total % 71 !== 0 || total > BATCH_LIMIT) return false;
-  if (batchBytes.length < total) batchBytes = new Uint8Array(total);
-  const { read, written } = utf8.encodeInto(joined, batchBytes);
+  if (batchBytes.length < total) {
+    batchBytes = new Uint8Array((total + 3) & ~3);
+    batchWords = new Int32Array(batchBytes.buffer);
+  }
+  const bytes = batchBytes;
+  const { read, written } = utf8.encodeInto(joined, bytes);
   if (read !== total || written !== total) return false; // a character outside ASCII
   let bad = 0;
   for (let k = 0; k < total; k += 71) {
-    // "sha256:"
-    bad |=
-      (batchBytes[k]! ^ 0x73) |
-      (batchBytes[k + 1]! ^ 0x68) |
-      (batchBytes[k + 2]! ^ 0x61) |
-      (batchBytes[k + 3]! ^ 0x32) |
-      (batchBytes[k + 4]! ^ 0x35) |
-      (batchBytes[k + 5]! ^ 0x36) |
-      (batchBytes[k + 6]! ^ 0x3a);
-    for (let i = k + 7; i < k + 71; i++) bad |= NOT_LOWER_HEX[batchBytes[i]!]!;
+    for (let i = 0; i < 7; i++) {
+      bad |= bytes[k + i]! ^ SHA256_PREFIX.charCodeAt(i);
+      bytes[k + i] = 0x30; // "0", so that the word pass below reads only hex
+    }
   }
+  // Every byte is ASCII (below 0x80). With each byte's top bit set first, subtracting a constant from all four
+  // lanes at once borrows across no lane, and a lane's top bit then says whether its byte was at least that
+  // constant. A lane is lowercase hex when it is in [0x30, 0x3a) or [0x61, 0x67).
+  const words = total >> 2;
+  const w = batchWords;
+  for (let i = 0; i < words; i++) {
+    const x = w[i]! | 0x80808080;
+    const digit = (x - 0x30303030) & ~(x - 0x3a3a3a3a);
+    const letter = (x - 0x61616161) & ~(x - 0x67676767);
+    bad |= ~(digit | letter) & 0x80808080;
+  }
+  for (let i = words << 2; i < total; i++) bad |= NOT_LOWER_HEX[bytes[i]!]!;
   return bad === 0;
 }
 

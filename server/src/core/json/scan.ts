@@ -74,40 +74,17 @@ export class NodeTable {
     return [this.start, this.end, this.keyStart, this.keyEnd, this.parent, this.next, this.type];
   }
 
-  /**
-   * Fresh columns for `n` nodes, all views of one piece of memory (`add` writes every column of a node, so
-   * the memory need not be zeroed).
-   */
+  /** Fresh columns for `n` nodes, all views of one buffer: an off-heap backing store costs far more than a view. */
   private columns(n: number): void {
-    const { buffer, offset } = claim(n * 25);
-    this.start = new Int32Array(buffer, offset, n);
-    this.end = new Int32Array(buffer, offset + n * 4, n);
-    this.keyStart = new Int32Array(buffer, offset + n * 8, n);
-    this.keyEnd = new Int32Array(buffer, offset + n * 12, n);
-    this.parent = new Int32Array(buffer, offset + n * 16, n);
-    this.next = new Int32Array(buffer, offset + n * 20, n);
-    this.type = new Uint8Array(buffer, offset + n * 24, n);
+    const buffer = new ArrayBuffer(n * 25);
+    this.start = new Int32Array(buffer, 0, n);
+    this.end = new Int32Array(buffer, n * 4, n);
+    this.keyStart = new Int32Array(buffer, n * 8, n);
+    this.keyEnd = new Int32Array(buffer, n * 12, n);
+    this.parent = new Int32Array(buffer, n * 16, n);
+    this.next = new Int32Array(buffer, n * 20, n);
+    this.type = new Uint8Array(buffer, n * 24, n);
   }
-}
-
-/**
- * Memory for small node tables is carved from shared slabs: a fresh ArrayBuffer (an off-heap backing
- * store that the garbage collector tracks) cost as much as a tenth of scanning a 35 KB index. A slab lives
- * as long as any table carved from it, so slabs are small and large tables get buffers of their own.
- */
-const SLAB_BYTES = 128 * 1024;
-let slab = new ArrayBuffer(SLAB_BYTES);
-let slabUsed = 0;
-function claim(bytes: number): { buffer: ArrayBuffer; offset: number } {
-  const size = (bytes + 7) & ~7; // keeps every column's offset a multiple of 4
-  if (size > SLAB_BYTES / 4) return { buffer: new ArrayBuffer(size), offset: 0 };
-  if (slabUsed + size > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const offset = slabUsed;
-  slabUsed += size;
-  return { buffer: slab, offset };
 }
 
 export interface ScanResult {
