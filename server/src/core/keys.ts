@@ -119,7 +119,7 @@ class KeyWalk {
       for (const key in value) {
         this.found.push(new UnknownKey(key, value, undefined, base, entry));
         const child = value[key];
-        if (typeof child === 'object' && child !== null)
+        if (typeof child === 'object' && child !== null && !isFreeForm(key))
           children.push({ value: child, seg: key, parent: entry });
       }
       // Reversed onto the stack, so that members are visited (and keys found) in document order.
