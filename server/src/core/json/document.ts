@@ -181,7 +181,7 @@ function tolerantParse(text: string, from: number): TolerantParse {
     if (depth > 0 && stackNode[depth - 1]! < 0) return -1; // inside an ignored container
     if (depth === 0) {
       if (rootDone) return -1; // text after the root value: jsonc keeps only the first value
-      const node = nodes.add(type, offset + from, -1, -1, -1);
+      const node = nodes.add(type, offset + from, offset + from, -1, -1, -1);
       keyNames.push(undefined); // one entry per node, so that the array stays dense (and fast)
       hasRoot = true;
       rootValue = v;
@@ -191,12 +191,12 @@ function tolerantParse(text: string, from: number): TolerantParse {
     const container = stackValue[depth - 1]!;
     let node: number;
     if (Array.isArray(container)) {
-      node = nodes.add(type, offset + from, parentNode, -1, -1);
+      node = nodes.add(type, offset + from, offset + from, parentNode, -1, -1);
       keyNames.push(undefined);
       container.push(v);
     } else {
       if (pendingKey === undefined) return -1; // never produced by the visitor: values follow a key
-      node = nodes.add(type, offset + from, parentNode, pendingKeyStart, pendingKeyEnd);
+      node = nodes.add(type, offset + from, offset + from, parentNode, pendingKeyStart, pendingKeyEnd);
       keyNames.push(pendingKey);
       // As JSON.parse does: "__proto__" is an ordinary own property, not the prototype.
       if (pendingKey === '__proto__')

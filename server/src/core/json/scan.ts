@@ -50,12 +50,13 @@ export class NodeTable {
     this.columns(Math.max(16, capacity | 0));
   }
 
-  add(type: NodeType, start: number, parent: number, keyStart: number, keyEnd: number): number {
+  /** Adds a node; a container's `end` is set again when it closes. */
+  add(type: NodeType, start: number, end: number, parent: number, keyStart: number, keyEnd: number): number {
     const i = this.count;
     if (i === this.type.length) this.grow();
     this.type[i] = type;
     this.start[i] = start;
-    this.end[i] = start;
+    this.end[i] = end;
     this.keyStart[i] = keyStart;
     this.keyEnd[i] = keyEnd;
     this.parent[i] = parent;
@@ -123,7 +124,11 @@ const enum C {
 /** Objects with at most this many keys are checked for duplicates by comparing with each earlier key. */
 const LINEAR_KEYS = 12;
 
-/** The fields of an open container's frame in the scanner's stack. */
+/**
+ * The fields of an open container's frame in the scanner's stack. The innermost container's state lives in
+ * the scanner's locals (read and written for every token); a frame holds it while a container inside is open,
+ * and every open container's node is in its frame.
+ */
 const enum Frame {
   Node = 0,
   /** The last child node so far, or -1. */
@@ -306,9 +311,16 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
   let pos = from;
   let maxDepth = 0;
   let plainNumbers = true;
-  // Open containers, one frame of FRAME ints per depth (see Frame), plus key maps for large objects.
+  // Open containers: the innermost in locals, the ones around it saved in frames of FRAME ints per depth
+  // (see Frame; every open container's node is in its frame), plus key maps for large objects.
   let depth = 0;
   let frames = sharedFrames;
+  let curNode = -1; // -1 at the top level
+  let curObject = false;
+  let curLast = -1;
+  let curKeys = 0;
+  let curEscaped = 0;
+  let curLengths = 0;
   const keyMaps = new Map<number, Map<string, number>>(); // by depth, for objects with many keys
   // The first backslash at or after `pos` (or len): strings before it need no escape handling.
   let nextBackslash = -1;
@@ -316,7 +328,8 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
   let keyStart = -1;
   let keyEnd = -1;
   let needKey = false;
-  let c: number;
+  // The character at `pos` after each whitespace skip (when pos < len): read once, tested where needed.
+  let c = 0;
 
   while (
     pos < len &&
@@ -342,7 +355,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
           (c === C.Space || c === C.LF || c === C.CR || c === C.Tab)
         )
           pos++;
-        if (text.charCodeAt(pos) !== C.Quote) {
+        if (pos >= len || c !== C.Quote) {
           if (pos >= len) {
             error = {
               message: 'The JSON text ends inside an object; a property name was expected.',
@@ -377,15 +390,14 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         keyStart = pos;
         keyEnd = e;
         // Duplicate keys: compare with the earlier keys of this object.
-        const f = (depth - 1) * FRAME;
-        const obj = frames[f + Frame.Node]!;
-        const n = frames[f + Frame.KeyCount]!;
-        if (nextBackslash < e) frames[f + Frame.Escaped] = 1;
+        const obj = curNode;
+        const n = curKeys;
+        if (nextBackslash < e) curEscaped = 1;
         // A key whose length (mod 32) no earlier key of this object had cannot repeat one of them.
         const lengthBit = 1 << ((e - pos) & 31);
-        const lengths = frames[f + Frame.KeyLengths]!;
-        frames[f + Frame.KeyLengths] = lengths | lengthBit;
-        if (n > 0 && ((lengths & lengthBit) !== 0 || frames[f + Frame.Escaped] === 1 || n >= LINEAR_KEYS)) {
+        const lengths = curLengths;
+        curLengths = lengths | lengthBit;
+        if (n > 0 && ((lengths & lengthBit) !== 0 || curEscaped === 1 || n >= LINEAR_KEYS)) {
           const d = depth - 1;
           let map = keyMaps.size ? keyMaps.get(d) : undefined;
           if (!map && n >= LINEAR_KEYS) {
@@ -405,7 +417,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
             const seen = map.get(key);
             if (seen !== undefined) first = seen;
             else map.set(key, keyStart);
-          } else if (frames[f + Frame.Escaped] === 1) {
+          } else if (curEscaped === 1) {
             key = decodeKey(text, keyStart, keyEnd);
             for (let k = obj + 1; k >= 0 && first < 0; k = nodes.next[k]!) {
               if (decodeKey(text, nodes.keyStart[k]!, nodes.keyEnd[k]!) === key) first = nodes.keyStart[k]!;
@@ -426,7 +438,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
               firstOffset: first,
             });
         }
-        frames[f + Frame.KeyCount] = n + 1;
+        curKeys = n + 1;
         pos = e;
         while (
           pos < len &&
@@ -434,7 +446,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
           (c === C.Space || c === C.LF || c === C.CR || c === C.Tab)
         )
           pos++;
-        if (text.charCodeAt(pos) !== C.Colon) {
+        if (pos >= len || c !== C.Colon) {
           {
             error = {
               message: `Unexpected ${describeAt(text, pos)}; ":" was expected after the property name.`,
@@ -458,8 +470,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         error = { message: 'The JSON text ends where a value was expected.', offset: pos, length: 0 };
         break scanning;
       }
-      c = text.charCodeAt(pos);
-      const parent = depth > 0 ? frames[(depth - 1) * FRAME + Frame.Node]! : -1;
+      const parent = curNode;
       let node: number;
       if (c === C.Quote) {
         let e: number;
@@ -477,28 +488,33 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
             break scanning;
           }
         }
-        node = nodes.add(NodeType.String, pos, parent, keyStart, keyEnd);
-        nodes.end[node] = e;
+        node = nodes.add(NodeType.String, pos, e, parent, keyStart, keyEnd);
         pos = e;
       } else if (c === C.LBrace || c === C.LBracket) {
-        node = nodes.add(c === C.LBrace ? NodeType.Object : NodeType.Array, pos, parent, keyStart, keyEnd);
-        if (depth > 0) {
-          const at = (depth - 1) * FRAME + Frame.LastChild;
-          const prev = frames[at]!;
-          if (prev >= 0) nodes.next[prev] = node;
-          frames[at] = node;
+        const isObject = c === C.LBrace;
+        node = nodes.add(isObject ? NodeType.Object : NodeType.Array, pos, pos, parent, keyStart, keyEnd);
+        if (parent >= 0) {
+          if (curLast >= 0) nodes.next[curLast] = node;
+          curLast = node;
+          // Save the enclosing container's state; the new one becomes the innermost.
+          const f = (depth - 1) * FRAME;
+          frames[f + Frame.LastChild] = curLast;
+          frames[f + Frame.KeyCount] = curKeys;
+          frames[f + Frame.Escaped] = curEscaped;
+          frames[f + Frame.KeyLengths] = curLengths;
         }
-        const f = depth * FRAME;
-        if (f === frames.length) {
+        if (depth * FRAME === frames.length) {
           const grown = new Int32Array(frames.length * 2);
           grown.set(frames);
           frames = grown;
         }
-        frames[f + Frame.Node] = node;
-        frames[f + Frame.LastChild] = -1;
-        frames[f + Frame.KeyCount] = 0;
-        frames[f + Frame.Escaped] = 0;
-        frames[f + Frame.KeyLengths] = 0;
+        frames[depth * FRAME + Frame.Node] = node;
+        curNode = node;
+        curObject = isObject;
+        curLast = -1;
+        curKeys = 0;
+        curEscaped = 0;
+        curLengths = 0;
         depth++;
         if (depth > maxDepth) maxDepth = depth;
         pos++;
@@ -508,12 +524,8 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
           (c === C.Space || c === C.LF || c === C.CR || c === C.Tab)
         )
           pos++;
-        const isObject = nodes.type[node] === NodeType.Object;
-        if (text.charCodeAt(pos) === (isObject ? C.RBrace : C.RBracket)) {
-          pos++;
-          nodes.end[node] = pos;
-          depth--;
-        } else {
+        // An empty container is closed by the loop below, like any other.
+        if (pos >= len || c !== (isObject ? C.RBrace : C.RBracket)) {
           if (isObject) needKey = true;
           else keyStart = keyEnd = -1;
           continue;
@@ -545,8 +557,7 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
             if (d < C.Zero || d > C.Nine) plainNumbers = false;
           }
         }
-        node = nodes.add(NodeType.Number, pos, parent, keyStart, keyEnd);
-        nodes.end[node] = e;
+        node = nodes.add(NodeType.Number, pos, e, parent, keyStart, keyEnd);
         pos = e;
       } else {
         let l: number;
@@ -561,15 +572,12 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
           };
           break scanning;
         }
-        node = nodes.add(NodeType.Literal, pos, parent, keyStart, keyEnd);
+        node = nodes.add(NodeType.Literal, pos, pos + l, parent, keyStart, keyEnd);
         pos += l;
-        nodes.end[node] = pos;
       }
-      if (node >= 0 && depth > 0) {
-        const at = (depth - 1) * FRAME + Frame.LastChild;
-        const prev = frames[at]!;
-        if (prev >= 0) nodes.next[prev] = node;
-        frames[at] = node;
+      if (node >= 0 && parent >= 0) {
+        if (curLast >= 0) nodes.next[curLast] = node;
+        curLast = node;
       }
 
       // ---- after a value: close containers or move to the next member ----
@@ -592,9 +600,8 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
           keepFrames(frames);
           return { nodes, duplicates, maxDepth, plainNumbers };
         }
-        const top = frames[(depth - 1) * FRAME + Frame.Node]!;
-        const isObj = nodes.type[top] === NodeType.Object;
-        const ch = text.charCodeAt(pos);
+        const isObj = curObject;
+        const ch = pos < len ? c : -1;
         if (ch === C.Comma) {
           pos++;
           if (isObj) needKey = true;
@@ -603,9 +610,19 @@ export function scan(text: string, from = 0, trusted = false): ScanResult {
         }
         if (ch === (isObj ? C.RBrace : C.RBracket)) {
           pos++;
-          nodes.end[top] = pos;
+          nodes.end[curNode] = pos;
           depth--;
           if (keyMaps.size) keyMaps.delete(depth);
+          // The enclosing container becomes the innermost again.
+          if (depth > 0) {
+            const f = (depth - 1) * FRAME;
+            curNode = frames[f + Frame.Node]!;
+            curObject = nodes.type[curNode] === NodeType.Object;
+            curLast = frames[f + Frame.LastChild]!;
+            curKeys = frames[f + Frame.KeyCount]!;
+            curEscaped = frames[f + Frame.Escaped]!;
+            curLengths = frames[f + Frame.KeyLengths]!;
+          } else curNode = -1;
           continue;
         }
         if (pos >= len) {
