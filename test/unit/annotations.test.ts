@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
 import {
   annotationsCheck,
-  dateTimeProblem,
   imageReferenceProblem,
   lookAlikeOf,
   refNameProblem,
   spdxProblem,
   urlProblem,
 } from '../../server/src/core/checks/annotations';
+import { dateTimeProblem } from '../../server/src/core/datetime';
 
 const CODES = annotationsCheck.rules.map((r) => r.code);
 

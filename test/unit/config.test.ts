@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectNone, expectOne, j, lint } from '../helpers';
-import { dateTimeProblem } from '../../server/src/core/checks/config';
+import { dateTimeProblem } from '../../server/src/core/datetime';
 import { analyze } from '../../server/src/core/index';
 
 /** The image configuration example from the spec (image-spec/config.md), as a value to vary in tests. */
@@ -146,16 +146,17 @@ test('oci/config-created: top level and history entries', () => {
   const c = specConfig();
   c.created = '2015-10-31 22:22:56Z';
   const f = expectOne(j(c), 'oci/config-created', '"2015-10-31 22:22:56Z"', { severity: 'error' });
-  assert.match(
+  assert.equal(
     f.message,
-    /"created" is "2015-10-31 22:22:56Z", which separates the date and the time with a space/,
+    '"created" is "2015-10-31 22:22:56Z", which separates date and time with a space; RFC 3339 date-times use "T": "2015-10-31T22:22:56Z".',
   );
-  assert.deepEqual(f.data, { expected: '2015-10-31T22:22:56Z' });
+  assert.deepEqual(f.data, { replacement: '2015-10-31T22:22:56Z' });
 
   const h = specConfig();
   h.history[2]!.created = '2015-10-31T22:22:56';
   const g = expectOne(j(h), 'oci/config-created', '"2015-10-31T22:22:56"');
-  assert.match(g.message, /history\[2\]\.created.*no time zone/);
+  assert.match(g.message, /history\[2\]\.created.*has no time-zone offset/);
+  assert.equal(g.data, undefined, 'no certain correction without an offset');
   expectNone(j(specConfig()), 'oci/config-created');
 });
 

@@ -421,6 +421,22 @@ describe('quick-fixes: annotations and keys', () => {
     applyFix(j({ ...specManifest(), config: { ...specManifest().config, size: '7023' } }), 'oci/type');
   });
 
+  test('a config timestamp with a space or an offset without a colon → the RFC 3339 form', () => {
+    const config = {
+      created: '2015-10-31 22:22:56Z',
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [] },
+      history: [{ created: '2015-10-31T22:22:56+0200', created_by: 'sh' }],
+    };
+    const opts = { kind: 'image-config' as const };
+    const a = applyFix(j(config), 'oci/config-created', opts);
+    assert.equal(a.fix.title, 'Change the timestamp to "2015-10-31T22:22:56Z"');
+    assert.equal(JSON.parse(a.after).created, '2015-10-31T22:22:56Z');
+    const b = applyFix(j(config), 'oci/config-created', { ...opts, occurrence: 1 });
+    assert.equal(JSON.parse(b.after).history[0].created, '2015-10-31T22:22:56+02:00');
+  });
+
   test('a byte-order mark is removed', () => {
     const r = applyFix(`\uFEFF${j(specManifest())}`, 'oci/byte-order-mark');
     assert.equal(r.after, j(specManifest()));

@@ -7,12 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { areCanonicalSha256, isCanonicalSha256 } from '../../server/src/core/digest';
-import {
-  dateTimeProblem,
-  isValidDateTime,
-  isValidRefName,
-  refNameProblem,
-} from '../../server/src/core/checks/annotations';
+import { isValidRefName, refNameProblem } from '../../server/src/core/checks/annotations';
+import { dateTimeProblem, isValidDateTime } from '../../server/src/core/datetime';
 
 const SEED = 20261129;
 const RUNS = 5000;

@@ -1,6 +1,7 @@
 import type { Check, CheckContext } from '../check';
 import type { Path } from '../findings';
 import { formatPath, shorten } from '../findings';
+import { dateTimeProblem } from '../datetime';
 import { isObject, type JsonObject } from '../model';
 
 /**
@@ -14,46 +15,6 @@ import { isObject, type JsonObject } from '../model';
  */
 
 const SPEC = 'image-spec/config.md#properties';
-
-// RFC 3339 section 5.6 date-time. "T" and "Z" may be lowercase per the RFC's note.
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
-
-function daysIn(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-/** Why `value` is not an RFC 3339 date-time, or undefined when it is one. */
-export function dateTimeProblem(value: string): string | undefined {
-  const m = DATE_TIME.exec(value);
-  if (!m) {
-    if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(value))
-      return 'separates the date and the time with a space instead of "T"';
-    if (/^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(value))
-      return 'has no time zone offset (add "Z" for UTC, or an offset such as "+02:00")';
-    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return 'is a date without a time';
-    return 'is not in the form YYYY-MM-DDThh:mm:ss[.fraction] followed by "Z" or an offset';
-  }
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (month < 1 || month > 12) return `has month ${m[2]}, outside 01–12`;
-  if (day < 1 || day > daysIn(year, month))
-    return `has day ${m[3]}, which month ${m[2]} of ${m[1]} does not have`;
-  if (hour > 23) return `has hour ${m[4]}, outside 00–23`;
-  if (minute > 59) return `has minute ${m[5]}, outside 00–59`;
-  // 60 is allowed for a leap second.
-  if (second > 60) return `has second ${m[6]}, outside 00–60`;
-  if (m[8] !== undefined && (Number(m[9]) > 23 || Number(m[10]) > 59))
-    return `has time zone offset ${m[8]}${m[9]}:${m[10]}, outside ±23:59`;
-  return undefined;
-}
 
 // ExposedPorts keys: a port number, optionally with a protocol.
 const PORT_KEY = /^(\d+)(?:\/([A-Za-z]+))?$/;
@@ -84,18 +45,13 @@ const SIGNAL = /^(?:SIG[A-Z0-9]+(?:[+-]\d+)?|\d+)$/;
 /** Reports a bad `created` timestamp at `path`. */
 function checkCreated(ctx: CheckContext, value: unknown, path: Path): void {
   if (typeof value !== 'string') return;
-  const why = dateTimeProblem(value);
-  if (!why) return;
-  const data: Record<string, unknown> = {};
-  if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(value)) {
-    const fixed = value.replace(' ', 'T');
-    if (dateTimeProblem(fixed) === undefined) data.expected = fixed;
-  }
+  const problem = dateTimeProblem(value);
+  if (!problem) return;
   ctx.report(
     'oci/config-created',
     { path },
-    `"${formatPath(path)}" is "${shorten(value)}", which ${why}; it must be an RFC 3339 date-time such as "2015-10-31T22:22:56.015925234Z".`,
-    Object.keys(data).length ? data : undefined,
+    `"${formatPath(path)}" is ${JSON.stringify(shorten(value))}, which ${problem.says}.`,
+    problem.replacement !== undefined ? { replacement: problem.replacement } : undefined,
   );
 }
 

@@ -110,6 +110,7 @@ const FIXERS: Record<string, Fixer> = {
   'oci/data-encoding': replacement('Re-encode as standard base64:'),
   'oci/annotation-value-type': replacement('Write the value as the string'),
   'oci/annotation-format': replacement('Change the value to'),
+  'oci/config-created': replacement('Change the timestamp to'),
   'oci/empty-descriptor': (c) => {
     const r = c.data.replacement;
     if (r === undefined) return undefined;
