@@ -4,6 +4,7 @@ import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../help
 import { caseVariantOf } from '../../server/src/core/checks/json';
 import { DOCUMENT_KINDS } from '../../server/src/core/kinds';
 import { schemaRoot, type SchemaPlace } from '../../server/src/core/schemas';
+import { unknownKeys } from '../../server/src/core/keys';
 
 test('the spec examples lint clean of structure findings', () => {
   for (const doc of [specManifest(), specIndex()]) {
@@ -101,6 +102,19 @@ test("oci/key-case deep in a document, on both sides of the walk's recursion lim
     const f = expectOne(text, 'oci/key-case', '"Digest"');
     assert.deepEqual(f.data, { replacement: 'digest' }, String(levels));
   }
+});
+
+test('the shared key walk records unknown keys in document order, and at most 100,000 of them', () => {
+  const small = unknownKeys('image-manifest', { ...specManifest(), Layers: [], extra: { MediaType: 'x' } });
+  assert.deepEqual(
+    small.map((u) => [...u.parent, u.key].join('/')),
+    ['Layers', 'extra', 'extra/MediaType'],
+  );
+  const many: Record<string, string> = {};
+  for (let i = 0; i < 150_000; i++) many[`k${i}`] = '';
+  const capped = unknownKeys('image-manifest', { ...specManifest(), extra: many });
+  assert.equal(capped.length, 100_000);
+  assert.equal(capped[0]!.key, 'extra');
 });
 
 test('every key a schema defines is spelled as specified, so oci/key-case reads only unknown keys', () => {

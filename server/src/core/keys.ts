@@ -38,6 +38,12 @@ export const isFreeForm = (seg: string | number | undefined): boolean =>
 /** Walk budget: bounded work on pathological documents. */
 const MAX_VISITS = 200_000;
 
+/**
+ * At most this many unknown keys are recorded (bounded memory for an object with a million keys where the
+ * schema describes nothing); findings stop at a thousand anyway.
+ */
+const MAX_UNKNOWN = 100_000;
+
 /** The walk recurses this deep (allocating nothing per value); deeper values go on an explicit stack. */
 const RECURSION_LIMIT = 48;
 
@@ -86,7 +92,7 @@ class KeyWalk {
     let parent: Path | undefined;
     for (const key in value) {
       const sub = defined === undefined ? undefined : defined.get(key);
-      if (sub === undefined) {
+      if (sub === undefined && this.found.length < MAX_UNKNOWN) {
         parent ??= [...path];
         this.found.push(new UnknownKey(key, value as JsonObject, place, parent));
       }
@@ -117,7 +123,8 @@ class KeyWalk {
       if (!isObject(value)) continue;
       const children: Entry[] = [];
       for (const key in value) {
-        this.found.push(new UnknownKey(key, value, undefined, base, entry));
+        if (this.found.length < MAX_UNKNOWN)
+          this.found.push(new UnknownKey(key, value, undefined, base, entry));
         const child = value[key];
         if (typeof child === 'object' && child !== null && !isFreeForm(key))
           children.push({ value: child, seg: key, parent: entry });
