@@ -86,6 +86,39 @@ test('lint: usage errors say what is wrong', () => {
   assert.match(err(['lint', '-']), /standard input/);
 });
 
+test('verify: paths and options, and the same usage errors as lint', () => {
+  assert.deepEqual(
+    parseArgs([
+      'verify',
+      'a.json',
+      '--timeout=2.5',
+      '--concurrency',
+      '8',
+      'layout',
+      '--insecure',
+      'Localhost:5000',
+    ]),
+    {
+      command: 'verify',
+      format: 'text',
+      insecure: ['localhost:5000'],
+      paths: ['a.json', 'layout'],
+      timeoutMs: 2500,
+      concurrency: 8,
+    },
+  );
+  assert.deepEqual(parseArgs(['verify', 'x', '--help']), { command: 'help' });
+  assert.match(err(['verify', '-']), /standard input is not supported; pass a file or folder/);
+  assert.match(err(['verify', 'x', '--timeout']), /--timeout needs a value: a number of seconds/);
+  assert.match(
+    err(['verify', '--concurrency', '65', 'x']),
+    /--concurrency must be a whole number from 1 to 64/,
+  );
+  assert.match(err(['verify', '--format', 'sarif', 'x']), /--format for "verify" must be text, json/);
+  assert.match(err(['verify', '--bogus', 'x']), /Unknown option "--bogus" for "verify"/);
+  assert.match(err(['verify']), /"verify" needs at least one manifest FILE or layout FOLDER/);
+});
+
 test('rules: format', () => {
   assert.deepEqual(parseArgs(['rules']), { command: 'rules', format: 'text' });
   assert.deepEqual(parseArgs(['rules', '--format', 'markdown']), { command: 'rules', format: 'markdown' });

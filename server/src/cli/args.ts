@@ -101,6 +101,42 @@ function oneOf<T extends string>(list: readonly T[], value: string): value is T 
 
 const usage = (message: string): Command => ({ command: 'usage-error', message });
 
+/** What a subcommand does with one of its options: a usage error to stop with, or undefined when taken. */
+type OptionHandler = (
+  name: string,
+  value: () => string | undefined,
+  needs: (what: string) => Command,
+) => Command | undefined;
+
+/**
+ * Reads the paths and options of "lint" or "verify": paths go to `paths` (standard input is refused, `what`
+ * naming what to pass instead), `--help` stops with help, and every other option goes to `read`. Returns the
+ * command to stop with, if any.
+ */
+function readArgs(
+  args: readonly string[],
+  what: string,
+  paths: string[],
+  read: OptionHandler,
+): Command | undefined {
+  for (const item of options(args)) {
+    if ('path' in item) {
+      if (item.path === '-') return usage(`Reading from standard input is not supported; pass ${what}.`);
+      paths.push(item.path);
+      continue;
+    }
+    const name = item.name;
+    if (name === '--help' || name === '-h') return { command: 'help' };
+    const stop = read(
+      name,
+      () => item.value(),
+      (needed) => usage(`${name} needs a value: ${needed}.`),
+    );
+    if (stop) return stop;
+  }
+  return undefined;
+}
+
 /** Parses the arguments after the program name. Never throws. */
 export function parseArgs(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
@@ -168,36 +204,27 @@ function parseRules(args: readonly string[]): Command {
 
 function parseLint(args: readonly string[]): Command {
   const cmd: LintCommand = { command: 'lint', format: 'text', severities: {}, paths: [] };
-  for (const item of options(args)) {
-    if ('path' in item) {
-      if (item.path === '-')
-        return usage('Reading from standard input is not supported; pass a file or directory.');
-      cmd.paths.push(item.path);
-      continue;
-    }
-    const name = item.name;
-    if (name === '--help' || name === '-h') return { command: 'help' };
-    const needs = (what: string): Command => usage(`${name} needs a value: ${what}.`);
+  const stop = readArgs(args, 'a file or directory', cmd.paths, (name, value, needs) => {
     switch (name) {
       case '--format':
       case '-f': {
-        const v = item.value();
+        const v = value();
         if (v === undefined) return needs(LINT_FORMATS.join(', '));
         if (!oneOf(LINT_FORMATS, v)) return usage(`--format must be ${LINT_FORMATS.join(', ')}; got "${v}".`);
         cmd.format = v;
-        break;
+        return undefined;
       }
       case '--kind': {
-        const v = item.value();
+        const v = value();
         if (v === undefined) return needs(`one of ${DOCUMENT_KINDS.join(', ')}`);
         if (!isDocumentKind(v))
           return usage(`--kind "${v}" is not a document kind; use one of ${DOCUMENT_KINDS.join(', ')}.`);
         cmd.kind = v;
-        break;
+        return undefined;
       }
       case '--severity':
       case '-s': {
-        const v = item.value();
+        const v = value();
         if (v === undefined) return needs('CODE=LEVEL, e.g. oci/annotation-key-form=off');
         const eq = v.lastIndexOf('=');
         const code = eq > 0 ? v.slice(0, eq).trim() : '';
@@ -217,49 +244,42 @@ function parseLint(args: readonly string[]): Command {
         if (!oneOf(LEVELS, level))
           return usage(`--severity ${code}: level "${level}" must be one of ${LEVELS.join(', ')}.`);
         cmd.severities[code] = level;
-        break;
+        return undefined;
       }
       case '--max-findings': {
-        const v = item.value();
+        const v = value();
         if (v === undefined) return needs('a positive whole number');
         if (!/^[0-9]+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
           return usage(`--max-findings must be a positive whole number; got "${v}".`);
         }
         cmd.maxFindings = Number(v);
-        break;
+        return undefined;
       }
       default:
         return usage(`Unknown option "${name}" for "lint"; run "oci-manifest --help" for usage.`);
     }
-  }
+    return undefined;
+  });
+  if (stop) return stop;
   if (cmd.paths.length === 0) return usage('"lint" needs at least one FILE or DIR.');
   return cmd;
 }
 
 function parseVerify(args: readonly string[]): Command {
   const cmd: VerifyCommand = { command: 'verify', format: 'text', insecure: [], paths: [] };
-  for (const item of options(args)) {
-    if ('path' in item) {
-      if (item.path === '-')
-        return usage('Reading from standard input is not supported; pass a file or folder.');
-      cmd.paths.push(item.path);
-      continue;
-    }
-    const name = item.name;
-    if (name === '--help' || name === '-h') return { command: 'help' };
-    const needs = (what: string): Command => usage(`${name} needs a value: ${what}.`);
+  const stop = readArgs(args, 'a file or folder', cmd.paths, (name, value, needs) => {
     switch (name) {
       case '--format':
       case '-f': {
-        const v = item.value();
+        const v = value();
         if (v === undefined) return needs(VERIFY_FORMATS.join(', '));
         if (!oneOf(VERIFY_FORMATS, v))
           return usage(`--format for "verify" must be ${VERIFY_FORMATS.join(', ')}; got "${v}".`);
         cmd.format = v;
-        break;
+        return undefined;
       }
       case '--registry': {
-        const v = item.value();
+        const v = value();
         if (v === undefined) return needs('HOST[:PORT]/REPOSITORY, e.g. registry.example.com/team/app');
         try {
           parseRegistryReference(v);
@@ -267,36 +287,38 @@ function parseVerify(args: readonly string[]): Command {
           return usage(`--registry: ${(err as Error).message}`);
         }
         cmd.registry = v;
-        break;
+        return undefined;
       }
       case '--insecure': {
-        const v = item.value();
+        const v = value();
         if (v === undefined) return needs('HOST or HOST:PORT');
         if (!isHostPort(v)) return usage(`--insecure "${v}" is not HOST or HOST:PORT.`);
         cmd.insecure.push(v.toLowerCase());
-        break;
+        return undefined;
       }
       case '--timeout': {
-        const v = item.value();
+        const v = value();
         if (v === undefined) return needs('a number of seconds');
         const n = Number(v);
         if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || !(n > 0) || n > 86400)
           return usage(`--timeout must be a positive number of seconds (at most 86400); got "${v}".`);
         cmd.timeoutMs = Math.round(n * 1000);
-        break;
+        return undefined;
       }
       case '--concurrency': {
-        const v = item.value();
+        const v = value();
         if (v === undefined) return needs('a whole number from 1 to 64');
         if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 64)
           return usage(`--concurrency must be a whole number from 1 to 64; got "${v}".`);
         cmd.concurrency = Number(v);
-        break;
+        return undefined;
       }
       default:
         return usage(`Unknown option "${name}" for "verify"; run "oci-manifest --help" for usage.`);
     }
-  }
+    return undefined;
+  });
+  if (stop) return stop;
   if (cmd.paths.length === 0) return usage('"verify" needs at least one manifest FILE or layout FOLDER.');
   return cmd;
 }
