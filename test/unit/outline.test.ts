@@ -144,11 +144,8 @@ test('maxSymbols bounds a 10,000-entry index', () => {
   idx.manifests = Array.from({ length: 10_000 }, () => entry);
   const text = j(idx);
   const a = analyze(text);
-  const started = performance.now();
   const all = outline(a);
-  const ms = performance.now() - started;
   assert.equal(all.find((s) => s.name === 'manifests')!.children!.length, 10_000);
-  assert.ok(ms < 1000, `took ${ms} ms`);
   const few = outline(a, { maxSymbols: 50 });
   const count = (l: OutlineSymbol[]): number => l.reduce((n, s) => n + 1 + count(s.children ?? []), 0);
   assert.equal(count(few), 50);
