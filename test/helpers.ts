@@ -9,6 +9,7 @@ import { descriptorsOf } from '../server/src/core/model';
 import { unknownKeys } from '../server/src/core/keys';
 import SPEC_MANIFEST from './fixtures/conformance/valid/schema-spec-manifest.json';
 import SPEC_INDEX from './fixtures/conformance/valid/schema-spec-index.json';
+import SPEC_CONFIG from './fixtures/conformance/valid/config-spec-example.json';
 
 export function lint(text: string, options: AnalyzeOptions = {}): Finding[] {
   return analyze(text, options).findings;
@@ -76,6 +77,17 @@ export const specManifest = (): typeof SPEC_MANIFEST => structuredClone(SPEC_MAN
 
 /** The image index example of image-spec/image-index.md, from the conformance corpus. */
 export const specIndex = (): typeof SPEC_INDEX => structuredClone(SPEC_INDEX);
+
+/**
+ * The image configuration example of image-spec/config.md, from the conformance corpus; `config`, `rootfs` and
+ * `history` are typed loosely, for tests that break them.
+ */
+export const specConfig = () =>
+  structuredClone(SPEC_CONFIG) as Omit<typeof SPEC_CONFIG, 'config' | 'rootfs' | 'history'> & {
+    config: Record<string, unknown>;
+    rootfs: { diff_ids: unknown[]; type: unknown };
+    history: Record<string, unknown>[];
+  };
 
 /** A check context over `text` read as `kind`, as `analyze` builds it, for running one check module alone. */
 export function checkContext(kind: DocumentKind, text: string, report: CheckContext['report']): CheckContext {
