@@ -45,6 +45,10 @@ test('a manifest: config, layers[i] with type and size, subject, annotations', (
   assert.equal(subject.detail, `OCI manifest, 1.2 KiB · sha256:${'c'.repeat(12)}`);
   assert.equal(annotations.detail, `${Object.keys(m.annotations).length} annotations`);
   assert.deepEqual(names(annotations.children), Object.keys(m.annotations));
+  assert.deepEqual(
+    annotations.children!.map((c) => [c.kind, c.detail]),
+    Object.values(m.annotations).map((v) => ['annotation', v]),
+  );
 
   // Spans: a member runs from its key to the end of its value; the selection is the key.
   assert.equal(slice(text, config.selection), '"config"');

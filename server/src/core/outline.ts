@@ -115,20 +115,11 @@ export function outline(analysis: Analysis, options: OutlineOptions = {}): Outli
         const detail = descriptorDetail(value, key === 'subject');
         if (detail) sym.detail = detail;
       }
-    } else if (key === 'annotations' && isObject(value)) {
-      const keys = Object.keys(value);
-      sym.detail = plural(keys.length, 'annotation');
-      sym.children = [];
-      for (const k of keys) {
-        if (budget <= 0) break;
-        const spans = memberSpans(json, [key, k]);
-        if (!spans) continue;
-        budget--;
-        sym.children.push({ name: k, detail: scalarDetail(value[k]), kind: 'annotation', ...spans });
-      }
     } else if (isObject(value)) {
+      // Annotations are shown as such, with their values; other objects as members with their kinds.
+      const annotations = key === 'annotations';
       const keys = Object.keys(value);
-      sym.detail = plural(keys.length, 'member');
+      sym.detail = plural(keys.length, annotations ? 'annotation' : 'member');
       sym.children = [];
       for (const k of keys) {
         if (budget <= 0) break;
@@ -136,9 +127,9 @@ export function outline(analysis: Analysis, options: OutlineOptions = {}): Outli
         if (!spans) continue;
         budget--;
         const v = value[k];
-        const child: OutlineSymbol = { name: k, kind: kindOf(v), ...spans };
-        if (Array.isArray(v)) child.detail = plural(v.length, 'item');
-        else if (!isObject(v)) child.detail = scalarDetail(v);
+        const child: OutlineSymbol = { name: k, kind: annotations ? 'annotation' : kindOf(v), ...spans };
+        if (annotations || !(isObject(v) || Array.isArray(v))) child.detail = scalarDetail(v);
+        else if (Array.isArray(v)) child.detail = plural(v.length, 'item');
         sym.children.push(child);
       }
     } else if (Array.isArray(value)) {
