@@ -32,7 +32,7 @@ export class UnknownKey {
 }
 
 /** Free-form maps hold user keys, not specified ones, and their values are strings or empty objects. */
-export const isFreeForm = (seg: string | number | undefined): boolean =>
+const isFreeForm = (seg: string | number | undefined): boolean =>
   seg === 'annotations' || seg === 'Labels' || seg === 'ExposedPorts' || seg === 'Volumes';
 
 /** Walk budget: bounded work on pathological documents. */

@@ -110,8 +110,6 @@ export class SchemaPlace {
   private itemsPlace?: SchemaPlace | null;
   private additionalPlace?: SchemaPlace | null;
   private named?: boolean;
-  private walk?: { nested: readonly (readonly [string, SchemaPlace])[]; additional?: SchemaPlace };
-  private walkDepth = 0;
   constructor(start: Located) {
     this.parts = expand(start);
   }
@@ -139,31 +137,6 @@ export class SchemaPlace {
   hasProperties(): boolean {
     this.named ??= this.parts.some((p) => p.node.properties && Object.keys(p.node.properties).length > 0);
     return this.named;
-  }
-
-  /**
-   * What a walk over documents (the misspelling search) must visit below this place: the named properties,
-   * and the additional-properties schema, whose schemas describe objects with named properties at some
-   * depth. Free-form maps (`annotations`) and scalars are left out, so a walk never enters them.
-   */
-  walkPlan(): { nested: readonly (readonly [string, SchemaPlace])[]; additional?: SchemaPlace } {
-    if (this.walk) return this.walk;
-    if (this.walkDepth > 16) return { nested: [] }; // a recursive schema: stop (ours are not recursive)
-    this.walkDepth++;
-    const nested = [...this.properties()].filter(([, sub]) => sub.leadsToNamed());
-    const extra = this.additional();
-    this.walkDepth--;
-    this.walk = extra?.leadsToNamed() ? { nested, additional: extra } : { nested };
-    return this.walk;
-  }
-
-  /** True when this place, or a place below it, describes an object with named properties. */
-  private leadsToNamed(): boolean {
-    if (this.hasProperties()) return true;
-    const items = this.items();
-    if (items?.leadsToNamed()) return true;
-    const plan = this.walkPlan();
-    return plan.additional !== undefined;
   }
 
   /** The names a place requires, merged across `$ref` and `allOf`. */

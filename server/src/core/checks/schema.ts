@@ -465,7 +465,7 @@ export function nearMiss(key: string, candidates: Iterable<string>): string | un
  * The unknown keys (see `unknownKeys`, one walk shared with the key-case check) that look like misspelt
  * properties of the object that holds them: each is compared with the defined keys absent from that object.
  */
-export function findMisspellings(unknown: readonly UnknownKey[]): Misspelling[] {
+function findMisspellings(unknown: readonly UnknownKey[]): Misspelling[] {
   const out: Misspelling[] = [];
   for (const u of unknown) {
     const defined = u.place?.properties();
