@@ -1,4 +1,4 @@
-// Runs every test file (unit, conformance, LSP over stdio, CLI, fuzz, verify) in one node:test run, with tsx for TypeScript.
+// Runs every test file (unit, conformance, LSP over stdio, CLI, fuzz, verify, archives, layers) in one node:test run, with tsx for TypeScript.
 // node 20's --test takes no globs, so the files are listed here.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +6,16 @@ import { spawnSync } from 'node:child_process';
 
 const roots = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : ['test/unit', 'test/cli', 'test/lsp', 'test/package', 'test/fuzz', 'test/verify'];
+  : [
+      'test/unit',
+      'test/cli',
+      'test/lsp',
+      'test/package',
+      'test/fuzz',
+      'test/verify',
+      'test/archive',
+      'test/layer',
+    ];
 const files = [];
 const walk = (dir) => {
   let entries;

@@ -141,6 +141,11 @@ export class ImageArchive {
       );
     }
     if (regular('manifest.json')) await this.readDockerManifest();
+    // Configs at the root are found by their name, also when manifest.json does not mention them.
+    for (const name of this.tar.members.keys()) {
+      const hex = HEX_NAME.exec(name);
+      if (hex && hex[2] === 'json') this.tie(`sha256:${hex[1]}`, name, 'hex-name');
+    }
   }
 
   /** A root file's bytes, or undefined when the archive has none. Bounded by `maxJsonBytes`. */
@@ -268,11 +273,6 @@ export class ImageArchive {
       await this.tieDigests(image, at);
     }
     this.dockerImages = images;
-    // Configs at the root that manifest.json does not mention are still found by their name.
-    for (const name of this.tar.members.keys()) {
-      const hex = HEX_NAME.exec(name);
-      if (hex && hex[2] === 'json') this.tie(`sha256:${hex[1]}`, name, 'hex-name');
-    }
   }
 
   private tie(digest: string, name: string, via: ArchiveBlob['via']): void {
