@@ -17,7 +17,7 @@
  * 64 MiB. A benchmark, not a test: it always exits 0 and says when a target is missed. `BENCH_QUICK=1`: a 128
  * MiB layer and one round. `BENCH_LAYER_MIB=N` sets the gzip layer's size.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -32,11 +32,11 @@ import {
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleScript, fmt, mbps, median, MIB, mib, run } from './processes.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const QUICK = process.env.BENCH_QUICK === '1';
-const MIB = 1024 * 1024;
 const BIG_MIB = Number(process.env.BENCH_LAYER_MIB) || (QUICK ? 128 : 512);
 const SMALL_MIB = 64;
 const ROUNDS = QUICK ? 1 : 5;
@@ -48,8 +48,6 @@ const misses = [];
 
 /** Bundles a runner around analyze.ts: `node runner.mjs FILE` prints {ms, digests, sizes, hwm}. */
 async function buildRunner(dir) {
-  const esbuild = await import('esbuild');
-  const outfile = join(dir, 'layer-runner.mjs');
   const entry = `
     import { readFileSync } from 'node:fs';
     import { open } from 'node:fs/promises';
@@ -65,17 +63,7 @@ async function buildRunner(dir) {
       valid: r.tarFacts?.valid, error: r.decompressError ?? r.tarFacts?.error,
       hwm: hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024 }));
   `;
-  await esbuild.build({
-    stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile: 'layer-runner.ts' },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    logLevel: 'error',
-  });
-  return outfile;
+  return bundleScript(ROOT, dir, 'layer-runner', entry);
 }
 
 /** A deterministic generator (xorshift), so that the cached layer is the same from run to run. */
@@ -161,23 +149,6 @@ function makeLayer(mib) {
   return { gz, zst };
 }
 
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint();
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.stderr.on('data', (d) => (err += d));
-    c.on('error', reject);
-    c.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - t) / 1e6;
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`));
-      else resolve({ out, err, ms });
-    });
-  });
-}
-
 async function ours(runner, file) {
   const { out, ms } = await run(process.execPath, [runner, file]);
   return { ...JSON.parse(out.trim()), wall: ms };
@@ -202,14 +173,6 @@ async function pipeline(file, decompress) {
 
 /** Reads a file once, so that the timed runs read it from the page cache. */
 const warm = (file) => sh(`cat '${file}' > /dev/null`);
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
-const fmt = (x) => x.toFixed(0);
-const mib = (b) => `${(b / MIB).toFixed(1)} MiB`;
 
 async function main() {
   for (const tool of ['tar', 'gzip', 'zstd', 'openssl']) {

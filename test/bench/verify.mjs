@@ -14,17 +14,17 @@
  * 16 MiB of that on 64 MiB. It is a benchmark, not a test: it always exits 0, and says when a target is
  * missed. `BENCH_QUICK=1`: a 256 MiB file and one round (a smoke run). `BENCH_VERIFY_MIB=N` sets the size.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleScript, fmt, mbps, median, MIB, mib, run } from './processes.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const QUICK = process.env.BENCH_QUICK === '1';
-const MIB = 1024 * 1024;
 const BIG_MIB = Number(process.env.BENCH_VERIFY_MIB) || (QUICK ? 256 : 1024);
 const SMALL_MIB = 64;
 const ROUNDS = QUICK ? 1 : 5;
@@ -33,10 +33,8 @@ const RSS_GROWTH_LIMIT = 16 * MIB;
 
 const misses = [];
 
-/** Bundles a small runner around hash.ts: `node runner.cjs FILE ALG` prints {ms, bytes, digest, hwm}. */
+/** Bundles a small runner around hash.ts: `node runner.mjs FILE ALG` prints {ms, bytes, digest, hwm}. */
 async function buildRunner(dir) {
-  const esbuild = await import('esbuild');
-  const outfile = join(dir, 'hash-runner.cjs');
   const entry = `
     import { readFileSync } from 'node:fs';
     import { hashFile } from ${JSON.stringify(join(ROOT, 'server', 'src', 'node', 'verify', 'hash.ts'))};
@@ -56,20 +54,7 @@ async function buildRunner(dir) {
     const hwm = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
     console.log(JSON.stringify({ ms, bytes: r.size, digest: r.digest, hwm: hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024 }));
   `;
-  await esbuild.build({
-    stdin: { contents: entry, resolveDir: ROOT, loader: 'ts', sourcefile: 'hash-runner.ts' },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    logLevel: 'error',
-  });
-  const mjs = outfile.replace(/\.cjs$/, '.mjs');
-  const { renameSync } = await import('node:fs');
-  renameSync(outfile, mjs);
-  return mjs;
+  return bundleScript(ROOT, dir, 'hash-runner', entry);
 }
 
 function makeFile(file, mib) {
@@ -82,23 +67,6 @@ function makeFile(file, mib) {
   }
 }
 
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const t = process.hrtime.bigint();
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.stderr.on('data', (d) => (err += d));
-    c.on('error', reject);
-    c.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - t) / 1e6;
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`));
-      else resolve({ out, ms });
-    });
-  });
-}
-
 async function ours(runner, file, alg, warm) {
   const { out, ms } = await run(process.execPath, [runner, file, alg, ...(warm ? [warm] : [])]);
   return { ...JSON.parse(out.trim()), wall: ms };
@@ -108,14 +76,6 @@ async function openssl(file, alg = 'sha256') {
   const { out, ms } = await run('openssl', ['dgst', `-${alg}`, '-r', file]);
   return { ms, digest: `${alg}:${out.split(' ')[0]}` };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
-const fmt = (x) => x.toFixed(0);
-const mib = (b) => `${(b / MIB).toFixed(1)} MiB`;
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'oci-verify-bench-'));

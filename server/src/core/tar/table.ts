@@ -8,24 +8,16 @@
  * member wins, as tar extractors do, and the duplicate is reported. Time is linear in the number of members;
  * memory is the table itself (bounded by `maxMembers`) plus one window.
  */
-import { BLOCK_SIZE, TarError, type TarEntryType } from './header';
+import { BLOCK_SIZE, TarError } from './header';
 import { normaliseMemberName } from './names';
 import { TarParser, notTar, type TarEnd, type TarEntry } from './parser';
 
-/** A member in the table. */
-export interface TarMember {
+/** A member in the table: an entry (see `TarEntry`) under its normalised name. */
+export interface TarMember extends Omit<TarEntry, 'name' | 'linkname' | 'ignoredSize'> {
   /** The normalised name (the table's key). */
   name: string;
   /** The name as the headers recorded it. */
   rawName: string;
-  type: TarEntryType;
-  /** The raw type flag character. */
-  typeflag: string;
-  mode: number;
-  /** Bytes of data (0 for directories, links, devices and FIFOs). */
-  size: number;
-  headerOffset: number;
-  dataOffset: number;
   /** The link target of a symlink or hardlink, as recorded. */
   linkname?: string;
 }

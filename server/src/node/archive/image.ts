@@ -14,6 +14,13 @@
  * `<id>/layer.tar`; either way a claim that hashing the bytes checks). Members named by manifest.json may be
  * in-archive links (Docker writes `<id>/layer.tar` links for a layer shared by two images); they are
  * followed inside the member table only. A link at `blobs/…` is never followed.
+ *
+ * As a content source (core/verify/source.ts `BlobSource` today): `label` is the source's label; `stat(ref)` is
+ * `statBlob(ref.digest)`, `open(ref, { signal, maxBytes })` is `openBlob(ref.digest, { signal, maxBytes })` (its
+ * result has the `BlobContent` shape); root files come from `rootFile`, a listing from `entries`, where-strings
+ * from `where`. `ArchiveError` reasons map to `BlobSourceError` reasons: `refused` and `format` → 'refused',
+ * `io` → 'io'. `issues` holds sentences for a report (unsafe or duplicate members, an unreadable manifest.json).
+ * Open one `ImageArchive` per archive and `close()` it when done; reads may run concurrently.
  */
 import { blobPath, validateDigest } from '../../core/digest';
 import type { TarEntryType } from '../../core/tar/header';
