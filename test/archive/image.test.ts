@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ArchiveError } from '../../server/src/node/archive/tar';
 import { openImageArchive, type ImageArchive } from '../../server/src/node/archive/image';
+import { analyzeLayer } from '../../server/src/node/layer/analyze';
 import { firstManifest, flipByte, sh, sha256, tempDir, type Descriptor } from '../verify/tools';
 import { diffIds, makeArchives, type Archives } from './images';
 import { makeTar } from './tarWriter';
@@ -143,6 +144,25 @@ test('docker save before Docker 25: <id>/layer.tar found through the config diff
     const config = firstManifest(a.clean).config.digest;
     assert.equal(await hashBlob(x, config), config);
   });
+});
+
+test('deep analysis of the layers read in place from each archive gives the config diff_ids (gzip, zstd, uncompressed)', async () => {
+  const ids = diffIds(a.clean);
+  const cases = [
+    [a.ociTar, firstManifest(a.clean).layers.map((l) => l.digest), 'gzip'],
+    [a.zstdTar, firstManifest(a.zstd).layers.map((l) => l.digest), 'zstd'],
+    [a.dockerTar, ids, 'none'],
+  ] as const;
+  for (const [file, digests, compression] of cases)
+    await withArchive(file, async (x) => {
+      for (const [i, digest] of digests.entries()) {
+        const r = await analyzeLayer(x.openBlob(digest, { maxBytes: x.statBlob(digest)!.size + 1 })!.chunks);
+        assert.equal(r.compressedDigest, digest);
+        assert.equal(r.compression, compression);
+        assert.equal(r.diffId, ids[i], `${path.basename(file)} layer ${i}`);
+        assert.deepEqual(r.tarFacts!.findings, []);
+      }
+    });
 });
 
 test('a flipped byte inside a layer of either tarball kind is caught by hashing the blob read from the archive', async () => {

@@ -234,10 +234,16 @@ test('corrupt and truncated gzip streams are reported; concatenated gzip members
   assert.equal(r1.compression, 'gzip');
   assert.equal(r1.compressedDigest, sha256(flipped));
   assert.equal(r1.diffId, undefined);
-  assert.match(r1.decompressError!, /^The gzip stream cannot be decompressed: (invalid|incorrect) .+\.$/);
+  assert.match(
+    r1.decompressError!,
+    /^The gzip stream cannot be decompressed: (invalid|incorrect) .+ \(after \d+ bytes of output\)\.$/,
+  );
 
   const r2 = await analyzeLayer(chunked(gz.subarray(0, gz.length - 20), 10_000));
-  assert.equal(r2.decompressError, 'The gzip stream cannot be decompressed: unexpected end of file.');
+  assert.match(
+    r2.decompressError!,
+    /^The gzip stream cannot be decompressed: unexpected end of file \(after \d+ bytes of output\)\.$/,
+  );
   assert.equal(r2.compressedSize, gz.length - 20);
 
   const twoMembers = Buffer.concat([gzipSync(tar.subarray(0, 1000)), gzipSync(tar.subarray(1000))]);

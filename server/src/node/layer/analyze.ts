@@ -153,12 +153,12 @@ interface Decoder {
   dispose(): void;
 }
 
-function failureText(err: unknown, format: string): string {
+function failureText(err: unknown, format: 'gzip' | 'zstd', produced: number): string {
   if (err instanceof LimitError) return err.message;
   const m = err instanceof Error ? err.message : String(err);
   if (format === 'zstd') return m;
-  // zlib's messages are terse ("incorrect header check", "unexpected end of file").
-  return `The gzip stream cannot be decompressed: ${m}.`;
+  // zlib's messages are terse ("incorrect header check", "unexpected end of file"): say where.
+  return `The gzip stream cannot be decompressed: ${m}${produced > 0 ? ` (after ${produced} bytes of output)` : ''}.`;
 }
 
 function gzipDecoder(out: Uncompressed): Decoder {
@@ -172,7 +172,7 @@ function gzipDecoder(out: Uncompressed): Decoder {
   const fail = (err: unknown): void => {
     if (failure === undefined && fatal === undefined) {
       if (err instanceof Error && err.name === 'AbortError') fatal = err;
-      else failure = failureText(err, 'gzip');
+      else failure = failureText(err, 'gzip', out.size);
     }
     queue = [];
     z.destroy();
@@ -199,7 +199,11 @@ function gzipDecoder(out: Uncompressed): Decoder {
     }
   });
   z.once('end', () => settle());
-  z.once('error', fail);
+  // What zlib produced before the error is hashed first, so that the message can say how far it got.
+  z.once('error', (err) => {
+    if (scheduled) drain();
+    fail(err);
+  });
   return {
     write: (chunk) =>
       failure !== undefined || fatal !== undefined
@@ -227,7 +231,7 @@ function zstdDecoder(out: Uncompressed, decoder: ZstdDecoder): Decoder {
     } catch (err) {
       if (err instanceof Error && err.name === 'AbortError') throw err;
       if (!(err instanceof LimitError) && !(err instanceof Error && err.name === 'ZstdError')) throw err;
-      failure = failureText(err, 'zstd');
+      failure = failureText(err, 'zstd', out.size);
     }
   };
   return {
