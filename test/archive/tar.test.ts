@@ -374,7 +374,7 @@ test('a truncated header, a non-tar, an empty file and a gzip tarball give clear
   );
 });
 
-test('a FIFO, a directory or a missing path as the archive is refused without hanging', async () => {
+test('a FIFO, a directory, a device or a missing path as the archive is refused without hanging', async () => {
   requireTool('mkfifo');
   const fifo = path.join(tmp.dir, 'pipe.tar');
   sh('mkfifo', [fifo]);
@@ -385,6 +385,11 @@ test('a FIFO, a directory or a missing path as the archive is refused without ha
     /pipe\.tar is a FIFO \(named pipe\), not a regular file, so it was not read\.$/,
   );
   await rejectsWith(openTarArchive(tmp.dir), 'refused', /is a directory, not a regular file/);
+  await rejectsWith(
+    openTarArchive('/dev/zero'),
+    'refused',
+    /^\/dev\/zero is a device, not a regular file, so it was not read\.$/,
+  );
   await rejectsWith(
     openTarArchive(path.join(tmp.dir, 'missing.tar')),
     'io',
