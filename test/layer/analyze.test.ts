@@ -270,7 +270,7 @@ test('what is not a layer: unknown compression, an empty blob, gzip of something
   assert.equal(json.tarFacts!.valid, false);
   assert.equal(
     json.tarFacts!.error,
-    'The uncompressed layer is not a valid tar: This is not a tar archive: its first 512 bytes are not a valid tar header.',
+    'The uncompressed layer is not a valid tar (this is not a tar archive: its first 512 bytes are not a valid tar header).',
   );
 });
 
@@ -458,11 +458,11 @@ test('tar facts: counts by kind, the end marker, and a layer whose tar is cut sh
   assert.equal(cut.tarFacts!.valid, false);
   assert.equal(
     cut.tarFacts!.error,
-    'The uncompressed layer is not a valid tar: The tar ends inside the header at offset 1536: 176 of its 512 bytes are there.',
+    'The uncompressed layer is not a valid tar (the tar ends inside the header at offset 1536: 176 of its 512 bytes are there).',
   );
   const inPadding = await analyzeLayer(chunked(gzipSync(tar.subarray(0, 1200)), 333));
   assert.equal(
     inPadding.tarFacts!.error,
-    'The uncompressed layer is not a valid tar: The tar ends in the padding after member "d/f" (header at offset 512): 336 of 511 padding bytes are missing.',
+    'The uncompressed layer is not a valid tar (the tar ends in the padding after member "d/f" (header at offset 512): 336 of 511 padding bytes are missing).',
   );
 });

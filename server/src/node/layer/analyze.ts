@@ -79,6 +79,10 @@ const ZSTD_STEP = 256 * 1024;
 
 class LimitError extends Error {}
 
+/** A tar problem as one sentence: "The uncompressed layer is not a valid tar (the tar ends inside …)." */
+const tarProblem = (err: TarError): string =>
+  `The uncompressed layer is not a valid tar (${err.message[0]!.toLowerCase()}${err.message.slice(1).replace(/\.$/, '')}).`;
+
 /** Where uncompressed bytes go: the diff_id hash, the byte count and the tar header parser. */
 class Uncompressed {
   size = 0;
@@ -109,7 +113,7 @@ class Uncompressed {
       this.parser.push(bytes);
     } catch (err) {
       if (!(err instanceof TarError)) throw err;
-      this.tarError = `The uncompressed layer is not a valid tar: ${err.message}`;
+      this.tarError = tarProblem(err);
       this.parser = undefined;
     }
   };
@@ -127,7 +131,7 @@ class Uncompressed {
         end = this.parser.end();
       } catch (err) {
         if (!(err instanceof TarError)) throw err;
-        error = `The uncompressed layer is not a valid tar: ${err.message}`;
+        error = tarProblem(err);
       }
     }
     if (error === undefined && stopped !== undefined)
