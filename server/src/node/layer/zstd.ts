@@ -12,7 +12,7 @@
  * content checksum, when present, is verified by zstd.
  *
  * The exports are captured through `ZSTDDecoder#_init`, which the package declares in its typings; the
- * version is pinned in package.json, and test/layer/zstd.test.ts checks the capture works.
+ * version is pinned in package.json, and the zstd tests in test/layer/analyze.test.ts exercise the capture.
  */
 import { ZSTDDecoder } from 'zstddec/stream';
 
