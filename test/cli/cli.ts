@@ -3,7 +3,7 @@
  * (running one test file by hand), it is rebuilt first, written to a temporary file and renamed, so that
  * test files running in parallel never see a half-written bundle.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -94,4 +94,21 @@ export function where(
   }
   const before = text.slice(0, at).split('\n');
   return { line: before.length, col: before[before.length - 1]!.length + 1, offset: at };
+}
+
+/** Like `cli`, without blocking this process (for tests that serve something to the CLI from here). */
+export function cliAsync(args: readonly string[], cwd: string = ROOT): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', reject);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, status });
+    });
+  });
 }

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { RULES, ruleDocUrl, type Finding, type Severity } from '../core/index';
 import type { FileReport } from './lint';
 import { LineIndex, type Position } from './position';
+import { jsonOutput, textOutput } from './terminal';
 
 export interface Counts {
   error: number;
@@ -20,16 +21,14 @@ export function countFindings(files: readonly FileReport[]): Counts {
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
-/** `file:line:col severity code message`, 1-based, then a summary line. */
+/** `file:line:col severity code message`, 1-based, then a summary line; input is escaped (terminal.ts). */
 export function formatText(files: readonly FileReport[]): string {
   const lines: string[] = [];
   for (const file of files) {
     const index = new LineIndex(file.text);
     for (const d of file.findings) {
       const p = index.position(d.offset);
-      lines.push(
-        `${file.path}:${p.line + 1}:${p.character + 1} ${d.severity} ${d.code} ${oneLine(d.message)}`,
-      );
+      lines.push(`${file.path}:${p.line + 1}:${p.character + 1} ${d.severity} ${d.code} ${d.message}`);
     }
   }
   const c = countFindings(files);
@@ -37,10 +36,8 @@ export function formatText(files: readonly FileReport[]): string {
   lines.push(
     `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${plural(c.info, 'info')}${hints} in ${plural(files.length, 'file')}`,
   );
-  return lines.join('\n') + '\n';
+  return textOutput(lines);
 }
-
-const oneLine = (s: string): string => s.replace(/\r\n|[\r\n]/g, ' ');
 
 function range(index: LineIndex, d: Finding): { start: Position; end: Position } {
   return { start: index.position(d.offset), end: index.position(d.offset + d.length) };
@@ -61,7 +58,7 @@ export function formatJson(files: readonly FileReport[]): string {
       })),
     };
   });
-  return JSON.stringify(out, null, 2) + '\n';
+  return jsonOutput(out);
 }
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -151,5 +148,5 @@ export function formatSarif(files: readonly FileReport[], options: SarifOptions)
       },
     ],
   };
-  return JSON.stringify(sarif, null, 2) + '\n';
+  return jsonOutput(sarif);
 }

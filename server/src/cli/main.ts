@@ -1,5 +1,6 @@
 /** Entry of `dist/cli.js` (the `oci-manifest` command). All logic is in run.ts and the modules it uses. */
 import { runAsync } from './run';
+import { noteOutput } from './terminal';
 
 // A closed pipe (`oci-manifest lint . | head`) is not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -13,9 +14,7 @@ void runAsync(process.argv.slice(2)).then(
     process.exitCode = result.exitCode;
   },
   (err: unknown) => {
-    process.stderr.write(
-      `oci-manifest: internal error: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
+    process.stderr.write(noteOutput([`internal error: ${err instanceof Error ? err.message : String(err)}`]));
     process.exitCode = 2;
   },
 );

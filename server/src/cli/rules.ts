@@ -1,6 +1,7 @@
 /** `oci-manifest rules`: the rule table as text, JSON, or the complete Markdown document for docs/rules.md. */
 import { RULES, ruleAnchor, ruleDocUrl, specUrl, type RuleInfo } from '../core/index';
 import type { RulesFormat } from './args';
+import { jsonOutput, textOutput } from './terminal';
 
 export { specUrl };
 
@@ -14,13 +15,13 @@ export function formatRules(format: RulesFormat, rules: readonly RuleInfo[] = RU
       ...(r.spec ? { spec: r.spec } : {}),
       helpUri: ruleDocUrl(r.code),
     }));
-    return JSON.stringify(out, null, 2) + '\n';
+    return jsonOutput(out);
   }
   if (format === 'markdown') return rulesMarkdown(rules);
   const width = Math.max(4, ...rules.map((r) => r.code.length));
   const lines = [`${'CODE'.padEnd(width)}  SEVERITY  TITLE`];
   for (const r of rules) lines.push(`${r.code.padEnd(width)}  ${r.severity.padEnd(8)}  ${r.title}`);
-  return lines.join('\n') + '\n';
+  return textOutput(lines);
 }
 
 /** Text safe inside a Markdown table cell. */

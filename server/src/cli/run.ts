@@ -4,6 +4,7 @@ import { HELP, parseArgs, type LintCommand } from './args';
 import { countFindings, formatJson, formatSarif, formatText } from './format';
 import { lintTarget, type FileReport } from './lint';
 import { formatRules } from './rules';
+import { noteOutput } from './terminal';
 import { collectTargets } from './walk';
 import { verifyCommand } from './verify';
 
@@ -26,12 +27,12 @@ export function run(argv: readonly string[], cwd: string = process.cwd()): RunRe
     case 'rules':
       return { stdout: formatRules(cmd.format), stderr: '', exitCode: 0 };
     case 'usage-error':
-      return { stdout: '', stderr: `oci-manifest: ${cmd.message}\n`, exitCode: 2 };
+      return { stdout: '', stderr: noteOutput([cmd.message]), exitCode: 2 };
     case 'lint':
       return lint(cmd, cwd);
     case 'verify':
       // Verification reads blobs and talks to registries: only runAsync can do it.
-      return { stdout: '', stderr: 'oci-manifest: "verify" runs only through runAsync.\n', exitCode: 2 };
+      return { stdout: '', stderr: noteOutput(['"verify" runs only through runAsync.']), exitCode: 2 };
   }
 }
 
@@ -67,5 +68,5 @@ function lint(cmd: LintCommand, cwd: string): RunResult {
         ? formatSarif(files, { version: VERSION, cwd })
         : formatText(files);
   const exitCode = errors.length ? 2 : countFindings(files).error > 0 ? 1 : 0;
-  return { stdout, stderr: stderr.map((l) => `oci-manifest: ${l}\n`).join(''), exitCode };
+  return { stdout, stderr: noteOutput(stderr), exitCode };
 }

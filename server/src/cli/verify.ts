@@ -19,6 +19,7 @@ import { verifyLayout } from '../node/verify/verifyLayout';
 import type { VerifyCommand } from './args';
 import { formatJson, formatText } from './format';
 import { MAX_NAMED_SIZE, type FileReport } from './lint';
+import { jsonOutput, noteOutput, textOutput } from './terminal';
 
 export interface VerifyRunResult {
   stdout: string;
@@ -147,24 +148,19 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
       }));
     });
     const { text: totalText, ...counts } = total;
-    stdout =
-      JSON.stringify(
-        {
-          files: base,
-          summary: { ...counts, text: totalText },
-          targets: summaries.map((s) => ({ path: s.path, summary: s.text })),
-        },
-        null,
-        2,
-      ) + '\n';
+    stdout = jsonOutput({
+      files: base,
+      summary: { ...counts, text: totalText },
+      targets: summaries.map((s) => ({ path: s.path, summary: s.text })),
+    });
   } else {
-    stdout = formatText(files) + summaries.map((s) => `${s.path}: ${s.text}\n`).join('');
+    stdout = formatText(files) + textOutput(summaries.map((s) => `${s.path}: ${s.text}`));
   }
   if (ioFailures.length)
     notes.push(
       `${ioFailures.length} ${ioFailures.length === 1 ? 'blob' : 'blobs'} could not be read (see oci/blob-unreadable above).`,
     );
-  const stderr = [...notes, ...errors].map((l) => `oci-manifest: ${l}\n`).join('');
+  const stderr = noteOutput([...notes, ...errors]);
   const exitCode = errors.length || ioFailures.length ? 2 : contentProblem ? 1 : 0;
   return { stdout, stderr, exitCode };
 }
