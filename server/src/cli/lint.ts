@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { analyze, RULE_BY_CODE, type DocumentKind, type Finding, type Severity } from '../core/index';
+import { openRegular, readAll, readAt, type Opened } from './readFile';
 import type { Target } from './walk';
 
 /** One checked file: its text (for positions) and its findings in UTF-16 offsets. */
@@ -47,42 +48,54 @@ export function looksLikeJsonObject(head: Uint8Array): boolean {
   return false;
 }
 
-function readHead(file: string, n: number): Uint8Array {
-  const fd = fs.openSync(file, 'r');
+/** Reads the target's bytes, or says why not: too large, not JSON-looking, not a regular file, unreadable. */
+function readTarget(t: Target): { bytes: Uint8Array } | { skipped: true; note?: string } | { error: string } {
+  let opened: Opened;
   try {
-    const buf = Buffer.alloc(n);
-    const got = fs.readSync(fd, buf, 0, n, 0);
-    return buf.subarray(0, got);
+    opened = openRegular(t.path);
+  } catch (err) {
+    return { error: cannotRead(t, err) };
+  }
+  if ('special' in opened) {
+    // Checked when it was found, so it changed since: a named file is an error, a found one is passed over.
+    const what = `it is ${opened.special}, not a regular file.`;
+    return t.explicit
+      ? { error: `${t.path}: not read, ${what}` }
+      : { skipped: true, note: `${t.path}: skipped, ${what}` };
+  }
+  const { fd, size } = opened;
+  try {
+    let max: number;
+    if (t.explicit) {
+      max = MAX_NAMED_SIZE;
+      if (size > max) return { error: tooLargeForNamed(t, size) };
+    } else if (t.blob) {
+      // Layers are gigabytes: decide by size and the first bytes, never read the whole file.
+      max = MAX_BLOB_SIZE;
+      if (size > max || size === 0) return { skipped: true };
+      if (!looksLikeJsonObject(readAt(fd, Math.min(SNIFF_BYTES, size)))) return { skipped: true };
+    } else {
+      max = MAX_FOUND_JSON_SIZE;
+      if (size > max) return { skipped: true, note: tooLargeFound(t, size) };
+    }
+    const bytes = readAll(fd, size, max);
+    if (bytes) return { bytes };
+    // It grew past the limit since the fstat.
+    if (t.explicit) return { error: tooLargeForNamed(t, max + 1) };
+    return t.blob ? { skipped: true } : { skipped: true, note: tooLargeFound(t, max + 1) };
+  } catch (err) {
+    return { error: cannotRead(t, err) };
   } finally {
     fs.closeSync(fd);
   }
 }
 
-/** Reads the target's bytes, or says why not: too large, not JSON-looking, unreadable. */
-function readTarget(t: Target): { bytes: Uint8Array } | { skipped: true; note?: string } | { error: string } {
-  try {
-    const size = fs.statSync(t.path).size;
-    if (t.explicit) {
-      if (size > MAX_NAMED_SIZE)
-        return {
-          error: `${t.path}: ${mib(size)} is too large for a manifest (limit ${mib(MAX_NAMED_SIZE)}); not checked.`,
-        };
-    } else if (t.blob) {
-      // Layers are gigabytes: decide by size and the first bytes, never read the whole file.
-      if (size > MAX_BLOB_SIZE || size === 0) return { skipped: true };
-      if (!looksLikeJsonObject(readHead(t.path, Math.min(SNIFF_BYTES, size)))) return { skipped: true };
-    } else if (size > MAX_FOUND_JSON_SIZE) {
-      return {
-        skipped: true,
-        note: `${t.path}: skipped, ${mib(size)} is larger than ${mib(MAX_FOUND_JSON_SIZE)}; name the file to check it.`,
-      };
-    }
-    return { bytes: fs.readFileSync(t.path) };
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return { error: `${t.path}: cannot read: ${e?.code ?? String(err)}.` };
-  }
-}
+const cannotRead = (t: Target, err: unknown): string =>
+  `${t.path}: cannot read: ${(err as NodeJS.ErrnoException)?.code ?? String(err)}.`;
+const tooLargeForNamed = (t: Target, size: number): string =>
+  `${t.path}: ${mib(size)} is too large for a manifest (limit ${mib(MAX_NAMED_SIZE)}); not checked.`;
+const tooLargeFound = (t: Target, size: number): string =>
+  `${t.path}: skipped, ${mib(size)} is larger than ${mib(MAX_FOUND_JSON_SIZE)}; name the file to check it.`;
 
 const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
 

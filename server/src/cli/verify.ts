@@ -19,6 +19,7 @@ import { verifyLayout } from '../node/verify/verifyLayout';
 import type { VerifyCommand } from './args';
 import { formatJson, formatText } from './format';
 import { MAX_NAMED_SIZE, type FileReport } from './lint';
+import { readRegularFile } from './readFile';
 import { jsonOutput, noteOutput, textOutput } from './terminal';
 
 export interface VerifyRunResult {
@@ -80,7 +81,15 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
       }
       let text: string;
       try {
-        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(fs.readFileSync(p));
+        // Non-blocking and checked on the descriptor: the path may have become a FIFO since the stat.
+        const read = readRegularFile(p, MAX_NAMED_SIZE);
+        if (!('bytes' in read)) {
+          errors.push(
+            `${p}: not read, ${'special' in read ? `it is ${read.special}` : 'it grew too large'}.`,
+          );
+          continue;
+        }
+        text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(read.bytes);
       } catch (err) {
         errors.push(
           err instanceof TypeError
