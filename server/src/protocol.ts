@@ -3,6 +3,12 @@
  * custom messages. The client imports only this file from the server side.
  */
 
+/**
+ * Markdown that quotes documents (hovers on the server, the layout view's tooltips in the client) is built
+ * with one set of helpers, so that no document text is ever rendered as a link, image or HTML.
+ */
+export { mdCode, mdFence, mdText } from './core/markdown';
+
 export type SeverityOverride = 'error' | 'warning' | 'info' | 'hint' | 'off';
 
 /** Settings under `ociManifest.*` (package.json's `contributes.configuration` must match; a test checks). */

@@ -10,8 +10,6 @@ import {
   descriptorText,
   hasChildren,
   layoutChildren,
-  mdCode,
-  mdEscape,
   pathText,
   present,
   READ_ONLY_NOTE,
@@ -20,7 +18,9 @@ import {
   type LayoutRootNode,
   type LayoutTreeNode,
 } from '../../client/src/views/layoutModel';
+import { showControls } from '../../server/src/core/controls';
 import { descriptorOf, memoryReader, MT, sha256, text } from '../layouts';
+import { assertInert, HOSTILE, shownText } from '../markdown';
 
 const TAG = 'org.opencontainers.image.ref.name';
 const short = (d: string) => d.slice(0, 'sha256:'.length + 12);
@@ -154,7 +154,7 @@ describe('layout tree model', () => {
     );
     // The missing layer: a warning icon, the problem in the tooltip, nothing to reveal.
     assert.equal(l1!.icon.id, 'warning');
-    assert.match(l1!.tooltip, /The layout has no blobs\/sha256\//);
+    assert.match(shownText(l1!.tooltip), /The layout has no blobs\/sha256\//);
     assert.ok(!/\bfile\b/.test(l1!.contextValue));
     assert.match(sig!.description!, /^signature · OCI manifest · \d+ B · sha256:/);
     assert.equal(sig!.icon.id, 'key');
@@ -284,8 +284,27 @@ describe('layout label helpers', () => {
     assert.equal(descriptorJson({ ...edge, descriptor: { size: 1 } }), '{\n  "size": 1\n}');
   });
 
-  test('Markdown from the files cannot format or break out of a code block', () => {
-    assert.equal(mdEscape('*x* [a](b) `c`'), '\\*x\\* \\[a\\]\\(b\\) \\`c\\`');
-    assert.equal(mdCode('a ``` b', 'json'), '````json\na ``` b\n````');
+  test('tooltips quote tags, media types, platforms and digests from the files, never render them', async () => {
+    for (const h of HOSTILE) {
+      const entry = descriptorOf(MT.manifest, manifest, {
+        platform: { architecture: 'amd64', os: h },
+        annotations: { [TAG]: h },
+      });
+      const odd = { mediaType: h, artifactType: h, digest: h, size: 3, annotations: { [TAG]: `${h} 2` } };
+      const g = await buildLayoutGraph(
+        {
+          text: JSON.stringify({ schemaVersion: 2, mediaType: MT.index, manifests: [entry, odd] }),
+          layoutVersion: h,
+        },
+        memoryReader([manifest, config, layer]),
+        { root: 'file:///l' },
+      );
+      const top = layoutChildren(layout, g);
+      assert.equal(top.length, 2);
+      const tooltips = [present(layout, g), ...top.map((n) => present(n, g))].map((p) => p.tooltip);
+      for (const t of tooltips) assertInert(t, 'a tooltip');
+      assert.ok(shownText(tooltips[1]!).includes(`Tag: ${showControls(h)}`), tooltips[1]);
+      assert.ok(shownText(tooltips[2]!).includes(showControls(h)), tooltips[2]);
+    }
   });
 });

@@ -3,7 +3,14 @@
  * tooltip, icon, context value). No `vscode` import, so the unit tests run it in node; `layouts.ts` turns a
  * {@link Presentation} into a `TreeItem`. The graph itself comes from the server (`ociManifest/layoutGraph`).
  */
-import type { LayoutBlobNode, LayoutEdge, LayoutGraph } from '../../../server/src/protocol';
+import {
+  mdCode,
+  mdFence,
+  mdText,
+  type LayoutBlobNode,
+  type LayoutEdge,
+  type LayoutGraph,
+} from '../../../server/src/protocol';
 
 /** The last verification result of a blob, from the verification store. */
 export type VerifyStatus = 'verified' | 'mismatch' | 'missing';
@@ -121,18 +128,6 @@ export function descriptorText(
   // The graph leaves out of the description whatever it used as the label; put it back.
   const lead = edge.label !== edge.role ? edge.label : undefined;
   return { label, description: joinParts([lead, edge.description]) };
-}
-
-/** Escapes text for Markdown (tooltips show tags and annotations, which come from the files). */
-export function mdEscape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `\\${c}`);
-}
-
-/** A fenced code block that no backtick run in `code` can close. */
-export function mdCode(code: string, language = ''): string {
-  let fence = '```';
-  while (code.includes(fence)) fence += '`';
-  return `${fence}${language}\n${code}\n${fence}`;
 }
 
 /** The descriptor as JSON text (two-space indent), as Copy Descriptor puts it on the clipboard. */
@@ -352,7 +347,7 @@ export function present(
     return {
       label: node.text,
       description: node.detail,
-      tooltip: node.detail ? `**${mdEscape(node.text)}**\n\n${mdEscape(node.detail)}` : mdEscape(node.text),
+      tooltip: node.detail ? `**${mdText(node.text)}**\n\n${mdText(node.detail)}` : mdText(node.text),
       icon: {
         id: node.level === 'info' ? 'info' : node.level,
         color:
@@ -394,25 +389,25 @@ export function present(
     node.referrerOf !== undefined
       ? `${referrerKind(e.artifactType)} of ${node.referrerOf.slice(0, node.referrerOf.indexOf(':') + 13)}`
       : kind;
-  const lines: string[] = [`**${mdEscape(label)}** — ${mdEscape(what)}`];
-  if (e.digest !== undefined) lines.push(`\`${e.digest.replace(/`/g, "'")}\``);
+  const lines: string[] = [`**${mdText(label)}** — ${mdText(what)}`];
+  if (e.digest !== undefined) lines.push(mdCode(e.digest));
   const facts: string[] = [];
-  if (e.mediaType) facts.push(`Media type: ${mdEscape(e.mediaType)}`);
-  if (e.artifactType) facts.push(`Artifact type: ${mdEscape(e.artifactType)}`);
+  if (e.mediaType) facts.push(`Media type: ${mdText(e.mediaType)}`);
+  if (e.artifactType) facts.push(`Artifact type: ${mdText(e.artifactType)}`);
   if (e.size !== undefined) facts.push(`Size: ${e.sizeText ?? ''} (${e.size} bytes)`);
-  if (e.platform) facts.push(`Platform: ${mdEscape(e.platform)}`);
-  if (e.refName) facts.push(`Tag: ${mdEscape(e.refName)}`);
+  if (e.platform) facts.push(`Platform: ${mdText(e.platform)}`);
+  if (e.refName) facts.push(`Tag: ${mdText(e.refName)}`);
   if (facts.length) lines.push(facts.join('  \n'));
-  if (problem) lines.push(`$(warning) ${mdEscape(problem)}`);
+  if (problem) lines.push(`$(warning) ${mdText(problem)}`);
   if (blob?.status === 'unchecked' && !problem) {
-    lines.push(mdEscape(blob.problem ?? 'Not looked at: the layout is larger than the view follows.'));
+    lines.push(mdText(blob.problem ?? 'Not looked at: the layout is larger than the view follows.'));
   }
   if (verify) lines.push(VERIFY_TEXT[verify]);
   if (open === 'blob') lines.push(READ_ONLY_NOTE);
   else lines.push('Click to show the descriptor.');
   let json = descriptorJson(e);
   if (json.length > MAX_TOOLTIP_JSON) json = `${json.slice(0, MAX_TOOLTIP_JSON)}\n…`;
-  lines.push(mdCode(json, 'json'));
+  lines.push(mdFence(json, 'json'));
 
   return {
     label,
@@ -427,9 +422,9 @@ export function present(
 }
 
 function presentLayout(node: LayoutRootNode, graph: LayoutGraph | undefined): Presentation {
-  const lines = [`**${mdEscape(node.name)}** — OCI image layout`];
-  if (node.location) lines.push(mdEscape(node.location));
-  if (graph?.layoutVersion) lines.push(`imageLayoutVersion ${mdEscape(graph.layoutVersion)}`);
+  const lines = [`**${mdText(node.name)}** — OCI image layout`];
+  if (node.location) lines.push(mdText(node.location));
+  if (graph?.layoutVersion) lines.push(`imageLayoutVersion ${mdText(graph.layoutVersion)}`);
   if (graph) {
     const images = graph.index.entries.filter((e) => !e.referrer).length;
     lines.push(

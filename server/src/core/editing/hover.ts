@@ -1,7 +1,8 @@
 /**
  * Hovers: Markdown for the key or value under the cursor, built from the schemas' descriptions and the
  * catalogs (never restated here). Works from a finished analysis: one `pathAt` lookup and a walk down the
- * parsed value, so a hover costs microseconds even on a 10,000-entry index.
+ * parsed value, so a hover costs microseconds even on a 10,000-entry index. Text taken from the document (keys,
+ * values, messages that quote them) reaches the Markdown only through markdown.ts (`mdCode`, `mdText`, `mdFence`).
  */
 import { humanSize } from '../layout/format';
 import { Buffer } from 'node:buffer';
@@ -17,6 +18,7 @@ import type { Analysis } from '../index';
 import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
 import { isObject, type DescriptorRole } from '../model';
 import { schemaAt } from '../schemas';
+import { mdCode, mdFence, mdText } from '../markdown';
 import { specLink } from '../specLinks';
 import { descriptorRoleAt, isPlatformObject, kindSpec, specFor } from './places';
 import { isAnnotationMap, valueAt } from './text';
@@ -181,7 +183,7 @@ function fieldHover(kind: DocumentKind, path: Path): string | undefined {
   if (!place) {
     const parentPlace = schemaAt(kind, parent);
     if (typeof last === 'string' && parentPlace?.hasProperties()) {
-      return `**\`${name}\`** is not a property the specification defines for ${owner}; consumers ignore unknown properties.`;
+      return `**${mdCode(name)}** is not a property the specification defines for ${owner}; consumers ignore unknown properties.`;
     }
     return undefined;
   }
@@ -197,7 +199,7 @@ function fieldHover(kind: DocumentKind, path: Path): string | undefined {
   }
   const description = place.get('markdownDescription') ?? place.get('description');
   const spec = specFor(kind, path);
-  const lines = [`**\`${name}\`** · ${facts.join(' · ')}`];
+  const lines = [`**${mdCode(name)}** · ${facts.join(' · ')}`];
   if (typeof description === 'string') lines.push(stripPresence(description));
   if (spec) lines.push(specLink(spec));
   return lines.join('\n\n');
@@ -215,8 +217,8 @@ function ownerLabel(kind: DocumentKind, objectPath: Path): string {
   if (isPlatformObject(kind, objectPath)) return 'a platform';
   const last = objectPath[objectPath.length - 1];
   return typeof last === 'number'
-    ? `an entry of \`${String(objectPath[objectPath.length - 2])}\``
-    : `\`${last}\``;
+    ? `an entry of ${mdCode(String(objectPath[objectPath.length - 2]))}`
+    : mdCode(String(last));
 }
 
 const DESCRIPTOR_NOUN: Record<DescriptorRole, string> = {
@@ -237,16 +239,16 @@ function descriptorSummary(
 ): string {
   const name = `${String(path[path.length - 2])}[${String(path[path.length - 1])}]`;
   const facts: string[] = [];
-  if (typeof d.mediaType === 'string') facts.push(`\`${d.mediaType}\``);
+  if (typeof d.mediaType === 'string') facts.push(mdCode(d.mediaType));
   if (typeof d.size === 'number') facts.push(bytesText(d.size));
   if (isObject(d.platform)) {
     const p = d.platform;
     const platform = [p.os, p.architecture, p.variant]
       .filter((x) => typeof x === 'string' && x !== '')
       .join('/');
-    if (platform) facts.push(`platform \`${platform}\``);
+    if (platform) facts.push(`platform ${mdCode(platform)}`);
   }
-  const lines = [`**\`${name}\`** · ${DESCRIPTOR_NOUN[role]}`];
+  const lines = [`**${mdCode(name)}** · ${DESCRIPTOR_NOUN[role]}`];
   if (facts.length) lines.push(facts.join(' · '));
   const spec =
     kind === 'docker-manifest' || kind === 'docker-manifest-list'
@@ -292,12 +294,12 @@ function mediaTypeHover(
   const lines: string[] = [];
   if (verdict.kind === 'known') lines.push(...describeType(verdict.info));
   else {
-    lines.push(`**\`${value}\`**`);
+    lines.push(`**${mdCode(value)}**`);
     if (verdict.kind === 'look-alike')
-      lines.push(`Looks like a misspelling of \`${verdict.replacement}\`: ${verdict.why}.`);
+      lines.push(`Looks like a misspelling of ${mdCode(verdict.replacement)}: ${mdText(verdict.why)}.`);
     else if (verdict.kind === 'syntax')
       lines.push(
-        `Not a well-formed media type: it ${verdict.problem}.${verdict.replacement ? ` Perhaps \`${verdict.replacement}\`.` : ''}`,
+        `Not a well-formed media type: it ${mdText(verdict.problem)}.${verdict.replacement ? ` Perhaps ${mdCode(verdict.replacement)}.` : ''}`,
       );
     else
       lines.push(
@@ -357,13 +359,13 @@ function digestHover(analysis: Analysis, value: string, path: Path, options: Hov
     const { algorithm, encoded } = verdict;
     const registered = isRegisteredAlgorithm(algorithm) ? DIGEST_ALGORITHMS[algorithm] : undefined;
     lines.push(
-      `**Digest** · ${registered ? `${registered.name} (\`${algorithm}\`)` : `\`${algorithm}\` (not a registered algorithm)`} · ${encoded.length} ${registered ? 'hex characters' : 'characters'} · ✓ well-formed`,
+      `**Digest** · ${registered ? `${registered.name} (${mdCode(algorithm)})` : `${mdCode(algorithm)} (not a registered algorithm)`} · ${encoded.length} ${registered ? 'hex characters' : 'characters'} · ✓ well-formed`,
     );
   } else {
     const colon = value.indexOf(':');
     const algorithm = colon > 0 ? value.slice(0, colon) : undefined;
     lines.push(
-      `**Digest**${algorithm ? ` · \`${algorithm}\`` : ''} · ${colon >= 0 ? value.length - colon - 1 : value.length} characters · ✗ malformed: it ${verdict.explanation}.`,
+      `**Digest**${algorithm ? ` · ${mdCode(algorithm)}` : ''} · ${colon >= 0 ? value.length - colon - 1 : value.length} characters · ✗ malformed: it ${mdText(verdict.explanation)}.`,
     );
   }
   if (value === EMPTY_BLOB.digest)
@@ -378,8 +380,8 @@ function digestHover(analysis: Analysis, value: string, path: Path, options: Hov
       if (typeof declared === 'number' && blob.size !== undefined && path[path.length - 1] === 'digest')
         check =
           declared === blob.size ? ' · ✓ matches `size`' : ` · ✗ \`size\` says ${groupDigits(declared)}`;
-      lines.push(`**In this layout:** \`${blob.path}\` exists, ${size}${check}.`);
-    } else lines.push(`**In this layout:** \`${blob.path}\` is missing.`);
+      lines.push(`**In this layout:** ${mdCode(blob.path)} exists, ${size}${check}.`);
+    } else lines.push(`**In this layout:** ${mdCode(blob.path)} is missing.`);
   }
   lines.push(specLink('image-spec/descriptor.md#digests'));
   return lines.join('\n\n');
@@ -405,7 +407,7 @@ function sizeHover(value: number, analysis: Analysis, span: Span): string {
   const raw = analysis.json.text.slice(span.offset, span.offset + span.length);
   const lines = [`**Size:** ${bytesText(value)}`];
   if (!Number.isSafeInteger(value) || raw !== String(value))
-    lines.push(`Written as \`${raw}\`; sizes are plain non-negative integers.`);
+    lines.push(`Written as ${mdCode(raw)}; sizes are plain non-negative integers.`);
   return lines.join('\n\n');
 }
 
@@ -416,7 +418,7 @@ function dataHover(value: string): string {
   const verdict = validateBase64(value);
   const lines: string[] = [];
   if (!verdict.ok) {
-    lines.push(`**Embedded data** · ✗ not standard base64: ${verdict.explanation}.`);
+    lines.push(`**Embedded data** · ✗ not standard base64: ${mdText(verdict.explanation)}.`);
     return lines.join('\n\n');
   }
   const bytes = Buffer.from(value, 'base64');
@@ -430,10 +432,9 @@ function dataHover(value: string): string {
     } catch {
       decoded = undefined;
     }
-    if (decoded !== undefined && PRINTABLE.test(decoded)) {
-      const fence = decoded.includes('```') ? '~~~~' : '```';
-      lines.push(`Decoded text:\n\n${fence}text\n${decoded}\n${fence}`);
-    } else lines.push('Binary content.');
+    if (decoded !== undefined && PRINTABLE.test(decoded))
+      lines.push(`Decoded text:\n\n${mdFence(decoded, 'text')}`);
+    else lines.push('Binary content.');
   }
   if (value === EMPTY_BLOB.data) lines.push('This is the content of the empty descriptor.');
   lines.push(specLink('image-spec/descriptor.md#embedded-content'));
@@ -449,20 +450,20 @@ function platformSummary(p: Record<string, unknown>): string | undefined {
   const variant = typeof p.variant === 'string' && p.variant !== '' ? p.variant : undefined;
   if (os === undefined && arch === undefined) return undefined;
   const name = [os ?? '?', arch ?? '?', ...(variant ? [variant] : [])].join('/');
-  const lines = [`**Platform** \`${name}\``];
+  const lines = [`**Platform** ${mdCode(name)}`];
   const items: string[] = [];
   if (os !== undefined) {
     const near = OS_NEAR_MISSES[os.toLowerCase()];
     const info = OS_BY_VALUE.get(os);
     items.push(
-      `- \`os\` **${os}**: ${info ? info.description : near ? `not a Go GOOS name; write \`${near.replacement}\`.` : 'not a Go GOOS value oci-manifest knows.'}`,
+      `- \`os\` **${mdText(os)}**: ${info ? info.description : near ? `not a Go GOOS name; write \`${near.replacement}\`.` : 'not a Go GOOS value oci-manifest knows.'}`,
     );
   }
   if (arch !== undefined) {
     const near = ARCH_NEAR_MISSES[arch.toLowerCase()];
     const info = ARCH_BY_VALUE.get(arch);
     items.push(
-      `- \`architecture\` **${arch}**: ${
+      `- \`architecture\` **${mdText(arch)}**: ${
         info
           ? info.description
           : near
@@ -475,14 +476,14 @@ function platformSummary(p: Record<string, unknown>): string | undefined {
   if (variant !== undefined) {
     const v = archInfo?.variants.find((x) => x.value === variant);
     items.push(
-      `- \`variant\` **${variant}**: ${v ? v.description : archInfo ? `not a known variant of ${arch}.` : 'a CPU variant.'}`,
+      `- \`variant\` **${mdText(variant)}**: ${v ? v.description : archInfo ? `not a known variant of ${mdCode(arch!)}.` : 'a CPU variant.'}`,
     );
   } else if (archInfo && archInfo.variants.length > 0 && arch === 'arm') {
     items.push('- no `variant`: clients assume `v7`.');
   }
-  if (typeof p['os.version'] === 'string') items.push(`- \`os.version\` **${p['os.version']}**`);
+  if (typeof p['os.version'] === 'string') items.push(`- \`os.version\` **${mdText(p['os.version'])}**`);
   if (Array.isArray(p['os.features']))
-    items.push(`- \`os.features\` ${p['os.features'].map((f) => `\`${String(f)}\``).join(', ')}`);
+    items.push(`- \`os.features\` ${p['os.features'].map((f) => mdCode(String(f))).join(', ')}`);
   lines.push(items.join('\n'));
   return lines.join('\n\n');
 }
@@ -505,7 +506,7 @@ function annotationHover(key: string, analysis: Analysis, keySpan?: Span, value?
   if (info) {
     const predefined = info.spec === 'image-spec/annotations.md#pre-defined-annotation-keys';
     lines.push(
-      `**\`${key}\`** · ${predefined ? 'pre-defined OCI annotation' : info.spec ? 'OCI annotation' : 'annotation'}`,
+      `**${mdCode(key)}** · ${predefined ? 'pre-defined OCI annotation' : info.spec ? 'OCI annotation' : 'annotation'}`,
     );
     lines.push(info.description);
     const facts = [`**Value:** ${FORMAT_TEXT[info.format]}`];
@@ -513,11 +514,11 @@ function annotationHover(key: string, analysis: Analysis, keySpan?: Span, value?
     lines.push(facts.map((f) => `- ${f}`).join('\n'));
     if (info.spec) lines.push(specLink(info.spec));
   } else {
-    lines.push(`**\`${key}\`** · annotation`);
+    lines.push(`**${mdCode(key)}** · annotation`);
     const flagged = keySpan
       ? findingsAt(analysis, keySpan).filter((f) => f.code.startsWith('oci/annotation'))
       : [];
-    if (flagged.length) lines.push(flagged.map((f) => `✗ ${f.message}`).join('\n\n'));
+    if (flagged.length) lines.push(flagged.map((f) => `✗ ${mdText(f.message)}`).join('\n\n'));
     else if (key.toLowerCase().startsWith(OCI_RESERVED_PREFIX))
       lines.push(
         'Uses the reserved `org.opencontainers.` prefix but is not a key an OCI specification defines.',

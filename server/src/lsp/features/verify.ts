@@ -28,6 +28,7 @@ import {
   type TextEdit as CoreEdit,
 } from '../../core';
 import { MT } from '../../core/catalog/core';
+import { mdCode } from '../../core/markdown';
 import { detectKind } from '../../core/detect';
 import { parseJson } from '../../core/json/document';
 import { descriptorsOf, isObject } from '../../core/model';
@@ -158,7 +159,7 @@ export function verifiedNoteAt(uri: string, analysis: Analysis, offset: number):
     if (!at || offset < at.offset || offset > at.offset + at.length) continue;
     if (!liveSpan(analysis, t)) return undefined;
     const where = t.result.where ?? t.result.source ?? 'its content';
-    return `✓ Verified against \`${where}\` at ${clock(t.at)}: ${t.result.actualSize ?? t.result.size} bytes with this digest.`;
+    return `✓ Verified against ${mdCode(where)} at ${clock(t.at)}: ${t.result.actualSize ?? t.result.size} bytes with this digest.`;
   }
   return undefined;
 }
