@@ -97,9 +97,17 @@ export function where(
 }
 
 /** Like `cli`, without blocking this process (for tests that serve something to the CLI from here). */
-export function cliAsync(args: readonly string[], cwd: string = ROOT): Promise<CliResult> {
+export function cliAsync(
+  args: readonly string[],
+  cwd: string = ROOT,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -34,7 +34,7 @@ before(() => {
 });
 after(() => tmp.remove());
 
-const FAST = { connectTimeoutMs: 1000, idleTimeoutMs: 1000 };
+const FAST = { connectTimeoutMs: 1000, timeoutMs: 1000 };
 
 async function viaRegistry(
   text: string,
@@ -315,7 +315,7 @@ test('a server that accepts and never answers times out cleanly and quickly', as
     );
     assert.equal(r.results[0]!.error?.reason, 'timeout');
     assert.equal(
-      r.findings[0]!.message.endsWith(`${host} sent nothing for 1 s.`),
+      r.findings[0]!.message.endsWith(`${host} did not answer within 1 s.`),
       true,
       r.findings[0]!.message,
     );

@@ -37,7 +37,7 @@ export interface VerifyCommand {
   registry?: string;
   /** Hosts (`HOST` or `HOST:PORT`) that may be reached over plain HTTP. */
   insecure: string[];
-  /** Connect and idle timeout for registry requests, in milliseconds. */
+  /** Registry request timeout (connect, answer, small bodies; 64 KiB more per timeout for large ones), in ms. */
   timeoutMs?: number;
   /** Blobs read at once. */
   concurrency?: number;
@@ -75,7 +75,9 @@ Verify options:
                              credentials from ~/.docker/config.json and its credential helpers)
   --insecure HOST[:PORT]     Allow plain HTTP for this registry host (repeatable; loopback always may)
   --format text|json         Output format (default text)
-  --timeout SECONDS          Registry connect and idle timeout (default 10 s connect, 30 s idle)
+  --timeout SECONDS          Registry request timeout (default 30 s, and 10 s to connect): a request with
+                             its answer and small bodies must end within it; a large blob may take
+                             longer as long as every SECONDS bring 64 KiB more of it
   --concurrency N            Blobs read at once (default 4)
 
   A PATH that is a folder is verified as an OCI image layout: oci-layout, index.json, every manifest

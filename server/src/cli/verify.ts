@@ -44,9 +44,7 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
   const registry = cmd.registry
     ? new RegistryBlobSource(cmd.registry, {
         insecure: cmd.insecure,
-        ...(cmd.timeoutMs !== undefined
-          ? { connectTimeoutMs: cmd.timeoutMs, idleTimeoutMs: cmd.timeoutMs }
-          : {}),
+        ...(cmd.timeoutMs !== undefined ? { connectTimeoutMs: cmd.timeoutMs, timeoutMs: cmd.timeoutMs } : {}),
       })
     : undefined;
   const common = {

@@ -28,7 +28,7 @@ function registrySource(choice: RegistryChoice): RegistryBlobSource | undefined 
     insecure: choice.insecure,
     ...(choice.credentials ? { credentials: choice.credentials } : {}),
     connectTimeoutMs: 10_000,
-    idleTimeoutMs: 30_000,
+    timeoutMs: 30_000,
   });
 }
 

@@ -16,7 +16,7 @@
  * const root = await findLayoutRoot(fsPath);                 // folder above with an oci-layout file
  * const registry = new RegistryBlobSource('reg.example.com/team/app', {
  *   credentials: { username, password },                     // e.g. from SecretStorage; else ~/.docker/config.json
- *   insecure: [], connectTimeoutMs: 10_000, idleTimeoutMs: 30_000,
+ *   insecure: [], connectTimeoutMs: 10_000, timeoutMs: 30_000,
  * });
  * const controller = new AbortController();                  // wire to the progress notification's Cancel
  * const report = await verifyDocument(text, {

@@ -5,9 +5,11 @@
  * never logged or put into messages.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { normalizeHost, registryHostKey, sameRegistryHost } from '../../core/verify/reference';
 
 /** Credentials for one registry: a user name with a password, or with an identity (refresh) token. */
 export type RegistryCredentials =
@@ -24,19 +26,23 @@ export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
 
 const HUB_ALIASES = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'];
 
-/** The host[:port] of an `auths` key, which may be a bare host or a URL such as `https://index.docker.io/v1/`. */
+/**
+ * The `host[:port]` of an `auths` or `credHelpers` key, which may be a bare host or a URL such as
+ * `https://index.docker.io/v1/` (its scheme and path are not part of the registry's name).
+ */
 export function authKeyHost(key: string): string {
   let k = key.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
   const slash = k.indexOf('/');
   if (slash >= 0) k = k.slice(0, slash);
-  return k.toLowerCase();
+  return k.slice(k.lastIndexOf('@') + 1);
 }
 
-function sameRegistry(a: string, b: string): boolean {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  if (x === y) return true;
-  return HUB_ALIASES.includes(x) && HUB_ALIASES.includes(y);
+const isHub = (host: string): boolean => HUB_ALIASES.includes(registryHostKey(host));
+
+/** One registry however written (core/verify/reference.ts), Docker Hub under any of its names. */
+function sameRegistry(key: string, host: string): boolean {
+  const keyHost = authKeyHost(key);
+  return sameRegistryHost(keyHost, host) || (isHub(keyHost) && isHub(host));
 }
 
 const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -85,6 +91,35 @@ export function runCredentialHelper(
   });
 }
 
+/** Docker configs are a few kilobytes; a larger file is refused rather than read whole. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The config file's text: opened non-blocking (a FIFO at that path must not hang the lookup), checked to be a
+ * regular file on the descriptor, and read only when at most MAX_CONFIG_BYTES long.
+ */
+async function readConfigText(file: string): Promise<string> {
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+    if (st.size > MAX_CONFIG_BYTES)
+      throw Object.assign(new Error('too large'), { code: `larger than ${MAX_CONFIG_BYTES} bytes` });
+    // One byte more than the size: a file that grew since the stat is noticed, not read on.
+    const buf = Buffer.alloc(st.size + 1);
+    let got = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, got, buf.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      if (got > st.size) throw Object.assign(new Error('changed'), { code: 'it changed while being read' });
+    }
+    return buf.subarray(0, got).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 interface DockerConfig {
   auths?: Record<string, { auth?: unknown; username?: unknown; password?: unknown; identitytoken?: unknown }>;
   credHelpers?: Record<string, unknown>;
@@ -101,7 +136,7 @@ export function dockerConfigLookup(
 ): CredentialLookup {
   let loaded: Promise<DockerConfig | undefined> | undefined;
   const load = (): Promise<DockerConfig | undefined> =>
-    (loaded ??= readFile(file, 'utf8').then(
+    (loaded ??= readConfigText(file).then(
       (text) => {
         try {
           const j = JSON.parse(text) as unknown;
@@ -120,10 +155,10 @@ export function dockerConfigLookup(
     if (!config) return undefined;
     const helpers = config.credHelpers && typeof config.credHelpers === 'object' ? config.credHelpers : {};
     for (const [key, helper] of Object.entries(helpers))
-      if (typeof helper === 'string' && sameRegistry(authKeyHost(key), host)) return runHelper(helper, key);
+      if (typeof helper === 'string' && sameRegistry(key, host)) return runHelper(helper, key);
     const auths = config.auths && typeof config.auths === 'object' ? config.auths : {};
     for (const [key, entry] of Object.entries(auths)) {
-      if (!entry || typeof entry !== 'object' || !sameRegistry(authKeyHost(key), host)) continue;
+      if (!entry || typeof entry !== 'object' || !sameRegistry(key, host)) continue;
       if (typeof entry.identitytoken === 'string' && entry.identitytoken)
         return {
           identityToken: entry.identitytoken,
@@ -138,8 +173,7 @@ export function dockerConfigLookup(
         return { username: entry.username, password: entry.password };
     }
     if (typeof config.credsStore === 'string' && config.credsStore) {
-      const hub = HUB_ALIASES.includes(host.toLowerCase());
-      return runHelper(config.credsStore, hub ? 'https://index.docker.io/v1/' : host);
+      return runHelper(config.credsStore, isHub(host) ? 'https://index.docker.io/v1/' : normalizeHost(host));
     }
     return undefined;
   };

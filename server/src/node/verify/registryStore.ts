@@ -7,8 +7,16 @@
  * which are tried over HTTPS first and then plain HTTP (as Docker does; listed hosts also accept
  * certificates that do not verify). Redirects are followed (at most 5) only to HTTPS, or to the same
  * host when it may use plain HTTP; credentials are sent only to the registry host itself and to its
- * token realm. Every request has a connect timeout and an idle timeout (no byte for that long). No
- * message, error or log line ever holds a credential, a token or a redirect's query string.
+ * token realm. "The same host" is decided by core/verify/reference.ts however a host is written (`127.1`,
+ * `[::ffff:127.0.0.1]`, `HOST.`, `host:443`); another port is another host. No message, error or log line
+ * ever holds a credential, a token or a redirect's query string.
+ *
+ * Time: every request must connect within the connect timeout, and the whole exchange (connect, headers,
+ * body) must end within the request timeout; while a body streams, each further 64 KiB received extends
+ * that deadline by the timeout again, so a large blob may take as long as it keeps coming at 64 KiB per
+ * timeout, and a server sending a byte now and then is cut off. Sizes: bodies are read only up to what
+ * the caller can use (the descriptor's size + 1), 16 MiB when the size is not known, 1 MiB for token
+ * answers; bodies of answers that are not used (errors, redirects) are dropped after 64 KiB.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -23,9 +31,11 @@ import {
 } from '../../core/verify/source';
 import { MANIFEST_MEDIA_TYPES } from '../../core/verify/verify';
 import {
-  hostName,
+  canonicalUrl,
+  insecureEntryMatches,
   isLoopback,
   parseRegistryReference,
+  urlEndpoint,
   type RegistryReference,
 } from '../../core/verify/reference';
 import { dockerConfigLookup, type CredentialLookup, type RegistryCredentials } from './dockerConfig';
@@ -44,10 +54,13 @@ export interface RegistryOptions {
   credentials?: RegistryCredentials | CredentialLookup;
   /** A Docker config file to read credentials from, or false for none (default: the user's). */
   dockerConfig?: string | false;
-  /** Milliseconds to wait for a connection (default 10 000). */
+  /** Milliseconds to wait for a connection (default 10 000, at most `timeoutMs`). */
   connectTimeoutMs?: number;
-  /** Milliseconds without a byte before a request is abandoned (default 30 000). */
-  idleTimeoutMs?: number;
+  /**
+   * Milliseconds a request may take from its start to the end of its answer (default 30 000); a body
+   * extends it by as much again for every 64 KiB it delivers.
+   */
+  timeoutMs?: number;
   /** Parallel connections (default 8). */
   maxSockets?: number;
   userAgent?: string;
@@ -57,6 +70,12 @@ export interface RegistryOptions {
 
 const MAX_REDIRECTS = 5;
 const MAX_TOKEN_RESPONSE = 1024 * 1024;
+/** The most read of a body whose length neither the descriptor nor the caller knows (manifests are far smaller). */
+export const MAX_UNSIZED_BODY = 16 * 1024 * 1024;
+/** The most read (and dropped) of a body that is not used: an error page, a redirect, a 401. */
+const MAX_DISCARDED_BODY = 64 * 1024;
+/** Each time this much more of a body arrives, its deadline moves on by the timeout. */
+export const PROGRESS_BYTES = 64 * 1024;
 
 interface Challenge {
   scheme: string;
@@ -136,7 +155,7 @@ export class RegistryBlobSource implements BlobSource {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly connectTimeout: number;
-  private readonly idleTimeout: number;
+  private readonly timeout: number;
 
   constructor(
     reference: RegistryReference | string,
@@ -146,11 +165,10 @@ export class RegistryBlobSource implements BlobSource {
     this.host = ref.host;
     this.repository = ref.repository;
     this.label = `registry ${this.host}/${this.repository}`;
-    const listed = (options.insecure ?? []).map((h) => h.toLowerCase());
-    this.listedInsecure = listed.includes(this.host) || listed.includes(hostName(this.host));
+    this.listedInsecure = (options.insecure ?? []).some((entry) => insecureEntryMatches(entry, this.host));
     this.plainAllowed = this.listedInsecure || isLoopback(this.host);
-    this.connectTimeout = options.connectTimeoutMs ?? 10_000;
-    this.idleTimeout = options.idleTimeoutMs ?? 30_000;
+    this.timeout = options.timeoutMs ?? 30_000;
+    this.connectTimeout = Math.min(options.connectTimeoutMs ?? 10_000, this.timeout);
     const maxSockets = options.maxSockets ?? 8;
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets });
     // Certificates are verified for every host; only requests to a listed insecure registry host itself
@@ -164,16 +182,24 @@ export class RegistryBlobSource implements BlobSource {
     this.httpsAgent.destroy();
   }
 
-  /** May plain HTTP (or unverified HTTPS) be used for `hostPort`? */
-  private mayUsePlain(hostPort: string): boolean {
-    return hostPort.toLowerCase() === this.host && this.plainAllowed;
+  /** Where the registry itself is reached with `scheme` (`name:port`), to compare URLs with. */
+  private home(scheme: string): string {
+    return urlEndpoint(new URL(`${scheme}//${this.host}/`));
+  }
+
+  /** May plain HTTP be used for `url`? Only for the registry itself (`home`), when it may. */
+  private mayUsePlain(url: URL, home: string): boolean {
+    return this.plainAllowed && urlEndpoint(url) === home;
   }
 
   private log(line: string): void {
     this.options.log?.(line);
   }
 
-  /** One HTTP exchange with timeouts and abort; resolves with the response (body unread). */
+  /**
+   * One HTTP exchange with its deadline and abort; resolves with the response (body unread). The deadline
+   * (connect, headers and body) stays armed while the body streams, moved on by every PROGRESS_BYTES.
+   */
   private exchange(url: URL, opts: SendOptions, headers: Record<string, string>): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       if (opts.signal.aborted) return reject(abortError());
@@ -183,7 +209,8 @@ export class RegistryBlobSource implements BlobSource {
         method: opts.method,
         headers: { 'User-Agent': this.options.userAgent ?? 'oci-manifest', ...headers },
         agent: secure ? this.httpsAgent : this.httpAgent,
-        ...(secure && url.host.toLowerCase() === this.host && this.listedInsecure
+        // Only the listed registry itself may present a certificate that does not verify.
+        ...(secure && this.listedInsecure && urlEndpoint(url) === this.home('https:')
           ? { rejectUnauthorized: false }
           : {}),
       });
@@ -198,23 +225,39 @@ export class RegistryBlobSource implements BlobSource {
       };
       const onAbort = (): void => fail(abortError());
       opts.signal.addEventListener('abort', onAbort, { once: true });
-      // Our own idle timer (socket timeouts fire late on TLS sockets): restarted by every byte received.
-      const idleTimer = setTimeout(
+      const seconds = secondsOf(this.timeout);
+      // Our own timer (socket timeouts fire late on TLS sockets, and restart with every byte).
+      const deadline = setTimeout(
         () =>
-          fail(new BlobSourceError('timeout', `${shown} sent nothing for ${secondsOf(this.idleTimeout)}`)),
-        this.idleTimeout,
+          fail(
+            new BlobSourceError(
+              'timeout',
+              res
+                ? `${shown} sent its answer too slowly (less than ${PROGRESS_BYTES / 1024} KiB in ${seconds})`
+                : `${shown} did not answer within ${seconds}`,
+            ),
+          ),
+        this.timeout,
       );
       const cleanup = (): void => {
         if (connectTimer) clearTimeout(connectTimer);
-        clearTimeout(idleTimer);
+        clearTimeout(deadline);
         detach?.();
         opts.signal.removeEventListener('abort', onAbort);
       };
       req.on('socket', (socket) => {
         // The socket is already flowing (the HTTP parser reads it); one more listener only observes.
-        const touch = (): void => void idleTimer.refresh();
-        socket.on('data', touch);
-        detach = () => socket.removeListener('data', touch);
+        let unrewarded = 0;
+        const progress = (chunk: Buffer): void => {
+          if (!res) return;
+          unrewarded += chunk.length;
+          if (unrewarded >= PROGRESS_BYTES) {
+            unrewarded = 0;
+            deadline.refresh();
+          }
+        };
+        socket.on('data', progress);
+        detach = () => socket.removeListener('data', progress);
         const connecting = (socket as { connecting?: boolean }).connecting;
         if (connecting) {
           connectTimer = setTimeout(
@@ -241,8 +284,7 @@ export class RegistryBlobSource implements BlobSource {
       req.on('response', (response) => {
         res = response;
         if (connectTimer) clearTimeout(connectTimer);
-        idleTimer.refresh();
-        // The idle timer and the abort listener stay armed while the body streams (bytes on the socket restart the timer).
+        // The deadline and the abort listener stay armed while the body streams.
         response.once('close', cleanup);
         response.on('error', () => undefined);
         resolve(response);
@@ -263,7 +305,7 @@ export class RegistryBlobSource implements BlobSource {
             { method: 'GET', signal, authorize: false },
             {},
           );
-          res.resume();
+          discard(res);
           return 'https:';
         } catch (err) {
           if (
@@ -313,6 +355,7 @@ export class RegistryBlobSource implements BlobSource {
   ): Promise<{ res: IncomingMessage; url: URL; start: URL }> {
     const scheme = await this.baseScheme(opts.signal);
     const start = new URL(`${scheme}//${this.host}${path}`);
+    const home = urlEndpoint(start);
     let challenged = false;
     for (;;) {
       let url = start;
@@ -321,14 +364,13 @@ export class RegistryBlobSource implements BlobSource {
       const sent = this.authorization;
       for (;;) {
         const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-        const onRegistry = url.host.toLowerCase() === this.host;
-        if (opts.authorize && onRegistry && sent) headers.Authorization = sent;
+        if (opts.authorize && sent && urlEndpoint(url) === home) headers.Authorization = sent;
         res = await this.exchange(url, opts, headers);
         this.log(`${opts.method} ${shownUrl(url)} ${res.statusCode ?? '?'}`);
         const status = res.statusCode ?? 0;
         if (status < 300 || status >= 400 || status === 304) break;
         const location = res.headers.location;
-        res.resume();
+        discard(res);
         if (!location)
           throw new BlobSourceError('protocol', `${shownUrl(url)} answered ${status} without a Location`);
         if (++redirects > MAX_REDIRECTS)
@@ -338,13 +380,13 @@ export class RegistryBlobSource implements BlobSource {
           );
         let next: URL;
         try {
-          next = new URL(location, url);
+          next = canonicalUrl(new URL(location, url));
         } catch {
           throw new BlobSourceError('protocol', `${shownUrl(url)} redirected to an invalid URL`);
         }
         next.username = '';
         next.password = '';
-        if (next.protocol === 'http:' && !this.mayUsePlain(next.host))
+        if (next.protocol === 'http:' && !this.mayUsePlain(next, home))
           throw new BlobSourceError(
             'protocol',
             `${shownUrl(url)} redirected to plain HTTP (${shownUrl(next)}), which is refused`,
@@ -356,14 +398,15 @@ export class RegistryBlobSource implements BlobSource {
           );
         url = next;
       }
-      if (res.statusCode === 401 && opts.authorize && !challenged && url.host.toLowerCase() === this.host) {
+      if (res.statusCode === 401 && opts.authorize && !challenged && urlEndpoint(url) === home) {
         challenged = true;
         const header = res.headers['www-authenticate'];
-        res.resume();
+        discard(res);
         await this.authenticate(
           typeof header === 'string' ? header : Array.isArray(header) ? (header[0] ?? '') : '',
           sent,
           opts.signal,
+          home,
         );
         continue;
       }
@@ -372,7 +415,12 @@ export class RegistryBlobSource implements BlobSource {
   }
 
   /** Answers a challenge: sets `authorization` for the next requests, or throws an 'auth' error. */
-  private authenticate(header: string, sent: string | undefined, signal: AbortSignal): Promise<void> {
+  private authenticate(
+    header: string,
+    sent: string | undefined,
+    signal: AbortSignal,
+    home: string,
+  ): Promise<void> {
     // Another request already answered a challenge since this one was sent: just retry with that.
     if (this.authorization !== sent) return Promise.resolve();
     // Concurrent requests that meet the same challenge share one token request.
@@ -399,7 +447,7 @@ export class RegistryBlobSource implements BlobSource {
         return;
       }
       if (challenge.scheme === 'bearer') {
-        const token = await this.fetchToken(challenge.params, creds, signal);
+        const token = await this.fetchToken(challenge.params, creds, signal, home);
         const bearer = `Bearer ${token}`;
         if (previous === bearer)
           throw new BlobSourceError('auth', `${this.host} refused the token it issued`);
@@ -424,18 +472,19 @@ export class RegistryBlobSource implements BlobSource {
     params: Record<string, string>,
     creds: RegistryCredentials | undefined,
     signal: AbortSignal,
+    home: string,
   ): Promise<string> {
     if (!params.realm)
       throw new BlobSourceError('auth', `${this.host} asks for a bearer token but names no realm`);
     let realm: URL;
     try {
-      realm = new URL(params.realm);
+      realm = canonicalUrl(new URL(params.realm));
     } catch {
       throw new BlobSourceError('auth', `${this.host} names an invalid token realm`);
     }
     realm.username = '';
     realm.password = '';
-    if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && this.mayUsePlain(realm.host)))
+    if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && this.mayUsePlain(realm, home)))
       throw new BlobSourceError(
         'auth',
         `the token realm ${shownUrl(realm)} is not HTTPS, so no credentials were sent to it`,
@@ -529,7 +578,7 @@ export class RegistryBlobSource implements BlobSource {
       signal,
       authorize: true,
     });
-    res.resume();
+    discard(res);
     if (res.statusCode === 404) return undefined;
     if (res.statusCode !== 200) throw this.unexpected(res, url, 'HEAD');
     return { size: contentLength(res), where: shownUrl(start) };
@@ -543,15 +592,29 @@ export class RegistryBlobSource implements BlobSource {
       authorize: true,
     });
     if (res.statusCode === 404) {
-      res.resume();
+      discard(res);
       return undefined;
     }
     if (res.statusCode !== 200) {
-      res.resume();
+      discard(res);
       throw this.unexpected(res, url, 'GET');
     }
     // Show the registry URL, not a redirect target (whose query may hold a signature).
-    return { size: contentLength(res), where: shownUrl(start), chunks: capped(res, options.maxBytes) };
+    const where = shownUrl(start);
+    const size = contentLength(res);
+    if (ref.size !== undefined || options.maxBytes <= MAX_UNSIZED_BODY)
+      return { size, where, chunks: capped(res, options.maxBytes) };
+    // Neither the descriptor nor the caller bounds it: at most MAX_UNSIZED_BODY, and more is an error.
+    const tooLong = (): BlobSourceError =>
+      new BlobSourceError(
+        'refused',
+        `${where} is longer than ${MAX_UNSIZED_BODY / 1048576} MiB, the most read when the descriptor gives no valid size`,
+      );
+    if (size !== undefined && size > MAX_UNSIZED_BODY) {
+      discard(res);
+      throw tooLong();
+    }
+    return { size, where, chunks: capped(res, MAX_UNSIZED_BODY + 1, tooLong) };
   }
 }
 
@@ -566,12 +629,20 @@ function contentLength(res: IncomingMessage): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** The body, at most `max` bytes: the response is destroyed once the cap is reached or the consumer stops. */
-async function* capped(res: IncomingMessage, max: number): AsyncGenerator<Uint8Array, void, undefined> {
+/**
+ * The body, at most `max` bytes: the response is destroyed once the cap is reached or the consumer stops.
+ * With `overflow`, reaching the cap is an error (thrown once the `max`-th byte arrives) instead.
+ */
+async function* capped(
+  res: IncomingMessage,
+  max: number,
+  overflow?: () => Error,
+): AsyncGenerator<Uint8Array, void, undefined> {
   let n = 0;
   try {
     for await (const chunk of res as AsyncIterable<Buffer>) {
       if (n + chunk.length >= max) {
+        if (overflow) throw overflow();
         yield chunk.subarray(0, max - n);
         return;
       }
@@ -583,13 +654,28 @@ async function* capped(res: IncomingMessage, max: number): AsyncGenerator<Uint8A
   }
 }
 
+/** A small body whole (a token answer): more than `max` bytes is an error, found after `max` + 1. */
 async function readSmall(res: IncomingMessage, max: number): Promise<string> {
   const parts: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of capped(res, max + 1)) {
-    parts.push(Buffer.from(chunk));
-    n += chunk.length;
-    if (n > max) throw new BlobSourceError('protocol', 'the token service answered with too much data');
-  }
+  const tooMuch = (): BlobSourceError =>
+    new BlobSourceError('protocol', `the token service answered with more than ${max / 1024} KiB`);
+  for await (const chunk of capped(res, max + 1, tooMuch)) parts.push(Buffer.from(chunk));
   return Buffer.concat(parts).toString('utf8');
+}
+
+/**
+ * Drops a body that is not used. A short one is read to its end, so that the connection can serve the next
+ * request; a long one, or one without a length that goes on past MAX_DISCARDED_BODY, closes the connection.
+ */
+function discard(res: IncomingMessage): void {
+  const length = contentLength(res);
+  if (length !== undefined && length > MAX_DISCARDED_BODY) {
+    res.destroy();
+    return;
+  }
+  let n = 0;
+  res.on('data', (chunk: Buffer) => {
+    n += chunk.length;
+    if (n > MAX_DISCARDED_BODY) res.destroy();
+  });
 }
