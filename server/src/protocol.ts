@@ -9,6 +9,12 @@
  */
 export { mdCode, mdFence, mdText } from './core/markdown';
 
+/**
+ * Registry credentials are kept per registry host; the client stores and finds them under the key the server's
+ * registry client compares hosts by (`127.1:5000` and `127.0.0.1:5000`, `host:443` and `host` are one).
+ */
+export { registryHostKey } from './core/verify/reference';
+
 export type SeverityOverride = 'error' | 'warning' | 'info' | 'hint' | 'off';
 
 /** Settings under `ociManifest.*` (package.json's `contributes.configuration` must match; a test checks). */

@@ -18,6 +18,7 @@ import {
 } from 'vscode-languageclient/node';
 import {
   COMPUTE_DIGEST_REQUEST,
+  registryHostKey,
   SETTINGS_SECTION,
   VERIFY_DOCUMENT_REQUEST,
   VERIFY_LAYOUT_REQUEST,
@@ -57,8 +58,8 @@ const storeStatus = (s: VerifyResultStatus): VerifyStatus | undefined =>
         ? 'missing'
         : undefined;
 
-/** The host part of `host[:port]/name`. */
-export const registryHost = (registry: string): string => registry.trim().split('/')[0]!.toLowerCase();
+/** The host part of `host[:port]/name` (or a bare host), as the key its credentials are stored under. */
+export const registryHost = (registry: string): string => registryHostKey(registry.trim().split('/')[0]!);
 
 function toUri(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
