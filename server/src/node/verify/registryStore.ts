@@ -226,19 +226,21 @@ export class RegistryBlobSource implements BlobSource {
       const onAbort = (): void => fail(abortError());
       opts.signal.addEventListener('abort', onAbort, { once: true });
       const seconds = secondsOf(this.timeout);
+      let expired = false;
       // Our own timer (socket timeouts fire late on TLS sockets, and restart with every byte).
-      const deadline = setTimeout(
-        () =>
-          fail(
-            new BlobSourceError(
-              'timeout',
-              res
-                ? `${shown} sent its answer too slowly (less than ${PROGRESS_BYTES / 1024} KiB in ${seconds})`
+      const deadline = setTimeout(() => {
+        expired = true;
+        fail(
+          new BlobSourceError(
+            'timeout',
+            res
+              ? `${shown} sent its answer too slowly (less than ${PROGRESS_BYTES / 1024} KiB in ${seconds})`
+              : connectTimer
+                ? `could not connect to ${shown} within ${seconds}`
                 : `${shown} did not answer within ${seconds}`,
-            ),
           ),
-        this.timeout,
-      );
+        );
+      }, this.timeout);
       const cleanup = (): void => {
         if (connectTimer) clearTimeout(connectTimer);
         clearTimeout(deadline);
@@ -249,7 +251,7 @@ export class RegistryBlobSource implements BlobSource {
         // The socket is already flowing (the HTTP parser reads it); one more listener only observes.
         let unrewarded = 0;
         const progress = (chunk: Buffer): void => {
-          if (!res) return;
+          if (!res || expired) return;
           unrewarded += chunk.length;
           if (unrewarded >= PROGRESS_BYTES) {
             unrewarded = 0;
