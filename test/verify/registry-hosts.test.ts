@@ -5,9 +5,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { embeddedDataSource, verifyDocument } from '../../server/src/core/verify/index';
 import {
@@ -22,7 +19,16 @@ import { dockerConfigLookup } from '../../server/src/node/verify/dockerConfig';
 import { nodeHasherFactory } from '../../server/src/node/verify/hash';
 import { RegistryBlobSource, type RegistryOptions } from '../../server/src/node/verify/registryStore';
 import { cliAsync, ensureCli, ROOT } from '../cli/cli';
-import { firstManifest, makeLayouts, push, requireTool, sh, startRegistry, tempDir } from './tools';
+import {
+  firstManifest,
+  makeLayouts,
+  push,
+  requireTool,
+  sh,
+  startRegistry,
+  stubServer,
+  tempDir,
+} from './tools';
 
 let tmp: { dir: string; remove: () => void };
 let layout: string;
@@ -141,25 +147,11 @@ test('htpasswd registry: credentials stored for 127.0.0.1:PORT authenticate 127.
   }
 });
 
-/** A node HTTP server on 127.0.0.1 (a redirecting registry front; the real one does not redirect). */
-async function server(handler: http.RequestListener): Promise<{ port: number; close: () => Promise<void> }> {
-  const s = http.createServer(handler);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return {
-    port: (s.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        s.closeAllConnections();
-        s.close(() => r());
-      }),
-  };
-}
-
 test('redirects over plain HTTP: the same host written another way gets the credentials', async () => {
   const content = Buffer.from('behind basic auth and a redirect\n');
   const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
   const basic = `Basic ${Buffer.from('u:p').toString('base64')}`;
-  const registry = await server((req, res) => {
+  const registry = await stubServer((req, res) => {
     if (req.headers.authorization !== basic)
       return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="test"' }).end();
     const url = new URL(req.url!, 'http://x');
@@ -256,30 +248,30 @@ test('redirects over HTTPS: credentials go to the registry however its host is w
   const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
   const basic = `Basic ${Buffer.from('u:s3cret').toString('base64')}`;
   const seenElsewhere: string[] = [];
-  const listen = async (handler: http.RequestListener): Promise<https.Server> => {
-    const s = https.createServer({ key, cert }, handler);
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    return s;
-  };
-  const portOf = (s: https.Server): number => (s.address() as net.AddressInfo).port;
-  const other = await listen((req, res) => {
-    seenElsewhere.push(req.headers.authorization ?? 'anonymous');
-    res.writeHead(200, { 'Content-Length': content.length }).end(content);
-  });
-  const registry = await listen((req, res) => {
-    if (req.headers.authorization !== basic)
-      return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="test"' }).end();
-    const url = new URL(req.url!, 'https://x');
-    if (url.pathname === '/storage/blob')
-      return res.writeHead(200, { 'Content-Length': content.length }).end(content);
-    const to: Record<string, string> = {
-      same: `https://[::ffff:127.0.0.1]:${portOf(registry)}/storage/blob`,
-      port: `https://127.0.0.1:${portOf(other)}/storage/blob`,
-    };
-    const repo = url.pathname.split('/')[2]!;
-    if (to[repo]) return res.writeHead(307, { Location: to[repo] }).end();
-    res.writeHead(404).end();
-  });
+  const other = await stubServer(
+    (req, res) => {
+      seenElsewhere.push(req.headers.authorization ?? 'anonymous');
+      res.writeHead(200, { 'Content-Length': content.length }).end(content);
+    },
+    { key, cert },
+  );
+  const registry = await stubServer(
+    (req, res) => {
+      if (req.headers.authorization !== basic)
+        return res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="test"' }).end();
+      const url = new URL(req.url!, 'https://x');
+      if (url.pathname === '/storage/blob')
+        return res.writeHead(200, { 'Content-Length': content.length }).end(content);
+      const to: Record<string, string> = {
+        same: `https://[::ffff:127.0.0.1]:${registry.port}/storage/blob`,
+        port: `https://127.0.0.1:${other.port}/storage/blob`,
+      };
+      const repo = url.pathname.split('/')[2]!;
+      if (to[repo]) return res.writeHead(307, { Location: to[repo] }).end();
+      res.writeHead(404).end();
+    },
+    { key, cert },
+  );
   try {
     const file = path.join(dir, 'layer.json');
     fs.writeFileSync(
@@ -291,14 +283,14 @@ test('redirects over HTTPS: credentials go to the registry however its host is w
       path.join(dir, 'config.json'),
       JSON.stringify({
         auths: {
-          [`https://127.1:${portOf(registry)}/v2/`]: { auth: Buffer.from('u:s3cret').toString('base64') },
+          [`https://127.1:${registry.port}/v2/`]: { auth: Buffer.from('u:s3cret').toString('base64') },
         },
       }),
     );
     const env = { NODE_EXTRA_CA_CERTS: ca, DOCKER_CONFIG: dir };
     for (const repo of ['same', 'port']) {
       const r = await cliAsync(
-        ['verify', '--timeout', '10', '--registry', `127.0.0.1:${portOf(registry)}/${repo}`, file],
+        ['verify', '--timeout', '10', '--registry', `127.0.0.1:${registry.port}/${repo}`, file],
         ROOT,
         env,
       );
@@ -308,9 +300,7 @@ test('redirects over HTTPS: credentials go to the registry however its host is w
     // HEAD and GET both went there, without credentials: another port is another host.
     assert.deepEqual(seenElsewhere, ['anonymous', 'anonymous']);
   } finally {
-    for (const s of [registry, other]) {
-      s.closeAllConnections();
-      await new Promise((r) => s.close(r));
-    }
+    await registry.close();
+    await other.close();
   }
 });

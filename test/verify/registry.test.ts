@@ -5,7 +5,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import {
@@ -19,7 +18,16 @@ import {
   RegistryBlobSource,
   type RegistryOptions,
 } from '../../server/src/node/verify/registryStore';
-import { covered, firstManifest, flipByte, makeLayouts, push, startRegistry, tempDir } from './tools';
+import {
+  covered,
+  firstManifest,
+  flipByte,
+  makeLayouts,
+  push,
+  startRegistry,
+  stubServer,
+  tempDir,
+} from './tools';
 
 let tmp: { dir: string; remove: () => void };
 let layout: string;
@@ -161,26 +169,11 @@ test('htpasswd basic auth: refused without credentials, verified with them (give
   }
 });
 
-/** A node HTTP server on 127.0.0.1; `handler` sees every request. */
-async function server(handler: http.RequestListener): Promise<{ host: string; close: () => Promise<void> }> {
-  const s = http.createServer(handler);
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const host = `127.0.0.1:${(s.address() as net.AddressInfo).port}`;
-  return {
-    host,
-    close: () =>
-      new Promise<void>((r) => {
-        s.closeAllConnections();
-        s.close(() => r());
-      }),
-  };
-}
-
 test('bearer token flow: challenge, token from the realm with basic credentials, retry with the token', async () => {
   const content = Buffer.from('bearer-protected blob\n');
   const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(content).digest('hex')}`;
   const seen: string[] = [];
-  const srv = await server((req, res) => {
+  const srv = await stubServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     if (url.pathname === '/token') {
       seen.push(
@@ -236,7 +229,7 @@ test('redirects: followed on the same insecure host, refused to plain HTTP elsew
   const content = Buffer.from('redirected\n');
   const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(content).digest('hex')}`;
   let elsewhere = '';
-  const srv = await server((req, res) => {
+  const srv = await stubServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     if (url.pathname === '/storage/blob') {
       res.writeHead(200, { 'Content-Length': content.length });
@@ -269,7 +262,7 @@ test('redirects: followed on the same insecure host, refused to plain HTTP elsew
 
 test('a body longer than the descriptor is cut off after size + 1 bytes and reported', async () => {
   let sent = 0;
-  const srv = await server((req, res) => {
+  const srv = await stubServer((req, res) => {
     // HEAD tells no length; GET streams without end.
     res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
     if (req.method === 'HEAD') return res.end();
@@ -351,7 +344,7 @@ test('the engine reads a blob once per digest even when the registry is slow (no
   let gets = 0;
   const content = Buffer.from('shared layer\n');
   const digest = `sha256:${(await import('node:crypto')).createHash('sha256').update(content).digest('hex')}`;
-  const srv = await server((req, res) => {
+  const srv = await stubServer((req, res) => {
     if (req.method === 'GET') gets++;
     setTimeout(() => {
       res.writeHead(200, { 'Content-Length': content.length });
@@ -379,7 +372,7 @@ test('identity tokens (credsStore helper answering <token>) use the OAuth2 refre
   const content = Buffer.from('identity token blob\n');
   const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
   const posts: string[] = [];
-  const srv = await server((req, res) => {
+  const srv = await stubServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     if (url.pathname === '/token' && req.method === 'POST') {
       let body = '';

@@ -7,6 +7,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -256,3 +258,25 @@ export function flipByte(file: string, at?: number): void {
 /** The exact text a finding covers. */
 export const covered = (text: string, f: { offset: number; length: number }): string =>
   text.slice(f.offset, f.offset + f.length);
+
+/**
+ * A node HTTP server (HTTPS with `tls`) on 127.0.0.1, for what the real registry does not do: redirects, the
+ * bearer token flow, odd answers. `close` drops its connections and stops it.
+ */
+export async function stubServer(
+  handler: http.RequestListener,
+  tls?: { key: string; cert: string },
+): Promise<{ host: string; port: number; close: () => Promise<void> }> {
+  const s = tls ? https.createServer(tls, handler) : http.createServer(handler);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  return {
+    host: `127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  };
+}
