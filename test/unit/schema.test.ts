@@ -226,7 +226,7 @@ test("a clean 10,000-entry index gets no schema finding (speed is npm run bench'
   };
   const text = JSON.stringify(big);
   const reported: string[] = [];
-  schemaCheck.run(checkContext('image-index', text, (code) => void reported.push(code)));
+  schemaCheck.run(checkContext('image-index', text, (rule) => void reported.push(rule.code)));
   assert.deepEqual(reported, []);
 });
 

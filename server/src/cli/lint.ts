@@ -3,7 +3,13 @@
  * first bad byte) → `analyze`. File-system access stays here and in walk.ts; the core sees only text.
  */
 import * as fs from 'node:fs';
-import { analyze, RULE_BY_CODE, type DocumentKind, type Finding, type Severity } from '../core/index';
+import {
+  analyze,
+  resolveSeverity,
+  type DocumentKind,
+  type Finding,
+  type SeverityOverrides,
+} from '../core/index';
 import { openRegular, readAll, readAt, type Opened } from './readFile';
 import type { Target } from './walk';
 
@@ -18,7 +24,7 @@ export interface FileReport {
 
 export interface LintOptions {
   kind?: DocumentKind;
-  severities: Readonly<Record<string, Severity | 'off'>>;
+  severities: SeverityOverrides;
   maxFindings?: number;
 }
 
@@ -142,14 +148,14 @@ export function lintBytes(
   if (!kind && !t.explicit) return undefined;
   const findings: Finding[] = [];
   const bad = firstInvalidUtf8(bytes);
-  const override = options.severities['oci/encoding'];
-  if (bad >= 0 && override !== 'off') {
+  const severity = resolveSeverity('oci/encoding', options.severities);
+  if (bad >= 0 && severity !== 'off') {
     const offset = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(0, bad)).length;
     const byte = bytes[bad]!;
     const hex = `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
     findings.push({
       code: 'oci/encoding',
-      severity: override ?? RULE_BY_CODE.get('oci/encoding')?.severity ?? 'error',
+      severity,
       message: `Byte ${hex} at byte offset ${bad} is not valid UTF-8 (${whyInvalid(bytes, bad)}); manifests must be UTF-8 encoded JSON, so no other check ran on this file. Save it as UTF-8.`,
       offset,
       length: 1,

@@ -1,9 +1,10 @@
 import type { JsonDocument } from './json/document';
-import type { Path, RuleInfo, Span } from './findings';
+import type { Path, Span } from './findings';
 import type { DocumentOrigin } from './detect';
 import type { DocumentKind } from './kinds';
 import type { UnknownKey } from './keys';
 import type { DescriptorRef } from './model';
+import type { FindingData, Rule } from './rule';
 
 /** Where a finding points: a value, the key of a member, or raw offsets. */
 export type Location = { path: Path; on?: 'value' | 'key' } | Span;
@@ -22,16 +23,19 @@ export interface CheckContext {
   /** The keys the kind's schema does not define where they stand (`unknownKeys(kind, root)`), found once. */
   readonly unknownKeys: readonly UnknownKey[];
   /**
-   * Reports a finding under `code` (declared in the check's `rules`). A missing required property is
-   * reported on the parent's key (`{path: parent, on: 'key'}`); a bad value on the value itself.
+   * Reports a finding of `rule` (one of the family's `rules`), with the data its rule declares. A missing
+   * required property is reported on the parent's key (`{path: parent, on: 'key'}`); a bad value on the value.
    */
-  report(code: string, at: Location, message: string, data?: Record<string, unknown>): void;
+  report<D extends FindingData>(rule: Rule<D>, at: Location, message: string, data?: NoInfer<D>): void;
 }
 
-/** One concern's checks, with the rules it may report. Never throws on bad input. */
+/**
+ * A rule family: one concern's check and the rules it reports, each rule with its docs, data type and fix, all
+ * in one module (core/checks/<family>.ts, tested in test/unit/<family>.test.ts). Never throws on bad input.
+ */
 export interface Check {
   readonly id: string;
-  readonly rules: readonly RuleInfo[];
+  readonly rules: readonly Rule[];
   /** The kinds it applies to; all kinds when omitted. */
   readonly kinds?: readonly DocumentKind[];
   run(ctx: CheckContext): void;

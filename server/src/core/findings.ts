@@ -16,14 +16,14 @@ export interface Finding extends Span {
   severity: Severity;
   /** A full sentence: what is wrong, the value, and what is expected. */
   message: string;
-  /** Machine-readable facts for quick-fixes (e.g. the lowercase digest). */
+  /** Machine-readable facts for quick-fixes (e.g. the lowercase digest), typed by the finding's rule. */
   data?: Record<string, unknown>;
 }
 
 /** A path into a JSON value: object keys and array indexes. */
 export type Path = readonly (string | number)[];
 
-/** A rule: its code, default severity and documentation, declared next to the check that reports it. */
+/** A rule's table entry: its code, default severity and documentation (see `Rule` in rule.ts for the rest). */
 export interface RuleInfo {
   code: string;
   severity: Severity;
@@ -33,6 +33,11 @@ export interface RuleInfo {
   description: string;
   /** Where the requirement comes from, e.g. `image-spec/descriptor.md#digests`. */
   spec?: string;
+  /**
+   * The sentence of the specification the rule enforces, named in our words (never quoted): which document,
+   * which section, and what that sentence requires.
+   */
+  sentence?: string;
 }
 
 /** Formats a path the way messages show it: `manifests[2].platform.os`. */

@@ -4,13 +4,21 @@
  */
 import type { CheckContext, Location } from './check';
 import { CHECKS, REDUCED_CHECKS } from './checks';
-import { RULE_BY_CODE } from './codes';
+import {
+  internalError,
+  reducedChecks,
+  resolveSeverity,
+  tooManyFindings,
+  type SeverityOverrides,
+} from './codes';
+import { byteOrderMark, duplicateKey, encoding, jsonSyntax } from './checks/json';
 import { detectKind, type Detection, type DocumentOrigin } from './detect';
-import { SEVERITIES, type Finding, type Severity, type Span } from './findings';
+import type { Finding, Span } from './findings';
 import { parseJson, type JsonDocument } from './json/document';
 import { unknownKeys } from './keys';
 import type { DocumentKind } from './kinds';
 import { descriptorsOf } from './model';
+import type { FindingData, Rule } from './rule';
 
 export interface AnalyzeOptions extends DocumentOrigin {
   /** Read the document as this kind, whatever it looks like (the CLI's `--kind`). */
@@ -18,7 +26,7 @@ export interface AnalyzeOptions extends DocumentOrigin {
   /** Serve JSON documents recognised by their content (default true); false keeps only file-name matches. */
   contentDetection?: boolean;
   /** Per-code severity overrides; `off` drops the code. */
-  severities?: Readonly<Record<string, Severity | 'off'>>;
+  severities?: SeverityOverrides;
   /** Above this many characters only the reduced check set runs (default 16 MiB). */
   maxFullCheckSize?: number;
   /** At most this many findings (default 1000); the rest are summarised in one finding. */
@@ -45,18 +53,17 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const findings: Finding[] = [];
   if (!detection) return { findings, json };
 
-  const severities = options.severities ?? {};
+  const severities = options.severities;
   const limit = options.maxFindings ?? 1000;
   let dropped = 0;
-  const push = (code: string, span: Span, message: string, data?: Record<string, unknown>): void => {
-    const override = severities[code];
-    if (override === 'off') return;
+  const push = <D extends FindingData>(rule: Rule<D>, span: Span, message: string, data?: D): void => {
+    const code = rule.code;
+    const severity = resolveSeverity(code, severities);
+    if (severity === 'off') return;
     if (findings.length >= limit) {
       dropped++;
       return;
     }
-    const severity: Severity =
-      override && SEVERITIES.includes(override) ? override : (RULE_BY_CODE.get(code)?.severity ?? 'warning');
     const offset = Math.max(0, Math.min(span.offset, text.length));
     const length = Math.max(0, Math.min(span.length, text.length - offset));
     findings.push(
@@ -66,11 +73,11 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
 
   // JSON-level findings need no parsed value.
   if (!options.hostReportsSyntax) {
-    for (const e of json.syntaxErrors) push('oci/json-syntax', e, e.message);
+    for (const e of json.syntaxErrors) push(jsonSyntax, e, e.message);
   }
   if (json.bom) {
     push(
-      'oci/byte-order-mark',
+      byteOrderMark,
       { offset: 0, length: 1 },
       'The file starts with a byte-order mark (U+FEFF); JSON manifests must not have one. Remove it.',
     );
@@ -79,14 +86,14 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   const nul = json.strict ? -1 : text.indexOf('\u0000');
   if (nul >= 0) {
     push(
-      'oci/encoding',
+      encoding,
       { offset: nul, length: 1 },
       'The file contains a NUL character, so it is binary, not UTF-8 JSON text.',
     );
   }
   for (const d of json.duplicates) {
     push(
-      'oci/duplicate-key',
+      duplicateKey,
       d,
       `Key "${d.key}" appears more than once in this object (first at offset ${d.firstOffset}); parsers disagree on which value wins, so keep exactly one.`,
       { firstOffset: d.firstOffset },
@@ -97,7 +104,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     const reduced = text.length > (options.maxFullCheckSize ?? 16 * 1024 * 1024) || json.maxDepth > MAX_DEPTH;
     if (reduced) {
       push(
-        'oci/reduced-checks',
+        reducedChecks,
         { offset: 0, length: 0 },
         json.maxDepth > MAX_DEPTH
           ? `The document nests ${json.maxDepth} levels deep (manifests need fewer than ${MAX_DEPTH}); only JSON and structure checks ran.`
@@ -117,7 +124,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       // The reduced checks do not read descriptors.
       descriptors: reduced ? [] : descriptorsOf(kind, json.value),
       unknownKeys: unknownKeys(kind, json.value),
-      report: (code, at, message, data) => push(code, resolve(json, at), message, data),
+      report: (rule, at, message, data) => push(rule, resolve(json, at), message, data),
     };
     for (const check of CHECKS) {
       if (reduced && !REDUCED_CHECKS.has(check.id)) continue;
@@ -126,7 +133,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
         check.run(ctx);
       } catch (err) {
         push(
-          'oci/internal-error',
+          internalError,
           { offset: 0, length: 0 },
           `The ${check.id} check failed unexpectedly (${String(err)}); the other checks still ran.`,
         );
@@ -134,17 +141,15 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     }
   }
   if (dropped > 0) {
-    push(
-      'oci/too-many-findings',
-      { offset: 0, length: 0 },
-      `${dropped} more findings are not shown; fix the ones above first.`,
-    );
-    // push() refuses past the limit, so add the summary directly.
-    if (findings[findings.length - 1]?.code !== 'oci/too-many-findings') {
+    const message = `${dropped} more findings are not shown; fix the ones above first.`;
+    push(tooManyFindings, { offset: 0, length: 0 }, message);
+    // push() refuses past the limit, so add the summary directly (at the severity the user chose for it).
+    const severity = resolveSeverity(tooManyFindings.code, severities);
+    if (findings[findings.length - 1]?.code !== tooManyFindings.code && severity !== 'off') {
       findings.push({
-        code: 'oci/too-many-findings',
-        severity: 'info',
-        message: `${dropped} more findings are not shown; fix the ones above first.`,
+        code: tooManyFindings.code,
+        severity,
+        message,
         offset: 0,
         length: 0,
       });
@@ -179,7 +184,15 @@ export function resolve(json: JsonDocument, at: Location): Span {
 export type { Finding, Severity, Span, Path, RuleInfo } from './findings';
 export type { DocumentKind } from './kinds';
 export { DOCUMENT_KINDS, KIND_LABELS, isDocumentKind } from './kinds';
-export { RULES, RULE_BY_CODE, ruleDocUrl, ruleAnchor } from './codes';
+export {
+  RULES,
+  RULE_BY_CODE,
+  ruleDocUrl,
+  ruleAnchor,
+  resolveSeverity,
+  type SeverityOverrides,
+} from './codes';
+export type { Rule, FindingData } from './rule';
 export type { Detection, DocumentOrigin } from './detect';
 export { specUrl, specLink } from './specLinks';
 export { hoverAt, type HoverOptions, type HoverResult, type BlobFacts } from './editing/hover';

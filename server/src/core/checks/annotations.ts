@@ -14,8 +14,19 @@ import {
 } from '../catalog/annotations';
 import { dateTimeProblem, isValidDateTime } from '../datetime';
 import { isCanonicalSha256, validateDigest } from '../digest';
+import {
+  q as quote,
+  remove,
+  rename,
+  replacementFix,
+  str,
+  type Fix,
+  type FixContext,
+  type Replacement,
+} from '../editing/fixKit';
 import { shorten, type Path } from '../findings';
 import { isObject, type DescriptorRef, type JsonObject } from '../model';
+import { rule } from '../rule';
 
 /**
  * Annotations (image-spec/annotations.md) wherever a manifest, index or descriptor carries them: string values,
@@ -419,7 +430,7 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
               : `the ${typeof value} ${JSON.stringify(value)}`;
       const scalar = typeof value === 'number' || typeof value === 'boolean';
       ctx.report(
-        'oci/annotation-value-type',
+        annotationValueType,
         { path: at(owner, key) },
         `Annotation ${q(key)} has ${shown} as its value; annotation values must be strings${scalar ? ` (write "${String(value)}")` : ''}.`,
         scalar ? { replacement: String(value) } : undefined,
@@ -433,7 +444,7 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
       const problem = str && info.format !== 'text' ? formatOnce(memo, info.format, str) : undefined;
       if (problem) {
         ctx.report(
-          'oci/annotation-format',
+          annotationFormat,
           { path: at(owner, key) },
           `Annotation "${key}" is ${q(str!)}, which ${problem.says}.`,
           problem.replacement !== undefined ? { replacement: problem.replacement } : undefined,
@@ -453,7 +464,7 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
     if (legacyOf !== undefined) {
       const also = legacyOf in map ? `; "${legacyOf}" is already set, so this key can go` : '';
       ctx.report(
-        'oci/annotation-legacy-key',
+        annotationLegacyKey,
         { path: at(owner, key), on: 'key' },
         `${q(key)} is a Label Schema key, superseded by the OCI annotation "${legacyOf}"${also}.`,
         { replacement: legacyOf },
@@ -461,20 +472,20 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
     } else if (meant !== undefined) {
       const also = meant in map ? ` ("${meant}" is also present)` : '';
       ctx.report(
-        'oci/annotation-look-alike',
+        annotationLookAlike,
         { path: at(owner, key), on: 'key' },
         `Annotation key ${q(key)} looks like a misspelling of the OCI key "${meant}"${also}; tools that read "${meant}" will not see this one.`,
         { replacement: meant },
       );
     } else if (reserved) {
       ctx.report(
-        'oci/annotation-reserved',
+        annotationReserved,
         { path: at(owner, key), on: 'key' },
         `Annotation key ${q(key)} uses the "org.opencontainers" prefix, which is reserved for keys that OCI specifications define, and this key is not one of them; use your own reverse-domain namespace (e.g. "com.example.${key.slice(OCI_RESERVED_PREFIX.length).split('.').pop() || 'key'}").`,
       );
     } else if (form !== undefined) {
       ctx.report(
-        'oci/annotation-key-form',
+        annotationKeyForm,
         { path: at(owner, key), on: 'key' },
         key === ''
           ? 'An annotation key is empty; keys should name their owner in reverse domain notation, such as "com.example.key".'
@@ -511,57 +522,73 @@ function keyFacts(key: string): KeyFacts {
   return form !== undefined ? { form } : CLEAN_KEY;
 }
 
+export const annotationValueType = rule<Replacement>({
+  code: 'oci/annotation-value-type',
+  severity: 'error',
+  title: 'An annotation value is not a string',
+  description:
+    'Annotations are a map from string to string. Numbers, booleans, null, arrays and objects are rejected by strict decoders (Go unmarshals into map[string]string); write the value as a string, e.g. `"1"` or `"true"`.',
+  spec: 'image-spec/annotations.md#rules',
+  fix: replacementFix('Write the value as the string'),
+});
+
+export const annotationFormat = rule<Replacement>({
+  code: 'oci/annotation-format',
+  severity: 'warning',
+  title: 'A pre-defined annotation has a value in the wrong format',
+  description:
+    '`created` is an RFC 3339 date-time; `url`, `documentation` and `source` are URLs; `ref.name` follows the reference grammar; `base.digest` is a digest; `base.name` is a fully qualified image reference; `licenses` is an SPDX license expression (its syntax is checked, not the license list).',
+  spec: 'image-spec/annotations.md#pre-defined-annotation-keys',
+  fix: replacementFix('Change the value to'),
+});
+
+export const annotationLookAlike = rule<Replacement>({
+  code: 'oci/annotation-look-alike',
+  severity: 'warning',
+  title: 'An annotation key looks like a misspelled OCI key',
+  description:
+    '`org.opencontainers.image.license` (the key is `licenses`), `org.opencontainer.image.title`, `org.opencontainers.image.create`, different letter case…: tools look up the exact pre-defined key and silently miss the look-alike.',
+  spec: 'image-spec/annotations.md#pre-defined-annotation-keys',
+  fix: (c) => annotationKey(c),
+});
+
+export const annotationReserved = rule({
+  code: 'oci/annotation-reserved',
+  severity: 'warning',
+  title: 'An unknown key in the reserved `org.opencontainers` namespace',
+  description:
+    'Only OCI specifications may define keys under `org.opencontainers` (and only the image spec under `org.opencontainers.image`). A key there that no OCI text defines is either a typo or a claim on the namespace; use your own reverse-domain prefix.',
+  spec: 'image-spec/annotations.md#rules',
+});
+
+export const annotationLegacyKey = rule<Replacement>({
+  code: 'oci/annotation-legacy-key',
+  severity: 'info',
+  title: 'A Label Schema key that an OCI annotation supersedes',
+  description:
+    'The `org.label-schema.*` keys are superseded by the pre-defined `org.opencontainers.image.*` keys (`build-date` → `created`, `vcs-url` → `source`, `vcs-ref` → `revision`, `name` → `title`…). Tools may still read them, but new images should use the OCI keys.',
+  spec: 'image-spec/annotations.md#back-compatibility-with-label-schema',
+  fix: (c) => annotationKey(c),
+});
+
+export const annotationKeyForm = rule({
+  code: 'oci/annotation-key-form',
+  severity: 'warning',
+  title: 'An annotation key is not in reverse domain notation',
+  description:
+    "Keys should be namespaced by their owner's domain, reversed (`com.example.myKey`), so that tools do not clash. Flagged: empty keys, keys with whitespace, keys with no dot before any `/`, and empty segments.",
+  spec: 'image-spec/annotations.md#rules',
+});
+
 export const annotationsCheck: Check = {
   id: 'annotations',
   rules: [
-    {
-      code: 'oci/annotation-value-type',
-      severity: 'error',
-      title: 'An annotation value is not a string',
-      description:
-        'Annotations are a map from string to string. Numbers, booleans, null, arrays and objects are rejected by strict decoders (Go unmarshals into map[string]string); write the value as a string, e.g. `"1"` or `"true"`.',
-      spec: 'image-spec/annotations.md#rules',
-    },
-    {
-      code: 'oci/annotation-format',
-      severity: 'warning',
-      title: 'A pre-defined annotation has a value in the wrong format',
-      description:
-        '`created` is an RFC 3339 date-time; `url`, `documentation` and `source` are URLs; `ref.name` follows the reference grammar; `base.digest` is a digest; `base.name` is a fully qualified image reference; `licenses` is an SPDX license expression (its syntax is checked, not the license list).',
-      spec: 'image-spec/annotations.md#pre-defined-annotation-keys',
-    },
-    {
-      code: 'oci/annotation-look-alike',
-      severity: 'warning',
-      title: 'An annotation key looks like a misspelled OCI key',
-      description:
-        '`org.opencontainers.image.license` (the key is `licenses`), `org.opencontainer.image.title`, `org.opencontainers.image.create`, different letter case…: tools look up the exact pre-defined key and silently miss the look-alike.',
-      spec: 'image-spec/annotations.md#pre-defined-annotation-keys',
-    },
-    {
-      code: 'oci/annotation-reserved',
-      severity: 'warning',
-      title: 'An unknown key in the reserved `org.opencontainers` namespace',
-      description:
-        'Only OCI specifications may define keys under `org.opencontainers` (and only the image spec under `org.opencontainers.image`). A key there that no OCI text defines is either a typo or a claim on the namespace; use your own reverse-domain prefix.',
-      spec: 'image-spec/annotations.md#rules',
-    },
-    {
-      code: 'oci/annotation-legacy-key',
-      severity: 'info',
-      title: 'A Label Schema key that an OCI annotation supersedes',
-      description:
-        'The `org.label-schema.*` keys are superseded by the pre-defined `org.opencontainers.image.*` keys (`build-date` → `created`, `vcs-url` → `source`, `vcs-ref` → `revision`, `name` → `title`…). Tools may still read them, but new images should use the OCI keys.',
-      spec: 'image-spec/annotations.md#back-compatibility-with-label-schema',
-    },
-    {
-      code: 'oci/annotation-key-form',
-      severity: 'warning',
-      title: 'An annotation key is not in reverse domain notation',
-      description:
-        "Keys should be namespaced by their owner's domain, reversed (`com.example.myKey`), so that tools do not clash. Flagged: empty keys, keys with whitespace, keys with no dot before any `/`, and empty segments.",
-      spec: 'image-spec/annotations.md#rules',
-    },
+    annotationValueType,
+    annotationFormat,
+    annotationLookAlike,
+    annotationReserved,
+    annotationLegacyKey,
+    annotationKeyForm,
   ],
   run(ctx) {
     const { root } = ctx;
@@ -583,3 +610,17 @@ export const annotationsCheck: Check = {
     }
   },
 };
+
+/** A misspelt or superseded annotation key: rename it, or drop it when the right key is already there. */
+function annotationKey(c: FixContext<Replacement>): Fix | undefined {
+  const r = str(c.data.replacement);
+  if (!r || !c.onKey) return undefined;
+  const renamed = rename(c, r, `Rename to ${quote(r)}`);
+  if (renamed) return renamed;
+  return remove(
+    c,
+    c.path,
+    `Remove ${quote(String(c.path[c.path.length - 1]))} ("${r}" is already set)`,
+    false,
+  );
+}

@@ -2,7 +2,18 @@ import type { Check, CheckContext } from '../check';
 import type { Path } from '../findings';
 import { formatPath, shorten } from '../findings';
 import { dateTimeProblem } from '../datetime';
+import {
+  expectedFix,
+  q,
+  rename,
+  replacementFix,
+  setValue,
+  str,
+  type Expected,
+  type Replacement,
+} from '../editing/fixKit';
 import { isObject, type JsonObject } from '../model';
+import { rule } from '../rule';
 
 /**
  * Image configuration values (image-spec/config.md), for OCI image configs and Docker container configs
@@ -48,81 +59,107 @@ function checkCreated(ctx: CheckContext, value: unknown, path: Path): void {
   const problem = dateTimeProblem(value);
   if (!problem) return;
   ctx.report(
-    'oci/config-created',
+    configCreated,
     { path },
     `"${formatPath(path)}" is ${JSON.stringify(shorten(value))}, which ${problem.says}.`,
     problem.replacement !== undefined ? { replacement: problem.replacement } : undefined,
   );
 }
 
+export const configRootfsType = rule<Expected>({
+  code: 'oci/config-rootfs-type',
+  severity: 'error',
+  title: '`rootfs.type` is not `layers`',
+  description:
+    'The only defined root filesystem type is `layers`, and implementations must refuse an image with any other value when they verify or unpack it.',
+  spec: SPEC,
+  fix: (c) =>
+    str(c.data.expected) ? setValue(c, c.data.expected, 'Set "rootfs.type" to "layers"') : undefined,
+});
+
+export const configHistoryMismatch = rule<{ historyLayers: number; diffIds: number }>({
+  code: 'oci/config-history-mismatch',
+  severity: 'warning',
+  title: '`history` does not account for every layer in `rootfs.diff_ids`',
+  description:
+    'Every history entry whose `empty_layer` is not `true` stands for one layer, in order, so their number must equal the number of DiffIDs. Tools that pair history with layers (`docker history`, image builders) fail or show the wrong commands otherwise.',
+  spec: SPEC,
+});
+
+export const configCreated = rule<Replacement>({
+  code: 'oci/config-created',
+  severity: 'error',
+  title: 'A `created` timestamp is not an RFC 3339 date-time',
+  description:
+    "The image's `created` and each history entry's `created` are RFC 3339 (section 5.6) date-times such as `2015-10-31T22:22:56Z`. Go-based tools refuse the whole config when a timestamp does not parse.",
+  spec: SPEC,
+  fix: replacementFix('Change the timestamp to'),
+});
+
+export const configEnv = rule<Expected>({
+  code: 'oci/config-env',
+  severity: 'error',
+  title: 'An entry of `config.Env` is not `NAME=value`',
+  description:
+    'Environment entries are `VARNAME=VARVALUE`: a non-empty name, an equals sign, and a value (which may be empty). An entry without `=` or with an empty name is not a variable definition.',
+  spec: SPEC,
+  fix: expectedFix((e) => `Change to ${q(e)}`),
+});
+
+export const configExposedPort = rule<Expected>({
+  code: 'oci/config-exposed-port',
+  severity: 'error',
+  title: 'A key of `config.ExposedPorts` is not `port` or `port/protocol`',
+  description:
+    'Exposed ports are keyed `port`, `port/tcp`, `port/udp` (or, as Docker allows, `port/sctp`), with a port from 1 to 65535 and a lowercase protocol; `tcp` is the default. Ranges are not allowed in the config.',
+  spec: SPEC,
+  fix: (c) => {
+    const e = str(c.data.expected);
+    return e ? rename(c, e, `Rename to ${q(e)}`) : undefined;
+  },
+});
+
+export const configSetValue = rule<Expected>({
+  code: 'oci/config-set-value',
+  severity: 'info',
+  title: 'A value in `config.ExposedPorts` or `config.Volumes` is not `{}`',
+  description:
+    '`ExposedPorts` and `Volumes` are sets serialised as objects whose values are empty objects. Anything inside a value is ignored by every runtime; write `{}`.',
+  spec: SPEC,
+  fix: (c) => setValue(c, {}, 'Replace with {}', true, '{}'),
+});
+
+export const configUser = rule({
+  code: 'oci/config-user',
+  severity: 'info',
+  title: '`config.User` is not `user`, `uid`, `user:group` or `uid:gid`',
+  description:
+    'On Linux the user is a name or UID, optionally followed by `:` and a group name or GID. An empty side of the colon or a second colon fails when the container starts.',
+  spec: SPEC,
+});
+
+export const configStopSignal = rule<Expected>({
+  code: 'oci/config-stop-signal',
+  severity: 'info',
+  title: '`config.StopSignal` is not a signal name like `SIGTERM`',
+  description:
+    'The stop signal is a signal name in the form `SIGNAME` (such as `SIGTERM` or `SIGRTMIN+3`); Docker also accepts a signal number. Other spellings are understood by some runtimes only.',
+  spec: SPEC,
+  fix: expectedFix((e) => `Change to ${q(e)}`),
+});
+
 export const configCheck: Check = {
   id: 'config',
   kinds: ['image-config', 'docker-config'],
   rules: [
-    {
-      code: 'oci/config-rootfs-type',
-      severity: 'error',
-      title: '`rootfs.type` is not `layers`',
-      description:
-        'The only defined root filesystem type is `layers`, and implementations must refuse an image with any other value when they verify or unpack it.',
-      spec: SPEC,
-    },
-    {
-      code: 'oci/config-history-mismatch',
-      severity: 'warning',
-      title: '`history` does not account for every layer in `rootfs.diff_ids`',
-      description:
-        'Every history entry whose `empty_layer` is not `true` stands for one layer, in order, so their number must equal the number of DiffIDs. Tools that pair history with layers (`docker history`, image builders) fail or show the wrong commands otherwise.',
-      spec: SPEC,
-    },
-    {
-      code: 'oci/config-created',
-      severity: 'error',
-      title: 'A `created` timestamp is not an RFC 3339 date-time',
-      description:
-        "The image's `created` and each history entry's `created` are RFC 3339 (section 5.6) date-times such as `2015-10-31T22:22:56Z`. Go-based tools refuse the whole config when a timestamp does not parse.",
-      spec: SPEC,
-    },
-    {
-      code: 'oci/config-env',
-      severity: 'error',
-      title: 'An entry of `config.Env` is not `NAME=value`',
-      description:
-        'Environment entries are `VARNAME=VARVALUE`: a non-empty name, an equals sign, and a value (which may be empty). An entry without `=` or with an empty name is not a variable definition.',
-      spec: SPEC,
-    },
-    {
-      code: 'oci/config-exposed-port',
-      severity: 'error',
-      title: 'A key of `config.ExposedPorts` is not `port` or `port/protocol`',
-      description:
-        'Exposed ports are keyed `port`, `port/tcp`, `port/udp` (or, as Docker allows, `port/sctp`), with a port from 1 to 65535 and a lowercase protocol; `tcp` is the default. Ranges are not allowed in the config.',
-      spec: SPEC,
-    },
-    {
-      code: 'oci/config-set-value',
-      severity: 'info',
-      title: 'A value in `config.ExposedPorts` or `config.Volumes` is not `{}`',
-      description:
-        '`ExposedPorts` and `Volumes` are sets serialised as objects whose values are empty objects. Anything inside a value is ignored by every runtime; write `{}`.',
-      spec: SPEC,
-    },
-    {
-      code: 'oci/config-user',
-      severity: 'info',
-      title: '`config.User` is not `user`, `uid`, `user:group` or `uid:gid`',
-      description:
-        'On Linux the user is a name or UID, optionally followed by `:` and a group name or GID. An empty side of the colon or a second colon fails when the container starts.',
-      spec: SPEC,
-    },
-    {
-      code: 'oci/config-stop-signal',
-      severity: 'info',
-      title: '`config.StopSignal` is not a signal name like `SIGTERM`',
-      description:
-        'The stop signal is a signal name in the form `SIGNAME` (such as `SIGTERM` or `SIGRTMIN+3`); Docker also accepts a signal number. Other spellings are understood by some runtimes only.',
-      spec: SPEC,
-    },
+    configRootfsType,
+    configHistoryMismatch,
+    configCreated,
+    configEnv,
+    configExposedPort,
+    configSetValue,
+    configUser,
+    configStopSignal,
   ],
   run(ctx) {
     const { root } = ctx;
@@ -137,7 +174,7 @@ export const configCheck: Check = {
       if (typeof rootfs.type === 'string' && rootfs.type !== 'layers') {
         const caseOnly = rootfs.type.toLowerCase() === 'layers';
         ctx.report(
-          'oci/config-rootfs-type',
+          configRootfsType,
           { path: ['rootfs', 'type'] },
           `"rootfs.type" is "${shorten(rootfs.type)}"${caseOnly ? ' (wrong letter case)' : ''}; it must be "layers", and implementations refuse any other value.`,
           { expected: 'layers' },
@@ -164,7 +201,7 @@ export const configCheck: Check = {
         const entries = layers === 1 ? '1 entry that adds a layer' : `${layers} entries that add a layer`;
         const ids = diffIdCount === 1 ? '1 layer' : `${diffIdCount} layers`;
         ctx.report(
-          'oci/config-history-mismatch',
+          configHistoryMismatch,
           { path: ['history'], on: 'key' },
           `"history" has ${entries} ("empty_layer" not true), but "rootfs.diff_ids" lists ${ids}; each history entry without "empty_layer": true describes one layer, in order.`,
           { historyLayers: layers, diffIds: diffIdCount },
@@ -185,7 +222,7 @@ function checkExecution(ctx: CheckContext, config: JsonObject, os: unknown): voi
       if (eq > 0) return;
       const path = ['config', 'Env', i];
       ctx.report(
-        'oci/config-env',
+        configEnv,
         { path },
         eq < 0
           ? `Environment entry "${shorten(e)}" at config.Env[${i}] has no "="; entries are "NAME=value" (write "${shorten(e)}=" for an empty value).`
@@ -201,7 +238,7 @@ function checkExecution(ctx: CheckContext, config: JsonObject, os: unknown): voi
       const problem = portProblem(key);
       if (problem) {
         ctx.report(
-          'oci/config-exposed-port',
+          configExposedPort,
           { path: ['config', 'ExposedPorts', key], on: 'key' },
           `Exposed port "${shorten(key)}" ${problem.why}; keys are "port", "port/tcp", "port/udp" or "port/sctp" with a port from 1 to 65535 and a lowercase protocol.`,
           problem.fixed ? { expected: problem.fixed } : undefined,
@@ -226,7 +263,7 @@ function checkExecution(ctx: CheckContext, config: JsonObject, os: unknown): voi
     const parts = user.split(':');
     if (parts.length > 2 || parts.some((p) => p === '')) {
       ctx.report(
-        'oci/config-user',
+        configUser,
         { path: ['config', 'User'] },
         `"config.User" is "${shorten(user)}"; on Linux it is "user", "uid", "user:group", "uid:gid", "uid:group" or "user:gid", with no empty part and at most one ":".`,
       );
@@ -239,7 +276,7 @@ function checkExecution(ctx: CheckContext, config: JsonObject, os: unknown): voi
     const fixed = upper.startsWith('SIG') ? upper : `SIG${upper}`;
     const canFix = SIGNAL.test(fixed);
     ctx.report(
-      'oci/config-stop-signal',
+      configStopSignal,
       { path: ['config', 'StopSignal'] },
       canFix
         ? `"config.StopSignal" is "${shorten(value)}"; write the signal name as "${fixed}" (uppercase, with the "SIG" prefix), which every runtime understands.`
@@ -254,7 +291,7 @@ function checkSetValue(ctx: CheckContext, value: unknown, path: Path): void {
   if (!isObject(value)) return; // null is absent; other types are the schema's.
   if (Object.keys(value).length === 0) return;
   ctx.report(
-    'oci/config-set-value',
+    configSetValue,
     { path },
     `The value of ${formatPath(path)} is not empty; its content is ignored, so write {}.`,
     {

@@ -2,8 +2,10 @@ import { Buffer } from 'node:buffer';
 import type { Check } from '../check';
 import { EMPTY_BLOB, MT } from '../catalog/core';
 import { computeDigest, isRegisteredAlgorithm, validateDigest } from '../digest';
+import { q, replacementFix, setValue, str, type Replacement } from '../editing/fixKit';
 import { formatPath, type Path } from '../findings';
 import { isObject, type DescriptorRef } from '../model';
+import { rule } from '../rule';
 
 /**
  * What a descriptor says about its content: the `data` field (standard base64 that decodes to exactly
@@ -139,49 +141,72 @@ const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
 /** The path of `key` in descriptor `d` (a plain function: a closure over the loop's `d` costs an allocation per entry). */
 const field = (d: DescriptorRef, key: string): Path => [...d.path, key];
 
+export const dataEncoding = rule<Replacement>({
+  code: 'oci/data-encoding',
+  severity: 'error',
+  title: '`data` is not standard base64',
+  description:
+    'Embedded `data` is base64 as RFC 4648 section 4 defines it: the `A–Z a–z 0–9 + /` alphabet, `=` padding to a multiple of 4 characters, no line breaks, and zero unused bits. The URL-safe alphabet (`-`, `_`), missing padding and non-canonical text are rejected.',
+  spec: 'image-spec/descriptor.md#properties',
+  fix: replacementFix('Re-encode as standard base64:'),
+});
+
+export const dataSizeMismatch = rule<{ computed: number }>({
+  code: 'oci/data-size-mismatch',
+  severity: 'error',
+  title: '`data` decodes to a different number of bytes than `size`',
+  description:
+    "The decoded `data` must be exactly the referenced content, so its length must equal the descriptor's `size`. Either the size or the embedded data is wrong.",
+  spec: 'image-spec/descriptor.md#properties',
+  fix: (c) =>
+    typeof c.data.computed === 'number'
+      ? setValue(c, c.data.computed, `Set the size to the data's ${c.data.computed} bytes`)
+      : undefined,
+});
+
+export const dataDigestMismatch = rule<{ computed: string }>({
+  code: 'oci/data-digest-mismatch',
+  severity: 'error',
+  title: '`data` does not hash to `digest`',
+  description:
+    "The decoded `data` must be exactly the referenced content, so it must hash to the descriptor's `digest`. The message gives the digest the data actually has. Checked for the registered algorithms (sha256, sha512, blake3); other algorithms are not computed.",
+  spec: 'image-spec/descriptor.md#properties',
+  fix: (c) => {
+    const d = str(c.data.computed);
+    return d ? setValue(c, d, `Set the digest to the data's ${q(d)}`) : undefined;
+  },
+});
+
+export const dataLarge = rule<{ byteLength: number }>({
+  code: 'oci/data-large',
+  severity: 'info',
+  title: '`data` embeds more than 16 KiB',
+  description:
+    'Embedding is meant to save a round trip for small content. Large `data` makes the manifest large, and some registries refuse manifests above a size limit; reference the blob instead.',
+  spec: 'image-spec/descriptor.md#embedded-content',
+});
+
+export const emptyDescriptor = rule<{ replacement: number | string; expected: typeof EMPTY_EXPECTED }>({
+  code: 'oci/empty-descriptor',
+  severity: 'error',
+  title: 'An empty descriptor does not describe the content `{}`',
+  description: `A descriptor with media type \`${MT.empty}\` describes the two bytes \`{}\`: \`size\` is 2, \`digest\` is \`${EMPTY_BLOB.digest}\`, and \`data\`, when present, is \`${EMPTY_BLOB.data}\`.`,
+  spec: 'image-spec/manifest.md#guidance-for-an-empty-descriptor',
+  fix: (c) => {
+    const r = c.data.replacement;
+    if (r === undefined) return undefined;
+    const field = c.path[c.path.length - 1];
+    return setValue(
+      c,
+      r,
+      `Use the empty descriptor's ${String(field)} ${typeof r === 'string' ? q(r) : String(r)}`,
+    );
+  },
+});
+
 export const dataCheck: Check = {
   id: 'data',
-  rules: [
-    {
-      code: 'oci/data-encoding',
-      severity: 'error',
-      title: '`data` is not standard base64',
-      description:
-        'Embedded `data` is base64 as RFC 4648 section 4 defines it: the `A–Z a–z 0–9 + /` alphabet, `=` padding to a multiple of 4 characters, no line breaks, and zero unused bits. The URL-safe alphabet (`-`, `_`), missing padding and non-canonical text are rejected.',
-      spec: 'image-spec/descriptor.md#properties',
-    },
-    {
-      code: 'oci/data-size-mismatch',
-      severity: 'error',
-      title: '`data` decodes to a different number of bytes than `size`',
-      description:
-        "The decoded `data` must be exactly the referenced content, so its length must equal the descriptor's `size`. Either the size or the embedded data is wrong.",
-      spec: 'image-spec/descriptor.md#properties',
-    },
-    {
-      code: 'oci/data-digest-mismatch',
-      severity: 'error',
-      title: '`data` does not hash to `digest`',
-      description:
-        "The decoded `data` must be exactly the referenced content, so it must hash to the descriptor's `digest`. The message gives the digest the data actually has. Checked for the registered algorithms (sha256, sha512, blake3); other algorithms are not computed.",
-      spec: 'image-spec/descriptor.md#properties',
-    },
-    {
-      code: 'oci/data-large',
-      severity: 'info',
-      title: '`data` embeds more than 16 KiB',
-      description:
-        'Embedding is meant to save a round trip for small content. Large `data` makes the manifest large, and some registries refuse manifests above a size limit; reference the blob instead.',
-      spec: 'image-spec/descriptor.md#embedded-content',
-    },
-    {
-      code: 'oci/empty-descriptor',
-      severity: 'error',
-      title: 'An empty descriptor does not describe the content `{}`',
-      description: `A descriptor with media type \`${MT.empty}\` describes the two bytes \`{}\`: \`size\` is 2, \`digest\` is \`${EMPTY_BLOB.digest}\`, and \`data\`, when present, is \`${EMPTY_BLOB.data}\`.`,
-      spec: 'image-spec/manifest.md#guidance-for-an-empty-descriptor',
-    },
-  ],
+  rules: [dataEncoding, dataSizeMismatch, dataDigestMismatch, dataLarge, emptyDescriptor],
   run(ctx) {
     if (!isObject(ctx.root)) return;
     let budget = HASH_BUDGET_BYTES;
@@ -202,7 +227,7 @@ export const dataCheck: Check = {
       if (empty) {
         if (size !== undefined && size !== EMPTY_BLOB.size) {
           ctx.report(
-            'oci/empty-descriptor',
+            emptyDescriptor,
             { path: field(d, 'size') },
             `${whose}, but its size is ${size}; set "size": ${EMPTY_BLOB.size}.`,
             {
@@ -217,7 +242,7 @@ export const dataCheck: Check = {
             const note =
               desc.digest === ZERO_BYTES_SHA256 ? ' (the given one is the digest of zero bytes)' : '';
             ctx.report(
-              'oci/empty-descriptor',
+              emptyDescriptor,
               { path: field(d, 'digest') },
               `${whose}, so its digest is "${expected}", not "${desc.digest}"${note}.`,
               { replacement: expected, expected: EMPTY_EXPECTED },
@@ -231,7 +256,7 @@ export const dataCheck: Check = {
       const b64 = validateBase64(data);
       if (!b64.ok) {
         ctx.report(
-          'oci/data-encoding',
+          dataEncoding,
           { path: field(d, 'data') },
           `${formatPath(field(d, 'data'))} is not standard base64 (RFC 4648 §4): ${b64.explanation}.`,
           b64.replacement === undefined ? undefined : { replacement: b64.replacement },
@@ -241,7 +266,7 @@ export const dataCheck: Check = {
       const length = b64.byteLength;
       if (length > DATA_LARGE_BYTES) {
         ctx.report(
-          'oci/data-large',
+          dataLarge,
           { path: field(d, 'data'), on: 'key' },
           `${formatPath(field(d, 'data'))} embeds ${kib(length)} of content; embedding is meant for small blobs, and some registries refuse manifests above a size limit, so consider dropping "data" and fetching the blob.`,
           { byteLength: length },
@@ -250,7 +275,7 @@ export const dataCheck: Check = {
       if (empty) {
         if (data !== EMPTY_BLOB.data) {
           ctx.report(
-            'oci/empty-descriptor',
+            emptyDescriptor,
             { path: field(d, 'data') },
             `${whose}, so its data is "${EMPTY_BLOB.data}", but this data decodes to ${length} byte${length === 1 ? '' : 's'} of other content.`,
             { replacement: EMPTY_BLOB.data, expected: EMPTY_EXPECTED },
@@ -260,7 +285,7 @@ export const dataCheck: Check = {
       }
       if (size !== undefined && size !== length) {
         ctx.report(
-          'oci/data-size-mismatch',
+          dataSizeMismatch,
           { path: field(d, 'size') },
           `${formatPath(field(d, 'size'))} is ${size}, but "data" decodes to ${length} byte${length === 1 ? '' : 's'}; the embedded data must be exactly the described content, so the size or the data is wrong.`,
           { computed: length },
@@ -271,7 +296,7 @@ export const dataCheck: Check = {
         const computed = computeDigest(algorithm, Buffer.from(data, 'base64'));
         if (computed !== desc.digest) {
           ctx.report(
-            'oci/data-digest-mismatch',
+            dataDigestMismatch,
             { path: field(d, 'digest') },
             `${formatPath(field(d, 'digest'))} is "${desc.digest as string}", but "data" hashes to "${computed}"; the embedded data must be exactly the described content, so the digest or the data is wrong.`,
             { computed },

@@ -8,8 +8,10 @@ import {
   validateDigest,
   type RegisteredAlgorithm,
 } from '../digest';
+import { replacementFix } from '../editing/fixKit';
 import { formatPath, shorten, type Path } from '../findings';
 import { isObject, type DescriptorRef } from '../model';
+import { rule } from '../rule';
 
 /**
  * Digest strings: every descriptor's `digest`, an image config's `rootfs.diff_ids[]` (OCI and Docker) and
@@ -33,7 +35,7 @@ function checkDigestAt(ctx: CheckContext, parent: Path, key: string | number, va
   if (!verdict.ok) {
     const shown = JSON.stringify(shorten(value, 90));
     ctx.report(
-      'oci/digest-format',
+      digestFormat,
       { path },
       `${field} ${shown} ${verdict.explanation}.`,
       verdict.replacement === undefined
@@ -48,7 +50,7 @@ function checkDigestAt(ctx: CheckContext, parent: Path, key: string | number, va
     const fits =
       meant && encoded.length === DIGEST_ALGORITHMS[meant].hexLength && /^[0-9a-f]+$/.test(encoded);
     ctx.report(
-      'oci/digest-algorithm-unregistered',
+      digestAlgorithmUnregistered,
       { path },
       meant
         ? `${field} uses the algorithm "${algorithm}", which is not registered; the registered spelling is "${meant}"${fits ? ` ("${meant}:${encoded}")` : ''}.`
@@ -63,7 +65,7 @@ function checkDigestAt(ctx: CheckContext, parent: Path, key: string | number, va
         ? 'blake3 was registered after image-spec 1.1.1, and implementations need not verify it, so many registries and runtimes still refuse it'
         : `implementations need not verify ${algorithm}, so some registries and runtimes refuse it`;
     ctx.report(
-      'oci/digest-algorithm-discouraged',
+      digestAlgorithmDiscouraged,
       { path },
       `${field} uses ${DIGEST_ALGORITHMS[algorithm].name}; only SHA-256 verification is required of every implementation and ${why}. Prefer sha256 for portability.`,
       { algorithm },
@@ -82,34 +84,38 @@ function allCanonical(descriptors: readonly DescriptorRef[]): boolean {
   return areCanonicalSha256(joined);
 }
 
+export const digestFormat = rule<{ problem: string; replacement?: string }>({
+  code: 'oci/digest-format',
+  severity: 'error',
+  title: "A digest does not match the digest grammar or its algorithm's encoding",
+  description:
+    'A digest is `<algorithm>:<encoded>`: lowercase letters and digits in the algorithm (components joined by `+`, `.`, `_` or `-`), and letters, digits, `=`, `_` and `-` in the encoded part. Registered algorithms fix the encoding: `sha256` and `blake3` take exactly 64 lowercase hex characters, `sha512` 128. Uppercase hex, a missing `sha256:` prefix, and values with `/`, `\\`, `..` or NUL (which would escape `blobs/<alg>/` when used as a path) are rejected. Applies to descriptor digests, `rootfs.diff_ids` and Docker schema 1 `blobSum`s.',
+  spec: 'image-spec/descriptor.md#digests',
+  fix: replacementFix('Change the digest to'),
+});
+
+export const digestAlgorithmUnregistered = rule<{ algorithm: string; replacement?: string }>({
+  code: 'oci/digest-algorithm-unregistered',
+  severity: 'warning',
+  title: 'A well-formed digest uses an algorithm the spec does not register',
+  description:
+    'The spec asks validators to let well-formed digests with unknown algorithms pass, and asks for useful algorithms to be registered; in practice registries and runtimes refuse algorithms they do not know (`sha384`, `multihash+base58`, `sha256+b64u`). Registered: `sha256`, `sha512`, `blake3`.',
+  spec: 'image-spec/descriptor.md#registered-algorithms',
+  fix: replacementFix('Change the digest to'),
+});
+
+export const digestAlgorithmDiscouraged = rule<{ algorithm: string }>({
+  code: 'oci/digest-algorithm-discouraged',
+  severity: 'info',
+  title: 'A digest uses a registered algorithm other than sha256',
+  description:
+    'Every implementation must verify SHA-256, and the spec says compliant implementations should use it; SHA-512 and BLAKE3 are registered but optional to support (BLAKE3 only since after image-spec 1.1.1), so content addressed with them does not travel everywhere. Advice only, since the spec allows the algorithm to vary between descriptors.',
+  spec: 'image-spec/descriptor.md#registered-algorithms',
+});
+
 export const digestCheck: Check = {
   id: 'digest',
-  rules: [
-    {
-      code: 'oci/digest-format',
-      severity: 'error',
-      title: "A digest does not match the digest grammar or its algorithm's encoding",
-      description:
-        'A digest is `<algorithm>:<encoded>`: lowercase letters and digits in the algorithm (components joined by `+`, `.`, `_` or `-`), and letters, digits, `=`, `_` and `-` in the encoded part. Registered algorithms fix the encoding: `sha256` and `blake3` take exactly 64 lowercase hex characters, `sha512` 128. Uppercase hex, a missing `sha256:` prefix, and values with `/`, `\\`, `..` or NUL (which would escape `blobs/<alg>/` when used as a path) are rejected. Applies to descriptor digests, `rootfs.diff_ids` and Docker schema 1 `blobSum`s.',
-      spec: 'image-spec/descriptor.md#digests',
-    },
-    {
-      code: 'oci/digest-algorithm-unregistered',
-      severity: 'warning',
-      title: 'A well-formed digest uses an algorithm the spec does not register',
-      description:
-        'The spec asks validators to let well-formed digests with unknown algorithms pass, and asks for useful algorithms to be registered; in practice registries and runtimes refuse algorithms they do not know (`sha384`, `multihash+base58`, `sha256+b64u`). Registered: `sha256`, `sha512`, `blake3`.',
-      spec: 'image-spec/descriptor.md#registered-algorithms',
-    },
-    {
-      code: 'oci/digest-algorithm-discouraged',
-      severity: 'info',
-      title: 'A digest uses a registered algorithm other than sha256',
-      description:
-        'Every implementation must verify SHA-256, and the spec says compliant implementations should use it; SHA-512 and BLAKE3 are registered but optional to support (BLAKE3 only since after image-spec 1.1.1), so content addressed with them does not travel everywhere. Advice only, since the spec allows the algorithm to vary between descriptors.',
-      spec: 'image-spec/descriptor.md#registered-algorithms',
-    },
-  ],
+  rules: [digestFormat, digestAlgorithmUnregistered, digestAlgorithmDiscouraged],
   run(ctx) {
     const { kind, root } = ctx;
     if (!isObject(root)) return;

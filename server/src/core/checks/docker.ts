@@ -9,7 +9,9 @@ import {
   mediaTypeInfo,
 } from '../catalog/mediaTypes';
 import { formatPath } from '../findings';
+import { expectedFix, q, replacementFix, type Expected, type Replacement } from '../editing/fixKit';
 import { isObject } from '../model';
+import { rule } from '../rule';
 
 const FOREIGN_LAYERS: ReadonlySet<string> = new Set([
   MT.dockerForeignLayer,
@@ -21,43 +23,48 @@ const FOREIGN_LAYERS: ReadonlySet<string> = new Set([
  * distribution registry read them. Media-type syntax, look-alikes and Docker/OCI mixing in general are the
  * media-type check's; this module adds what only Docker documents require.
  */
+export const dockerConfigMediaType = rule<Expected>({
+  code: 'docker/config-media-type',
+  severity: 'error',
+  title: "A Docker manifest's config is not a Docker config type",
+  description:
+    'A Docker schema 2 manifest references `application/vnd.docker.container.image.v1+json` as its config (or, for Engine plugins and BuildKit caches, their own config types). Docker Engine refuses to pull an image whose config is of another type; artifacts belong in OCI manifests.',
+  spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
+  fix: expectedFix((e) => `Change the media type to ${q(e)}`, false),
+});
+
+export const dockerOciLayerType = rule<Replacement>({
+  code: 'docker/oci-layer-type',
+  severity: 'error',
+  title: 'A Docker manifest lists an OCI layer type',
+  description:
+    'Docker schema 2 manifests use Docker layer types. containers/image (skopeo, Podman, CRI-O) rejects a schema 2 manifest with OCI layer types. Use the Docker equivalent, or convert the whole manifest to OCI.',
+  spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
+  fix: replacementFix('Use the Docker type'),
+});
+
+export const dockerForeignLayerUrls = rule<{ insert: string }>({
+  code: 'docker/foreign-layer-urls',
+  severity: 'error',
+  title: 'A foreign layer has no `urls`',
+  description:
+    'A foreign layer is never pushed; clients fetch it from its `urls`. Without URLs nobody can download it, and the distribution registry refuses such a manifest.',
+  spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
+});
+
+export const dockerPlatformRequired = rule<{ insert: string }>({
+  code: 'docker/platform-required',
+  severity: 'error',
+  title: 'A manifest list entry has no `platform`',
+  description:
+    "Every entry of a Docker manifest list describes the platform its image runs on (the format marks only `os.version`, `os.features`, `variant` and `features` optional); clients pick the entry for their host by it, so an entry without one is never pulled. The presence of `architecture` and `os` inside `platform` is the schema check's.",
+  spec: 'docker/manifest-v2-2.md#manifest-list-field-descriptions',
+});
+
 export const dockerCheck: Check = {
   id: 'docker',
   kinds: ['docker-manifest', 'docker-manifest-list'],
-  rules: [
-    {
-      code: 'docker/config-media-type',
-      severity: 'error',
-      title: "A Docker manifest's config is not a Docker config type",
-      description:
-        'A Docker schema 2 manifest references `application/vnd.docker.container.image.v1+json` as its config (or, for Engine plugins and BuildKit caches, their own config types). Docker Engine refuses to pull an image whose config is of another type; artifacts belong in OCI manifests.',
-      spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
-    },
-    {
-      code: 'docker/oci-layer-type',
-      severity: 'error',
-      title: 'A Docker manifest lists an OCI layer type',
-      description:
-        'Docker schema 2 manifests use Docker layer types. containers/image (skopeo, Podman, CRI-O) rejects a schema 2 manifest with OCI layer types. Use the Docker equivalent, or convert the whole manifest to OCI.',
-      spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
-    },
-    {
-      code: 'docker/foreign-layer-urls',
-      severity: 'error',
-      title: 'A foreign layer has no `urls`',
-      description:
-        'A foreign layer is never pushed; clients fetch it from its `urls`. Without URLs nobody can download it, and the distribution registry refuses such a manifest.',
-      spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
-    },
-    {
-      code: 'docker/platform-required',
-      severity: 'error',
-      title: 'A manifest list entry has no `platform`',
-      description:
-        "Every entry of a Docker manifest list describes the platform its image runs on (the format marks only `os.version`, `os.features`, `variant` and `features` optional); clients pick the entry for their host by it, so an entry without one is never pulled. The presence of `architecture` and `os` inside `platform` is the schema check's.",
-      spec: 'docker/manifest-v2-2.md#manifest-list-field-descriptions',
-    },
-  ],
+  rules: [dockerConfigMediaType, dockerOciLayerType, dockerForeignLayerUrls, dockerPlatformRequired],
   run(ctx) {
     const { root, kind } = ctx;
     if (!isObject(root)) return;
@@ -76,7 +83,7 @@ export const dockerCheck: Check = {
         const ours = verdict.kind === 'unknown' || (verdict.kind === 'known' && !verdict.info.format);
         if (ours) {
           ctx.report(
-            'docker/config-media-type',
+            dockerConfigMediaType,
             { path: ['config', 'mediaType'] },
             `config.mediaType is "${value}"; a Docker schema 2 manifest references the container config "${MT.dockerConfig}", and Docker Engine refuses to pull anything else. Package other content as an OCI manifest.`,
             { expected: MT.dockerConfig },
@@ -94,7 +101,7 @@ export const dockerCheck: Check = {
             const eq = info!.equivalent ? mediaTypeInfo(info!.equivalent) : undefined;
             const replacement = eq && !eq.nonStandard && eq.format === 'docker' ? eq.type : undefined;
             ctx.report(
-              'docker/oci-layer-type',
+              dockerOciLayerType,
               { path: ['layers', i, 'mediaType'] },
               `layers[${i}].mediaType is the OCI type "${value}" in a Docker schema 2 manifest, which skopeo, Podman and CRI-O reject; ${
                 replacement
@@ -109,14 +116,14 @@ export const dockerCheck: Check = {
             const urls = layer.urls;
             if (!('urls' in layer)) {
               ctx.report(
-                'docker/foreign-layer-urls',
+                dockerForeignLayerUrls,
                 { path: ['layers', i], on: 'key' },
                 `layers[${i}] is a foreign layer ("${value}") without "urls"; foreign layers are never pushed, so they must list the URLs to download them from.`,
                 { insert: 'urls' },
               );
             } else if (Array.isArray(urls) && urls.length === 0) {
               ctx.report(
-                'docker/foreign-layer-urls',
+                dockerForeignLayerUrls,
                 { path: ['layers', i, 'urls'] },
                 `layers[${i}].urls is empty; a foreign layer ("${value}") is never pushed, so it must list at least one URL to download it from.`,
               );
@@ -142,7 +149,7 @@ export const dockerCheck: Check = {
       const path = ['manifests', i];
       if (!('platform' in entry)) {
         ctx.report(
-          'docker/platform-required',
+          dockerPlatformRequired,
           { path, on: 'key' },
           `${formatPath(path)} has no "platform"; every entry of a Docker manifest list names the "architecture" and "os" its image runs on, e.g. "platform": {"architecture": "amd64", "os": "linux"}.`,
           { insert: 'platform' },

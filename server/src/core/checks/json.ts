@@ -1,50 +1,71 @@
 import type { Check, CheckContext } from '../check';
-import type { Path, RuleInfo } from '../findings';
+import { remove, rename, str } from '../editing/fixKit';
+import type { Path } from '../findings';
 import type { JsonObject } from '../model';
+import { rule } from '../rule';
 
-/** Rules about the JSON text itself; they apply to every served document. */
-export const jsonRules: readonly RuleInfo[] = [
-  {
-    code: 'oci/json-syntax',
-    severity: 'error',
-    title: 'The text is not valid JSON',
-    description:
-      'Manifests are JSON (RFC 8259). Comments, trailing commas, single quotes and truncated text are rejected by registries and runtimes.',
-    spec: 'image-spec/considerations.md#json',
+// Rules about the JSON text itself; they apply to every served document. Syntax, duplicate keys, the
+// byte-order mark and encoding are found by the parser and reported by the facade.
+
+export const jsonSyntax = rule({
+  code: 'oci/json-syntax',
+  severity: 'error',
+  title: 'The text is not valid JSON',
+  description:
+    'Manifests are JSON (RFC 8259). Comments, trailing commas, single quotes and truncated text are rejected by registries and runtimes.',
+  spec: 'image-spec/considerations.md#json',
+});
+
+export const duplicateKey = rule<{ firstOffset: number }>({
+  code: 'oci/duplicate-key',
+  severity: 'error',
+  title: 'An object has the same key twice',
+  description:
+    'JSON parsers disagree on which duplicate wins, so two tools can read two different manifests from the same bytes: a known way to smuggle content past a reviewer or a scanner.',
+  spec: 'image-spec/considerations.md#json',
+});
+
+export const byteOrderMark = rule({
+  code: 'oci/byte-order-mark',
+  severity: 'error',
+  title: 'The file starts with a byte-order mark',
+  description:
+    'RFC 8259 forbids a byte-order mark at the start of networked JSON; Go decoders and registries reject it, and it changes the digest.',
+  spec: 'image-spec/considerations.md#json',
+  fix: (c) =>
+    c.finding.offset === 0 && c.analysis.json.text.charCodeAt(0) === 0xfeff
+      ? {
+          title: 'Remove the byte-order mark',
+          edits: [{ offset: 0, length: 1, newText: '' }],
+          preferred: true,
+        }
+      : undefined,
+});
+
+export const encoding = rule<{ byteOffset: number; byte: string }>({
+  code: 'oci/encoding',
+  severity: 'error',
+  title: 'The file is not UTF-8 text',
+  description:
+    'Manifests must be UTF-8 encoded JSON. A file with invalid UTF-8 or NUL bytes is binary, not a manifest.',
+  spec: 'image-spec/considerations.md#json',
+});
+
+export const keyCase = rule<{ replacement?: string; remove?: string }>({
+  code: 'oci/key-case',
+  severity: 'warning',
+  title: 'A key differs from a specified key only by letter case',
+  description:
+    "Go's encoding/json matches keys case-insensitively, so `Layers` is read as `layers` by some tools and ignored by others. Spell keys exactly as the specification does.",
+  spec: 'image-spec/considerations.md#json',
+  fix: (c) => {
+    const r = str(c.data.replacement);
+    if (r) return rename(c, r, `Rename to "${r}"`);
+    return str(c.data.remove) && c.onKey
+      ? remove(c, c.path, `Remove "${String(c.path[c.path.length - 1])}"`)
+      : undefined;
   },
-  {
-    code: 'oci/duplicate-key',
-    severity: 'error',
-    title: 'An object has the same key twice',
-    description:
-      'JSON parsers disagree on which duplicate wins, so two tools can read two different manifests from the same bytes: a known way to smuggle content past a reviewer or a scanner.',
-    spec: 'image-spec/considerations.md#json',
-  },
-  {
-    code: 'oci/byte-order-mark',
-    severity: 'error',
-    title: 'The file starts with a byte-order mark',
-    description:
-      'RFC 8259 forbids a byte-order mark at the start of networked JSON; Go decoders and registries reject it, and it changes the digest.',
-    spec: 'image-spec/considerations.md#json',
-  },
-  {
-    code: 'oci/encoding',
-    severity: 'error',
-    title: 'The file is not UTF-8 text',
-    description:
-      'Manifests must be UTF-8 encoded JSON. A file with invalid UTF-8 or NUL bytes is binary, not a manifest.',
-    spec: 'image-spec/considerations.md#json',
-  },
-  {
-    code: 'oci/key-case',
-    severity: 'warning',
-    title: 'A key differs from a specified key only by letter case',
-    description:
-      "Go's encoding/json matches keys case-insensitively, so `Layers` is read as `layers` by some tools and ignored by others. Spell keys exactly as the specification does.",
-    spec: 'image-spec/considerations.md#json',
-  },
-];
+});
 
 /** Every key the OCI and Docker specifications define, in its exact spelling. */
 const SPEC_KEYS = [
@@ -114,7 +135,7 @@ export function caseVariantOf(key: string): string | undefined {
 function reportKeyCase(ctx: CheckContext, object: JsonObject, key: string, spec: string, path: Path): void {
   const both = spec in object;
   ctx.report(
-    'oci/key-case',
+    keyCase,
     { path: [...path, key], on: 'key' },
     both
       ? `Key "${key}" differs from "${spec}", also present, only by letter case; Go decoders match keys case-insensitively, so one silently overrides the other. Remove "${key}".`
@@ -129,7 +150,7 @@ function reportKeyCase(ctx: CheckContext, object: JsonObject, key: string, spec:
  */
 export const jsonCheck: Check = {
   id: 'json',
-  rules: jsonRules,
+  rules: [jsonSyntax, duplicateKey, byteOrderMark, encoding, keyCase],
   run(ctx) {
     // A key the schema defines where it stands is spelled as specified, so only the unknown keys can be
     // case variants (and free-form maps, whose keys are the user's, are not among them).

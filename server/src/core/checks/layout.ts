@@ -3,7 +3,9 @@ import { MT } from '../catalog/core';
 import type { DocumentOrigin } from '../detect';
 import { shorten } from '../findings';
 import { KIND_LABELS, withArticle } from '../kinds';
+import { expectedFix, q, setValue, str, type Expected } from '../editing/fixKit';
 import { isIndexKind, isObject } from '../model';
+import { rule } from '../rule';
 
 /**
  * The image layout (image-spec/image-layout.md): the `oci-layout` file's version, and what the layout
@@ -31,34 +33,41 @@ function platformKey(platform: unknown): string {
   return `${part(platform.os)}/${part(platform.architecture)}/${part(platform.variant)}/${part(platform['os.version'])}`;
 }
 
+export const layoutVersion = rule<Expected>({
+  code: 'oci/layout-version',
+  severity: 'error',
+  title: '`imageLayoutVersion` is not `1.0.0`',
+  description:
+    'The `oci-layout` file marks the base of an image layout and pins the layout version. The only layout version defined is `1.0.0`; tools refuse layouts with a version they do not know.',
+  spec: `${SPEC}#oci-layout-file`,
+  fix: expectedFix((e) => `Set the version to ${q(e)}`),
+});
+
+export const layoutIndexKind = rule<Expected>({
+  code: 'oci/layout-index-kind',
+  severity: 'error',
+  title: "A layout's `index.json` is not an image index",
+  description:
+    'The `index.json` at the base of an image layout is its entry point and must be an image index (with `manifests`), not an image manifest or another document.',
+  spec: `${SPEC}#content`,
+  fix: (c) => {
+    const e = str(c.data.expected);
+    return e && c.path.length === 1 ? setValue(c, e, `Change the media type to ${q(e)}`, false) : undefined;
+  },
+});
+
+export const layoutDuplicateRefName = rule<{ first: number }>({
+  code: 'oci/layout-duplicate-ref-name',
+  severity: 'info',
+  title: "Two entries of a layout's `index.json` have the same ref name and platform",
+  description:
+    'The `org.opencontainers.image.ref.name` annotation names a reference (often a tag) in the layout. The specification puts no restriction on it, but when two entries share a name and a platform, tools that resolve the name silently take the first one.',
+  spec: `${SPEC}#indexjson-file`,
+});
+
 export const layoutCheck: Check = {
   id: 'layout',
-  rules: [
-    {
-      code: 'oci/layout-version',
-      severity: 'error',
-      title: '`imageLayoutVersion` is not `1.0.0`',
-      description:
-        'The `oci-layout` file marks the base of an image layout and pins the layout version. The only layout version defined is `1.0.0`; tools refuse layouts with a version they do not know.',
-      spec: `${SPEC}#oci-layout-file`,
-    },
-    {
-      code: 'oci/layout-index-kind',
-      severity: 'error',
-      title: "A layout's `index.json` is not an image index",
-      description:
-        'The `index.json` at the base of an image layout is its entry point and must be an image index (with `manifests`), not an image manifest or another document.',
-      spec: `${SPEC}#content`,
-    },
-    {
-      code: 'oci/layout-duplicate-ref-name',
-      severity: 'info',
-      title: "Two entries of a layout's `index.json` have the same ref name and platform",
-      description:
-        'The `org.opencontainers.image.ref.name` annotation names a reference (often a tag) in the layout. The specification puts no restriction on it, but when two entries share a name and a platform, tools that resolve the name silently take the first one.',
-      spec: `${SPEC}#indexjson-file`,
-    },
-  ],
+  rules: [layoutVersion, layoutIndexKind, layoutDuplicateRefName],
   run(ctx) {
     const { root, kind } = ctx;
 
@@ -69,7 +78,7 @@ export const layoutCheck: Check = {
         root.imageLayoutVersion !== LAYOUT_VERSION
       ) {
         ctx.report(
-          'oci/layout-version',
+          layoutVersion,
           { path: ['imageLayoutVersion'] },
           `"imageLayoutVersion" is "${shorten(root.imageLayoutVersion)}"; the only image layout version defined is "${LAYOUT_VERSION}".`,
           { expected: LAYOUT_VERSION },
@@ -85,7 +94,7 @@ export const layoutCheck: Check = {
     if (!isIndexKind(kind) || dockerList) {
       const mt = isObject(root) && typeof root.mediaType === 'string';
       ctx.report(
-        'oci/layout-index-kind',
+        layoutIndexKind,
         mt ? { path: ['mediaType'] } : { path: [] },
         `This index.json sits beside an oci-layout file, so it must be an OCI image index ("${MT.index}"), but it reads as ${withArticle(KIND_LABELS[kind])}.`,
         { expected: MT.index },
@@ -106,7 +115,7 @@ export const layoutCheck: Check = {
         return;
       }
       ctx.report(
-        'oci/layout-duplicate-ref-name',
+        layoutDuplicateRefName,
         { path: ['manifests', i, 'annotations', REF_NAME] },
         `Ref name "${shorten(name)}" at manifests[${i}] is already used by manifests[${first}]${isObject(d.platform) ? ' for the same platform' : ''}; tools that look the name up take the first entry, so this one is unreachable by name.`,
         { first },

@@ -9,9 +9,11 @@ import {
   type MediaTypeInfo,
 } from '../catalog/mediaTypes';
 import { MEDIA_TYPE_OF_KIND, detectKind } from '../detect';
+import { expectedFix, q, replacementFix, type Expected, type Replacement } from '../editing/fixKit';
 import { formatPath, shorten } from '../findings';
 import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
 import { isObject, type DescriptorRef } from '../model';
+import { rule, type Rule } from '../rule';
 
 /**
  * Media-type values everywhere in a document: descriptor `mediaType`s, `artifactType`s and (for syntax
@@ -76,56 +78,73 @@ function misplaced(info: MediaTypeInfo, role: DescriptorRef['role']): string | u
   }
 }
 
-const RULES = [
-  {
-    code: 'oci/media-type-syntax',
-    severity: 'error' as const,
-    title: 'A media type is not a well-formed `type/subtype`',
-    description:
-      'Media types must follow the naming rules of RFC 6838 §4.2: a registered top-level type, a "/", and a subtype, each starting with a letter or digit, using only letters, digits and `! # $ & - ^ _ . +`, at most 127 characters each. OCI media types carry no parameters (`;version=...`): the image-spec schema forbids them and registries reject them.',
-    spec: 'image-spec/descriptor.md#properties',
-  },
-  {
-    code: 'oci/media-type-unknown',
-    severity: 'info' as const,
-    title: 'A media type is not in the catalog',
-    description:
-      'The value is well-formed but not one of the media types oci-manifest knows. That is allowed (implementations must tolerate unknown types); the note is there so that a misspelling far from any known type is still noticed.',
-    spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
-  },
-  {
-    code: 'oci/media-type-look-alike',
-    severity: 'warning' as const,
-    title: 'A media type looks like a misspelling of a known one',
-    description:
-      "Registries and runtimes compare media types byte for byte, so a near miss (`tar+gz` for `tar+gzip`, `manifest.v1.json`, different letter case, Helm's `chart.config` for `config`, `text/spdx+json` for `application/spdx+json`) makes content silently unrecognised. The intended type is in the finding's data.",
-    spec: 'image-spec/media-types.md',
-  },
-  {
-    code: 'oci/media-type-position',
-    severity: 'error' as const,
-    title: 'An OCI or Docker media type is used in a place it cannot fit',
-    description:
-      'Known image-format types have fixed places: a manifest or index type cannot be a layer or a config, a layer type cannot be a config nor an entry of `manifests`, a config type cannot be an entry of `manifests`. Artifact-specific types are not judged, since the spec leaves them free.',
-    spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
-  },
-  {
-    code: 'oci/media-type-mixed',
-    severity: 'warning' as const,
-    title: 'Docker and OCI media types are mixed in one document',
-    description:
-      "An OCI manifest or index referencing Docker types (or a Docker manifest or list referencing OCI types) is accepted by some tools and rejected by others (skopeo, CRI-O): the most common interoperability failure. Use the equivalent type of the document's own format.",
-    spec: 'image-spec/media-types.md#compatibility-matrix',
-  },
-  {
-    code: 'oci/media-type-deprecated',
-    severity: 'warning' as const,
-    title: 'A deprecated media type is referenced',
-    description:
-      "Non-distributable OCI layers (deprecated in image-spec 1.1), Docker foreign layers in an OCI manifest, Docker schema 1 manifests, the removed OCI artifact manifest and pre-release artifact types should no longer be produced. The replacement is named in the message and the finding's data.",
-    spec: 'image-spec/layer.md#non-distributable-layers',
-  },
-] as const;
+export const mediaTypeSyntax = rule<Partial<Replacement>>({
+  code: 'oci/media-type-syntax',
+  severity: 'error',
+  title: 'A media type is not a well-formed `type/subtype`',
+  description:
+    'Media types must follow the naming rules of RFC 6838 §4.2: a registered top-level type, a "/", and a subtype, each starting with a letter or digit, using only letters, digits and `! # $ & - ^ _ . +`, at most 127 characters each. OCI media types carry no parameters (`;version=...`): the image-spec schema forbids them and registries reject them.',
+  spec: 'image-spec/descriptor.md#properties',
+  fix: replacementFix('Change the media type to'),
+});
+
+export const mediaTypeUnknown = rule({
+  code: 'oci/media-type-unknown',
+  severity: 'info',
+  title: 'A media type is not in the catalog',
+  description:
+    'The value is well-formed but not one of the media types oci-manifest knows. That is allowed (implementations must tolerate unknown types); the note is there so that a misspelling far from any known type is still noticed.',
+  spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+});
+
+export const mediaTypeLookAlike = rule<Replacement>({
+  code: 'oci/media-type-look-alike',
+  severity: 'warning',
+  title: 'A media type looks like a misspelling of a known one',
+  description:
+    "Registries and runtimes compare media types byte for byte, so a near miss (`tar+gz` for `tar+gzip`, `manifest.v1.json`, different letter case, Helm's `chart.config` for `config`, `text/spdx+json` for `application/spdx+json`) makes content silently unrecognised. The intended type is in the finding's data.",
+  spec: 'image-spec/media-types.md',
+  fix: replacementFix('Change the media type to'),
+});
+
+export const mediaTypePosition = rule<Expected>({
+  code: 'oci/media-type-position',
+  severity: 'error',
+  title: 'An OCI or Docker media type is used in a place it cannot fit',
+  description:
+    'Known image-format types have fixed places: a manifest or index type cannot be a layer or a config, a layer type cannot be a config nor an entry of `manifests`, a config type cannot be an entry of `manifests`. Artifact-specific types are not judged, since the spec leaves them free.',
+  spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+  fix: expectedFix((e) => `Change the media type to ${q(e)}`, false),
+});
+
+export const mediaTypeMixed = rule<Replacement>({
+  code: 'oci/media-type-mixed',
+  severity: 'warning',
+  title: 'Docker and OCI media types are mixed in one document',
+  description:
+    "An OCI manifest or index referencing Docker types (or a Docker manifest or list referencing OCI types) is accepted by some tools and rejected by others (skopeo, CRI-O): the most common interoperability failure. Use the equivalent type of the document's own format.",
+  spec: 'image-spec/media-types.md#compatibility-matrix',
+  fix: replacementFix('Use the equivalent'),
+});
+
+export const mediaTypeDeprecated = rule<Replacement>({
+  code: 'oci/media-type-deprecated',
+  severity: 'warning',
+  title: 'A deprecated media type is referenced',
+  description:
+    "Non-distributable OCI layers (deprecated in image-spec 1.1), Docker foreign layers in an OCI manifest, Docker schema 1 manifests, the removed OCI artifact manifest and pre-release artifact types should no longer be produced. The replacement is named in the message and the finding's data.",
+  spec: 'image-spec/layer.md#non-distributable-layers',
+  fix: replacementFix('Use'),
+});
+
+const RULES: readonly Rule[] = [
+  mediaTypeSyntax,
+  mediaTypeUnknown,
+  mediaTypeLookAlike,
+  mediaTypePosition,
+  mediaTypeMixed,
+  mediaTypeDeprecated,
+];
 
 export const mediaTypeCheck: Check = {
   id: 'mediatype',
@@ -174,7 +193,7 @@ export const mediaTypeCheck: Check = {
       if (why) {
         const expected = expectedFor(d.role, format ?? 'oci');
         ctx.report(
-          'oci/media-type-position',
+          mediaTypePosition,
           { path },
           `${where} is "${value}", ${roleNoun(info)}, but ${why}; expected a type such as "${expected}".`,
           { expected },
@@ -187,7 +206,7 @@ export const mediaTypeCheck: Check = {
 
       if (info.deprecated) {
         ctx.report(
-          'oci/media-type-deprecated',
+          mediaTypeDeprecated,
           { path },
           `${where} is "${value}", which is deprecated: ${info.deprecated.why}. Use "${info.deprecated.replacement}" instead.`,
           { replacement: info.deprecated.replacement },
@@ -201,7 +220,7 @@ export const mediaTypeCheck: Check = {
       ) {
         const replacement = value === MT.dockerForeignLayer ? MT.layerGzip : MT.layerTar;
         ctx.report(
-          'oci/media-type-deprecated',
+          mediaTypeDeprecated,
           { path },
           `${where} is the Docker foreign-layer type "${value}" in an OCI image manifest; OCI deprecated non-distributable layers in image-spec 1.1, so push the layer and use "${replacement}".`,
           { replacement },
@@ -215,7 +234,7 @@ export const mediaTypeCheck: Check = {
         const equivalent = info.equivalent;
         const own = FORMAT_LABEL[format];
         ctx.report(
-          'oci/media-type-mixed',
+          mediaTypeMixed,
           { path },
           `${where} is the ${FORMAT_LABEL[info.format]} type "${value}" in ${withArticle(KIND_LABELS[kind])}; tools disagree on documents that mix Docker and OCI media types${
             equivalent
@@ -248,7 +267,7 @@ function checkValue(
   switch (verdict.kind) {
     case 'syntax':
       ctx.report(
-        'oci/media-type-syntax',
+        mediaTypeSyntax,
         { path },
         `${where} "${shown}" ${verdict.problem}${verdict.replacement ? `; the intended type is probably "${verdict.replacement}".` : '.'}`,
         verdict.replacement ? { replacement: verdict.replacement } : undefined,
@@ -256,7 +275,7 @@ function checkValue(
       break;
     case 'look-alike':
       ctx.report(
-        'oci/media-type-look-alike',
+        mediaTypeLookAlike,
         { path },
         `${where} "${shown}" looks like a misspelling of "${verdict.replacement}" (${verdict.why}); tools compare media types exactly and would treat this one as unknown.`,
         { replacement: verdict.replacement },
@@ -267,7 +286,7 @@ function checkValue(
       if (ctx.kind === 'docker-manifest' && role === 'config') break;
       const what = role === 'artifactType' ? 'an artifact type' : 'a media type';
       ctx.report(
-        'oci/media-type-unknown',
+        mediaTypeUnknown,
         { path },
         `${where} "${shown}" is not ${what} oci-manifest knows; unknown types are allowed, but check that it is spelled as its tool expects.`,
       );
@@ -278,7 +297,7 @@ function checkValue(
       if (role === 'artifactType' && verdict.info.deprecated) {
         const dep = verdict.info.deprecated;
         ctx.report(
-          'oci/media-type-deprecated',
+          mediaTypeDeprecated,
           { path },
           `${where} is "${value}", which is deprecated: ${dep.why}. Use "${dep.replacement}" instead.`,
           { replacement: dep.replacement },
@@ -302,14 +321,14 @@ function checkTopLevel(ctx: CheckContext): void {
   const shown = shorten(value);
   if (verdict.kind === 'syntax') {
     ctx.report(
-      'oci/media-type-syntax',
+      mediaTypeSyntax,
       { path: ['mediaType'] },
       `"mediaType" "${shown}" ${verdict.problem}; ${withArticle(label)} carries exactly "${expected}".`,
       { replacement: expected },
     );
   } else if (verdict.kind === 'look-alike') {
     ctx.report(
-      'oci/media-type-look-alike',
+      mediaTypeLookAlike,
       { path: ['mediaType'] },
       `"mediaType" "${shown}" looks like a misspelling; ${withArticle(label)} must carry exactly "${expected}".`,
       { replacement: expected },

@@ -10,8 +10,11 @@ import {
   OS_NEAR_MISSES,
   type PlatformNearMiss,
 } from '../catalog/platforms';
+import { q as quote, remove, setValue, str } from '../editing/fixKit';
+import { insertMember } from '../editing/text';
 import { formatPath, shorten, type Path } from '../findings';
 import { isIndexKind, isObject, type DescriptorRef, type JsonObject } from '../model';
+import { rule } from '../rule';
 
 /**
  * Platform values (image-spec/image-index.md, config.md; docker/manifest-v2-2.md): `os` and `architecture`
@@ -77,7 +80,7 @@ function checkOs(ctx: CheckContext, owner: Owner, value: string): string | undef
   if ('nearMiss' in r) {
     const to = r.nearMiss.replacement;
     ctx.report(
-      'oci/platform-near-miss',
+      platformNearMiss,
       { path },
       `"os" is ${q(value)}; platforms use Go's GOOS names, so this is written "${to}" (clients compare names exactly and would not match ${q(value)}).`,
       { replacement: to },
@@ -85,7 +88,7 @@ function checkOs(ctx: CheckContext, owner: Owner, value: string): string | undef
     return to;
   }
   ctx.report(
-    'oci/platform-unknown',
+    platformUnknown,
     { path },
     `"os" is ${q(value)}, which is not a Go GOOS value; use a known operating system such as ${some(OS_BY_VALUE.keys())}.`,
   );
@@ -103,7 +106,7 @@ function checkArch(ctx: CheckContext, owner: Owner, p: JsonObject, value: string
     const hasVariant = typeof p.variant === 'string' && p.variant !== '';
     const withVariant = variant && !hasVariant;
     ctx.report(
-      'oci/platform-near-miss',
+      platformNearMiss,
       { path },
       withVariant
         ? `"architecture" is ${q(value)}; platforms use Go's GOARCH names with the CPU generation in "variant", so this is written "architecture": "${replacement}" with "variant": "${variant}".`
@@ -113,7 +116,7 @@ function checkArch(ctx: CheckContext, owner: Owner, p: JsonObject, value: string
     return replacement;
   }
   ctx.report(
-    'oci/platform-unknown',
+    platformUnknown,
     { path },
     `"architecture" is ${q(value)}, which is not a Go GOARCH value; use a known architecture such as ${some(ARCH_BY_VALUE.keys(), 8)}.`,
   );
@@ -132,7 +135,7 @@ function checkVariant(ctx: CheckContext, owner: Owner, value: string, arch: stri
   const valid = info.variants.map((x) => x.value);
   if (value === '') {
     ctx.report(
-      'oci/platform-variant',
+      platformVariant,
       { path },
       `"variant" is empty; remove it, or name the CPU variant of "${arch}"${valid.length ? ` (${some(valid)})` : ''}.`,
       {
@@ -144,7 +147,7 @@ function checkVariant(ctx: CheckContext, owner: Owner, value: string, arch: stri
   const canonical = canonicalVariant(value);
   if (canonical !== undefined && canonical !== value && valid.includes(canonical)) {
     ctx.report(
-      'oci/platform-near-miss',
+      platformNearMiss,
       { path },
       `"variant" is ${q(value)}; variants are written without the architecture name or suffixes, so this is "${canonical}" (clients compare variants exactly).`,
       { replacement: canonical },
@@ -153,7 +156,7 @@ function checkVariant(ctx: CheckContext, owner: Owner, value: string, arch: stri
   }
   if (valid.length === 0) {
     ctx.report(
-      'oci/platform-variant',
+      platformVariant,
       { path },
       `"variant" is ${q(value)}, but "${arch}" has no CPU variants; remove "variant" (clients that compare variants will not select this entry).`,
       { remove: true },
@@ -165,7 +168,7 @@ function checkVariant(ctx: CheckContext, owner: Owner, value: string, arch: stri
       ? `the spec lists none for "${arch}", and its Go analog takes`
       : `the spec's variants for "${arch}" are`;
   ctx.report(
-    'oci/platform-variant',
+    platformVariant,
     { path },
     `"variant" is ${q(value)}, which is not a CPU variant of "${arch}"; ${where} ${some(valid, 8)}.`,
   );
@@ -180,7 +183,7 @@ function checkSite(ctx: CheckContext, owner: Owner, p: JsonObject, docker: boole
     const version = p['os.version'];
     if (typeof version === 'string' && version !== '') {
       ctx.report(
-        'oci/platform-windows-only',
+        platformWindowsOnly,
         { path: at(owner, 'os.version') },
         `"os.version" is ${q(version)} on "${os}"; only Windows images use it (to match the host build), so clients on "${os}" ignore it.`,
       );
@@ -190,7 +193,7 @@ function checkSite(ctx: CheckContext, owner: Owner, p: JsonObject, docker: boole
       features.forEach((f, i) => {
         if (typeof f === 'string' && f.toLowerCase() === 'win32k') {
           ctx.report(
-            'oci/platform-windows-only',
+            platformWindowsOnly,
             { path: [...sitePath(owner), 'os.features', i] },
             `"os.features" lists ${q(f)}, a Windows feature (win32k.sys), but "os" is "${os}"; remove it or set "os" to "windows".`,
           );
@@ -201,7 +204,7 @@ function checkSite(ctx: CheckContext, owner: Owner, p: JsonObject, docker: boole
     p['os.features'].forEach((f, i) => {
       if (typeof f === 'string' && f !== 'win32k' && f.toLowerCase() === 'win32k') {
         ctx.report(
-          'oci/platform-near-miss',
+          platformNearMiss,
           { path: [...sitePath(owner), 'os.features', i] },
           `"os.features" lists ${q(f)}; the Windows feature is spelled "win32k".`,
           {
@@ -214,7 +217,7 @@ function checkSite(ctx: CheckContext, owner: Owner, p: JsonObject, docker: boole
 
   if (!docker && owner !== undefined && 'features' in p) {
     ctx.report(
-      'oci/platform-features-reserved',
+      platformFeaturesReserved,
       { path: at(owner, 'features'), on: 'key' },
       `"features" in ${formatPath(sitePath(owner))} is reserved by the OCI image spec for a future version and has no meaning yet; clients ignore it. (Docker manifest lists use it for CPU features; OCI indexes do not.)`,
     );
@@ -276,7 +279,7 @@ function checkEntries(ctx: CheckContext, items: unknown[]): void {
       // Docker lists are the docker module's (docker/platform-required); there the platform is not optional.
       if (ctx.kind === 'image-index' && entry.mediaType === MT.manifest && !isAttachment(entry)) {
         ctx.report(
-          'oci/platform-missing',
+          platformMissing,
           { path: ['manifests', i], on: 'key' },
           `manifests[${i}] points to an image manifest but has no "platform"; add one (e.g. {"os": "linux", "architecture": "amd64"}) so that clients can select it, or set "artifactType" if the image is not platform-specific.`,
         );
@@ -310,13 +313,88 @@ function checkEntries(ctx: CheckContext, items: unknown[]): void {
     if (first === undefined) return;
     const name = [p.os, p.architecture, variant].filter(Boolean).join('/') + (version ? ` ${version}` : '');
     ctx.report(
-      'oci/platform-duplicate',
+      platformDuplicate,
       { path: ['manifests', i, 'platform'], on: 'key' },
       `manifests[${i}] has the same platform (${name}) as manifests[${first}]; clients take the first entry that matches, so this one is never selected by platform.`,
       { first },
     );
   });
 }
+
+export const platformUnknown = rule({
+  code: 'oci/platform-unknown',
+  severity: 'warning',
+  title: '`os` or `architecture` is not a known Go GOOS/GOARCH value',
+  description:
+    "Indexes and configs should use Go's GOOS and GOARCH names (`linux`, `windows`, `amd64`, `arm64`…); `wasip1`/`wasip2` and BuildKit's `unknown` are also known. Clients select images by comparing these names exactly, so an unfamiliar value is never selected.",
+  spec: 'image-spec/image-index.md#image-index-property-descriptions',
+});
+
+export const platformNearMiss = rule<{ replacement: string; variant?: string }>({
+  code: 'oci/platform-near-miss',
+  severity: 'warning',
+  title: "A platform value is spelled the uname or distribution way instead of Go's",
+  description:
+    '`x86_64`, `aarch64`, `armhf`, `Linux`, `macos`, `armv8` as a variant…: these name a real platform, but clients compare exact Go names (`amd64`, `arm64`, `arm` + `v7`, `linux`, `darwin`, `v8`), so the entry is skipped. The quick-fix writes the canonical value.',
+  spec: 'image-spec/image-index.md#platform-variants',
+  fix: (c) => {
+    const r = str(c.data.replacement);
+    if (!r) return undefined;
+    const fix = setValue(c, r, `Change to ${quote(r)}`);
+    const variant = str(c.data.variant);
+    if (!fix || !variant) return fix;
+    const edit = insertMember(c.analysis.json, c.path.slice(0, -1), 'variant', variant, 'architecture');
+    return edit
+      ? { title: `Change to "${r}" with variant "${variant}"`, edits: [...fix.edits, edit], preferred: true }
+      : undefined;
+  },
+});
+
+export const platformVariant = rule<{ remove: boolean }>({
+  code: 'oci/platform-variant',
+  severity: 'warning',
+  title: '`variant` is not a CPU variant of the architecture',
+  description:
+    "Variants should come from the Platform Variants table: arm v6/v7/v8 (and v5), arm64 v8, v8.x, v9, v9.x, amd64 v1–v4, ppc64le power8/9/10, riscv64 rva20u64/rva22u64/rva23u64. Architectures without listed variants take their Go analog's values, if any.",
+  spec: 'image-spec/image-index.md#platform-variants',
+  fix: (c) => (c.data.remove === true ? remove(c, c.path, 'Remove "variant"') : undefined),
+});
+
+export const platformWindowsOnly = rule({
+  code: 'oci/platform-windows-only',
+  severity: 'info',
+  title: '`os.version` or a Windows `os.features` value on another OS',
+  description:
+    '`os.version` is how Windows images name the host build they need, and `win32k` is a Windows feature; on other operating systems clients ignore them, which is usually not what the author expected.',
+  spec: 'image-spec/image-index.md#image-index-property-descriptions',
+});
+
+export const platformFeaturesReserved = rule({
+  code: 'oci/platform-features-reserved',
+  severity: 'info',
+  title: '`platform.features` is reserved in OCI',
+  description:
+    'In an OCI index or descriptor, `platform.features` is reserved for a future version of the specification and means nothing today. (Docker manifest lists use it for CPU features.)',
+  spec: 'image-spec/image-index.md#image-index-property-descriptions',
+});
+
+export const platformDuplicate = rule<{ first: number }>({
+  code: 'oci/platform-duplicate',
+  severity: 'warning',
+  title: 'Two index entries have the same platform',
+  description:
+    'When several entries match, clients use the first; a later entry with the same os, architecture, variant, `os.version` and `os.features` is never selected by platform. Attestation entries (`unknown/unknown`), artifacts, and entries named by `org.opencontainers.image.ref.name` (looked up by name first) are not compared.',
+  spec: 'image-spec/image-index.md#image-index-property-descriptions',
+});
+
+export const platformMissing = rule({
+  code: 'oci/platform-missing',
+  severity: 'warning',
+  title: 'An index entry for an image manifest has no `platform`',
+  description:
+    'Descriptors of image manifests should carry `platform` so that clients can pick the image for their host; without it, multi-platform pulls skip or guess. Entries with `artifactType` and BuildKit attachments are exempt.',
+  spec: 'image-spec/descriptor.md#properties',
+});
 
 export const platformCheck: Check = {
   id: 'platform',
@@ -330,62 +408,13 @@ export const platformCheck: Check = {
     'docker-manifest',
   ],
   rules: [
-    {
-      code: 'oci/platform-unknown',
-      severity: 'warning',
-      title: '`os` or `architecture` is not a known Go GOOS/GOARCH value',
-      description:
-        "Indexes and configs should use Go's GOOS and GOARCH names (`linux`, `windows`, `amd64`, `arm64`…); `wasip1`/`wasip2` and BuildKit's `unknown` are also known. Clients select images by comparing these names exactly, so an unfamiliar value is never selected.",
-      spec: 'image-spec/image-index.md#image-index-property-descriptions',
-    },
-    {
-      code: 'oci/platform-near-miss',
-      severity: 'warning',
-      title: "A platform value is spelled the uname or distribution way instead of Go's",
-      description:
-        '`x86_64`, `aarch64`, `armhf`, `Linux`, `macos`, `armv8` as a variant…: these name a real platform, but clients compare exact Go names (`amd64`, `arm64`, `arm` + `v7`, `linux`, `darwin`, `v8`), so the entry is skipped. The quick-fix writes the canonical value.',
-      spec: 'image-spec/image-index.md#platform-variants',
-    },
-    {
-      code: 'oci/platform-variant',
-      severity: 'warning',
-      title: '`variant` is not a CPU variant of the architecture',
-      description:
-        "Variants should come from the Platform Variants table: arm v6/v7/v8 (and v5), arm64 v8, v8.x, v9, v9.x, amd64 v1–v4, ppc64le power8/9/10, riscv64 rva20u64/rva22u64/rva23u64. Architectures without listed variants take their Go analog's values, if any.",
-      spec: 'image-spec/image-index.md#platform-variants',
-    },
-    {
-      code: 'oci/platform-windows-only',
-      severity: 'info',
-      title: '`os.version` or a Windows `os.features` value on another OS',
-      description:
-        '`os.version` is how Windows images name the host build they need, and `win32k` is a Windows feature; on other operating systems clients ignore them, which is usually not what the author expected.',
-      spec: 'image-spec/image-index.md#image-index-property-descriptions',
-    },
-    {
-      code: 'oci/platform-features-reserved',
-      severity: 'info',
-      title: '`platform.features` is reserved in OCI',
-      description:
-        'In an OCI index or descriptor, `platform.features` is reserved for a future version of the specification and means nothing today. (Docker manifest lists use it for CPU features.)',
-      spec: 'image-spec/image-index.md#image-index-property-descriptions',
-    },
-    {
-      code: 'oci/platform-duplicate',
-      severity: 'warning',
-      title: 'Two index entries have the same platform',
-      description:
-        'When several entries match, clients use the first; a later entry with the same os, architecture, variant, `os.version` and `os.features` is never selected by platform. Attestation entries (`unknown/unknown`), artifacts, and entries named by `org.opencontainers.image.ref.name` (looked up by name first) are not compared.',
-      spec: 'image-spec/image-index.md#image-index-property-descriptions',
-    },
-    {
-      code: 'oci/platform-missing',
-      severity: 'warning',
-      title: 'An index entry for an image manifest has no `platform`',
-      description:
-        'Descriptors of image manifests should carry `platform` so that clients can pick the image for their host; without it, multi-platform pulls skip or guess. Entries with `artifactType` and BuildKit attachments are exempt.',
-      spec: 'image-spec/descriptor.md#properties',
-    },
+    platformUnknown,
+    platformNearMiss,
+    platformVariant,
+    platformWindowsOnly,
+    platformFeaturesReserved,
+    platformDuplicate,
+    platformMissing,
   ],
   run(ctx) {
     const docker =

@@ -1,10 +1,12 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import type { Check, Location } from '../check';
-import { formatPath, shorten, type Path, type RuleInfo } from '../findings';
+import { rename, setValue, str, type Replacement } from '../editing/fixKit';
+import { formatPath, shorten, type Path } from '../findings';
 import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
 import { isIndexKind, isManifestKind, isObject } from '../model';
 import { editDistance } from '../distance';
 import type { UnknownKey } from '../keys';
+import { rule, type FindingData, type Rule } from '../rule';
 import { ALL_SCHEMAS, follow, KIND_SCHEMAS, schemaRoot, type SchemaNode, type SchemaPlace } from '../schemas';
 
 /**
@@ -27,32 +29,46 @@ import { ALL_SCHEMAS, follow, KIND_SCHEMAS, schemaRoot, type SchemaNode, type Sc
  * Where the spec says `null` means absent (the optional fields of an image configuration), the schemas
  * allow `null` in the field's type, so no error arises for it.
  */
-export const schemaRules: readonly RuleInfo[] = [
-  {
-    code: 'oci/required-property',
-    severity: 'error',
-    title: 'A required property is missing',
-    description:
-      'Each document kind has properties that must be present: `config` and `layers` in a manifest, `manifests` in an index, `mediaType`, `digest` and `size` in every descriptor, `architecture`, `os` and `rootfs` in an image configuration, `imageLayoutVersion` in `oci-layout`. Registries and runtimes reject documents without them.',
-    spec: 'image-spec/descriptor.md#properties',
+export const requiredProperty = rule<{ property: string; replacement?: string }>({
+  code: 'oci/required-property',
+  severity: 'error',
+  title: 'A required property is missing',
+  description:
+    'Each document kind has properties that must be present: `config` and `layers` in a manifest, `manifests` in an index, `mediaType`, `digest` and `size` in every descriptor, `architecture`, `os` and `rootfs` in an image configuration, `imageLayoutVersion` in `oci-layout`. Registries and runtimes reject documents without them.',
+  spec: 'image-spec/descriptor.md#properties',
+  fix: (c) => {
+    const r = str(c.data.replacement);
+    return r ? rename(c, r, `Rename to "${r}"`) : undefined;
   },
-  {
-    code: 'oci/type',
-    severity: 'error',
-    title: 'A property has the wrong JSON type',
-    description:
-      "Every specified property has a fixed JSON type: `size` is an integer (not a string), `layers` an array, annotation values strings, and so on. A value of another type makes strict decoders (Go's `encoding/json`) fail on the whole document.",
-    spec: 'image-spec/descriptor.md#properties',
+});
+
+export const wrongType = rule<{ expected: string[]; actual: string; replacement?: number }>({
+  code: 'oci/type',
+  severity: 'error',
+  title: 'A property has the wrong JSON type',
+  description:
+    "Every specified property has a fixed JSON type: `size` is an integer (not a string), `layers` an array, annotation values strings, and so on. A value of another type makes strict decoders (Go's `encoding/json`) fail on the whole document.",
+  spec: 'image-spec/descriptor.md#properties',
+  fix: (c) =>
+    typeof c.data.replacement === 'number'
+      ? setValue(c, c.data.replacement, `Write the number ${c.data.replacement}`)
+      : undefined,
+});
+
+export const unknownProperty = rule<Replacement>({
+  code: 'oci/unknown-property',
+  severity: 'warning',
+  title: 'An unknown property looks like a misspelt specified one',
+  description:
+    'Consumers ignore properties they do not know, so a misspelt key such as `layer` for `layers` or `annotation` for `annotations` is silently dropped and the intended value never takes effect. Reported when an unknown key is within a small edit distance of a property the specification defines at that place and that property is absent. Case-only differences are reported by `oci/key-case` instead.',
+  spec: 'image-spec/considerations.md#extensibility',
+  fix: (c) => {
+    const r = str(c.data.replacement);
+    return r ? rename(c, r, `Rename to "${r}"`) : undefined;
   },
-  {
-    code: 'oci/unknown-property',
-    severity: 'warning',
-    title: 'An unknown property looks like a misspelt specified one',
-    description:
-      'Consumers ignore properties they do not know, so a misspelt key such as `layer` for `layers` or `annotation` for `annotations` is silently dropped and the intended value never takes effect. Reported when an unknown key is within a small edit distance of a property the specification defines at that place and that property is absent. Case-only differences are reported by `oci/key-case` instead.',
-    spec: 'image-spec/considerations.md#extensibility',
-  },
-];
+});
+
+export const schemaRules: readonly Rule[] = [requiredProperty, wrongType, unknownProperty];
 
 /** The kinds that have a schema (Docker schema 1 has none; it is only reported as deprecated). */
 const SCHEMA_KINDS = Object.keys(KIND_SCHEMAS) as DocumentKind[];
@@ -149,10 +165,12 @@ function validatorFor(kind: DocumentKind): ValidateFunction | undefined {
 
 /** A finding before it is reported. */
 export interface SchemaIssue {
+  rule: Rule;
+  /** The rule's code. */
   code: string;
   at: Location;
   message: string;
-  data?: Record<string, unknown>;
+  data?: FindingData;
 }
 
 /** Keywords whose errors this module turns into findings; every other keyword's errors are dropped. */
@@ -378,7 +396,8 @@ export function mapSchemaErrors(
       if (look) {
         used.add(look);
         out.push({
-          code: 'oci/required-property',
+          rule: requiredProperty,
+          code: requiredProperty.code,
           at: { path: look.path, on: 'key' },
           message: `${who} has no "${missing}"; "${look.key}" looks like a misspelling of it. "${missing}" is required${what ? `: ${what}` : ''}.`,
           data: { property: missing, replacement: missing },
@@ -386,7 +405,8 @@ export function mapSchemaErrors(
         continue;
       }
       out.push({
-        code: 'oci/required-property',
+        rule: requiredProperty,
+        code: requiredProperty.code,
         at: path.length === 0 ? { path: [] } : { path, on: 'key' },
         message: what
           ? `${who} has no "${missing}"; it is required: ${what}.`
@@ -401,19 +421,24 @@ export function mapSchemaErrors(
     const types = Array.isArray(t) ? t : String(t).split(',');
     const value = valueAt(root, path);
     const actual = describeValue(value);
-    const data: Record<string, unknown> = { expected: types, actual: actual.type };
+    const data: { expected: string[]; actual: string; replacement?: number } = {
+      expected: types,
+      actual: actual.type,
+    };
     if (types.includes('integer') && typeof value === 'string' && /^(0|[1-9]\d{0,14})$/.test(value))
       data.replacement = Number(value);
     if (path.length === 0) {
       out.push({
-        code: 'oci/type',
+        rule: wrongType,
+        code: wrongType.code,
         at: { path: [] },
         message: `The document is ${actual.text === 'an object' ? 'an object' : actual.text}, but ${withArticle(label)} must be a JSON object.`,
         data,
       });
     } else {
       out.push({
-        code: 'oci/type',
+        rule: wrongType,
+        code: wrongType.code,
         at: { path },
         message: `${formatPath(path)} is ${actual.text}; it must be ${expectedText(types)}.`,
         data,
@@ -491,7 +516,7 @@ export const schemaCheck: Check = {
     const used = new Set<Misspelling>();
     if (!validate(ctx.root)) {
       for (const issue of mapSchemaErrors(ctx.kind, ctx.root, validate.errors ?? [], misspellings, used)) {
-        ctx.report(issue.code, issue.at, issue.message, issue.data);
+        ctx.report(issue.rule, issue.at, issue.message, issue.data);
       }
     }
     const label = KIND_LABELS[ctx.kind];
@@ -500,7 +525,7 @@ export const schemaCheck: Check = {
       const parent = m.path.slice(0, -1);
       const where = parent.length ? describePlace(ctx.kind, parent, false) : `the ${label}`;
       ctx.report(
-        'oci/unknown-property',
+        unknownProperty,
         { path: m.path, on: 'key' },
         `Unknown property "${m.key}"; did you mean "${m.replacement}"? Consumers ignore unknown properties, so in ${where} this value has no effect.`,
         { replacement: m.replacement },

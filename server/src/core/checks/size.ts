@@ -1,6 +1,8 @@
 import type { Check } from '../check';
+import { setValue, str, type Replacement } from '../editing/fixKit';
 import { formatPath } from '../findings';
 import { isObject } from '../model';
+import { rule } from '../rule';
 
 /**
  * Descriptor sizes. `size` is an int64 byte count, but JSON.parse reads numbers as doubles, so the exact
@@ -59,26 +61,33 @@ function readExact(
   return { negative: value < 0 && !Object.is(value, -0), plain: true, magnitude: BigInt(Math.abs(value)) };
 }
 
+export const sizeRange = rule<Replacement>({
+  code: 'oci/size-range',
+  severity: 'error',
+  title: '`size` is not a whole number from 0 to 2^63 − 1 written as plain digits',
+  description:
+    "A descriptor's `size` is an int64 count of bytes and must not be negative. Fractions, values above 9223372036854775807, and integral values written with a decimal point or an exponent (`2.0`, `1e3`) are refused by Go-based registries and runtimes, whose JSON decoder reads int64 fields from plain digits only.",
+  spec: 'image-spec/descriptor.md#properties',
+  fix: (c) => {
+    const digits = str(c.data.replacement);
+    return digits && /^\d+$/.test(digits)
+      ? setValue(c, undefined, `Write the size as ${digits}`, true, digits)
+      : undefined;
+  },
+});
+
+export const sizePrecision = rule<{ exact: string }>({
+  code: 'oci/size-precision',
+  severity: 'warning',
+  title: '`size` is above 2^53 − 1, where JSON tools lose precision',
+  description:
+    "Many JSON tools (JavaScript, jq, Python's float paths) read numbers as IEEE 754 doubles, which hold whole numbers exactly only up to 9007199254740991; above that, sizes silently change. The spec asks JSON numbers to stay within double precision (I-JSON).",
+  spec: 'image-spec/considerations.md#json',
+});
+
 export const sizeCheck: Check = {
   id: 'size',
-  rules: [
-    {
-      code: 'oci/size-range',
-      severity: 'error',
-      title: '`size` is not a whole number from 0 to 2^63 − 1 written as plain digits',
-      description:
-        "A descriptor's `size` is an int64 count of bytes and must not be negative. Fractions, values above 9223372036854775807, and integral values written with a decimal point or an exponent (`2.0`, `1e3`) are refused by Go-based registries and runtimes, whose JSON decoder reads int64 fields from plain digits only.",
-      spec: 'image-spec/descriptor.md#properties',
-    },
-    {
-      code: 'oci/size-precision',
-      severity: 'warning',
-      title: '`size` is above 2^53 − 1, where JSON tools lose precision',
-      description:
-        "Many JSON tools (JavaScript, jq, Python's float paths) read numbers as IEEE 754 doubles, which hold whole numbers exactly only up to 9007199254740991; above that, sizes silently change. The spec asks JSON numbers to stay within double precision (I-JSON).",
-      spec: 'image-spec/considerations.md#json',
-    },
-  ],
+  rules: [sizeRange, sizePrecision],
   run(ctx) {
     const { root, text, json } = ctx;
     if (!isObject(root)) return;
@@ -104,26 +113,26 @@ export const sizeCheck: Check = {
       const { negative, plain, magnitude } = exact;
       if (negative && magnitude !== 0n) {
         ctx.report(
-          'oci/size-range',
+          sizeRange,
           { path },
           `${field} is ${raw}, a negative number; a size counts bytes and must be 0 or more.`,
         );
       } else if (magnitude === 'fraction') {
         ctx.report(
-          'oci/size-range',
+          sizeRange,
           { path },
           `${field} is ${raw}, which is not a whole number (JavaScript rounds it to ${String(value)}); a size is an int64 count of bytes.`,
         );
       } else if (magnitude === 'huge' || magnitude > INT64_MAX) {
         ctx.report(
-          'oci/size-range',
+          sizeRange,
           { path },
           `${field} is ${raw}, above 9223372036854775807 (2^63 − 1), the largest size an int64 can hold.`,
         );
       } else if (!plain) {
         const digits = magnitude.toString();
         ctx.report(
-          'oci/size-range',
+          sizeRange,
           { path },
           `${field} is written as ${raw}; Go-based registries and runtimes decode sizes as int64 from plain digits only and reject a decimal point or exponent. Write ${digits}.`,
           { replacement: digits },
@@ -132,7 +141,7 @@ export const sizeCheck: Check = {
         const read = String(value);
         const digits = magnitude.toString();
         ctx.report(
-          'oci/size-precision',
+          sizePrecision,
           { path },
           `${field} is ${digits}, above 9007199254740991 (2^53 − 1); tools that read JSON numbers as doubles (JavaScript, jq) ${
             read === digits ? 'cannot tell it from its neighbours' : `read it as ${read}`

@@ -1,9 +1,30 @@
 import type { Check } from '../check';
+import { MT } from '../catalog/core';
 import { detectKind, kindFromShape, MEDIA_TYPE_OF_KIND } from '../detect';
+import {
+  insertTopLevel,
+  q,
+  remove,
+  setValue,
+  str,
+  type Expected,
+  type Fix,
+  type FixContext,
+} from '../editing/fixKit';
+import { EMPTY_DESCRIPTOR } from '../editing/snippets';
+import {
+  indentUnit,
+  insertMember,
+  lineIndent,
+  renameKey,
+  renderValue,
+  replaceValue,
+  type TextEdit,
+} from '../editing/text';
+import { shorten } from '../findings';
 import { KIND_LABELS, withArticle } from '../kinds';
 import { isIndexKind, isManifestKind, isObject } from '../model';
-import { MT } from '../catalog/core';
-import { shorten } from '../findings';
+import { rule } from '../rule';
 
 /**
  * Top-level structure: schemaVersion, the top-level mediaType against the kind, the ambiguity rules
@@ -12,57 +33,88 @@ import { shorten } from '../findings';
  */
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
+export const schemaVersion = rule<{ fix: 'insert' | 'replace' }>({
+  code: 'oci/schema-version',
+  severity: 'error',
+  title: '`schemaVersion` is missing or not the integer 2',
+  description:
+    'Image manifests, indexes and Docker schema 2 documents carry `"schemaVersion": 2` (a number, not a string) for compatibility with older Docker clients.',
+  spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+  fix: (c) => {
+    if (c.data.fix === 'insert') {
+      const edit = insertMember(c.analysis.json, [], 'schemaVersion', 2);
+      return edit ? { title: 'Add "schemaVersion": 2', edits: [edit], preferred: true } : undefined;
+    }
+    return setValue(c, 2, 'Set "schemaVersion" to 2');
+  },
+});
+
+export const mediaTypeMissing = rule<Expected>({
+  code: 'oci/media-type-missing',
+  severity: 'warning',
+  title: 'The top-level `mediaType` is missing',
+  description:
+    'Without `mediaType` a manifest can be mistaken for an index (or the reverse); the spec asks for it since 1.1 and registries use it to route content.',
+  spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+  fix: (c) => insertMediaType(c),
+});
+
+export const mediaTypeMismatch = rule<Expected>({
+  code: 'oci/media-type-mismatch',
+  severity: 'error',
+  title: 'The top-level `mediaType` does not match the document',
+  description:
+    "The document's own `mediaType` must name what it is: an image manifest says `application/vnd.oci.image.manifest.v1+json`, an index `application/vnd.oci.image.index.v1+json`.",
+  spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+  fix: (c) => {
+    const e = str(c.data.expected);
+    if (!e) return undefined;
+    if (isObject(c.root) && !('mediaType' in c.root)) return insertMediaType(c);
+    return setValue(c, e, `Change the media type to ${q(e)}`);
+  },
+});
+
+export const ambiguousDocument = rule<{ remove: string }>({
+  code: 'oci/ambiguous-document',
+  severity: 'error',
+  title: 'A manifest has `manifests`, or an index has `config` or `layers`',
+  description:
+    'A document that can be read both as a manifest and as an index let one digest mean two images (CVE-2021-41190). Manifests must not contain `manifests`; indexes must not contain `config` or `layers`.',
+  spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+  fix: (c) => {
+    const key = str(c.data.remove);
+    return key && c.onKey ? remove(c, c.path, `Remove "${key}"`) : undefined;
+  },
+});
+
+export const artifactManifestRemoved = rule({
+  code: 'oci/artifact-manifest-removed',
+  severity: 'warning',
+  title: 'The OCI artifact manifest was removed before image-spec 1.1',
+  description:
+    '`application/vnd.oci.artifact.manifest.v1+json` existed only in the 1.1 release candidates. Use an image manifest with `artifactType`, the empty config, and the blobs as `layers`.',
+  spec: 'image-spec/artifacts-guidance.md',
+  fix: (c) => convertArtifactManifest(c),
+});
+
+export const dockerSchema1Deprecated = rule({
+  code: 'docker/schema1-deprecated',
+  severity: 'warning',
+  title: 'Docker schema 1 manifests are deprecated',
+  description:
+    'Docker Image Manifest V2 Schema 1 is deprecated; current Docker Engine refuses to pull it by default and Docker Hub refuses pushes. Convert the image to schema 2 or OCI.',
+  spec: 'docker/deprecated-schema-v1.md',
+});
+
 export const structureCheck: Check = {
   id: 'structure',
   rules: [
-    {
-      code: 'oci/schema-version',
-      severity: 'error',
-      title: '`schemaVersion` is missing or not the integer 2',
-      description:
-        'Image manifests, indexes and Docker schema 2 documents carry `"schemaVersion": 2` (a number, not a string) for compatibility with older Docker clients.',
-      spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
-    },
-    {
-      code: 'oci/media-type-missing',
-      severity: 'warning',
-      title: 'The top-level `mediaType` is missing',
-      description:
-        'Without `mediaType` a manifest can be mistaken for an index (or the reverse); the spec asks for it since 1.1 and registries use it to route content.',
-      spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
-    },
-    {
-      code: 'oci/media-type-mismatch',
-      severity: 'error',
-      title: 'The top-level `mediaType` does not match the document',
-      description:
-        "The document's own `mediaType` must name what it is: an image manifest says `application/vnd.oci.image.manifest.v1+json`, an index `application/vnd.oci.image.index.v1+json`.",
-      spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
-    },
-    {
-      code: 'oci/ambiguous-document',
-      severity: 'error',
-      title: 'A manifest has `manifests`, or an index has `config` or `layers`',
-      description:
-        'A document that can be read both as a manifest and as an index let one digest mean two images (CVE-2021-41190). Manifests must not contain `manifests`; indexes must not contain `config` or `layers`.',
-      spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
-    },
-    {
-      code: 'oci/artifact-manifest-removed',
-      severity: 'warning',
-      title: 'The OCI artifact manifest was removed before image-spec 1.1',
-      description:
-        '`application/vnd.oci.artifact.manifest.v1+json` existed only in the 1.1 release candidates. Use an image manifest with `artifactType`, the empty config, and the blobs as `layers`.',
-      spec: 'image-spec/artifacts-guidance.md',
-    },
-    {
-      code: 'docker/schema1-deprecated',
-      severity: 'warning',
-      title: 'Docker schema 1 manifests are deprecated',
-      description:
-        'Docker Image Manifest V2 Schema 1 is deprecated; current Docker Engine refuses to pull it by default and Docker Hub refuses pushes. Convert the image to schema 2 or OCI.',
-      spec: 'docker/deprecated-schema-v1.md',
-    },
+    schemaVersion,
+    mediaTypeMissing,
+    mediaTypeMismatch,
+    ambiguousDocument,
+    artifactManifestRemoved,
+    dockerSchema1Deprecated,
   ],
   run(ctx) {
     const { kind, root } = ctx;
@@ -71,7 +123,7 @@ export const structureCheck: Check = {
 
     if (kind === 'docker-schema1') {
       ctx.report(
-        'docker/schema1-deprecated',
+        dockerSchema1Deprecated,
         'schemaVersion' in root ? { path: ['schemaVersion'] } : { path: [] },
         'This is a Docker schema 1 manifest, which is deprecated and no longer pulled by default by Docker Engine nor accepted by Docker Hub; convert it to Docker schema 2 or an OCI image manifest.',
       );
@@ -79,7 +131,7 @@ export const structureCheck: Check = {
     }
     if (kind === 'artifact-manifest') {
       ctx.report(
-        'oci/artifact-manifest-removed',
+        artifactManifestRemoved,
         'mediaType' in root ? { path: ['mediaType'] } : { path: [] },
         `The artifact manifest type "${MT.artifactManifest}" was removed before image-spec 1.1 and registries reject it; use an image manifest with "artifactType", the empty config ("${MT.empty}") and the blobs as "layers".`,
       );
@@ -89,7 +141,7 @@ export const structureCheck: Check = {
     if (hasVersion && kind !== 'artifact-manifest') {
       if (!('schemaVersion' in root)) {
         ctx.report(
-          'oci/schema-version',
+          schemaVersion,
           { path: [] },
           `The ${label} has no "schemaVersion"; add "schemaVersion": 2.`,
           { fix: 'insert' },
@@ -105,7 +157,7 @@ export const structureCheck: Check = {
             : shorten(JSON.stringify(v));
         const why = typeof root.schemaVersion === 'string' ? ' (a number, not a string)' : '';
         ctx.report(
-          'oci/schema-version',
+          schemaVersion,
           { path: ['schemaVersion'] },
           `"schemaVersion" is ${shown}; it must be the integer 2${why}.`,
           {
@@ -120,7 +172,7 @@ export const structureCheck: Check = {
       if (!('mediaType' in root)) {
         const mustHave = kind === 'docker-manifest' || kind === 'docker-manifest-list';
         ctx.report(
-          mustHave ? 'oci/media-type-mismatch' : 'oci/media-type-missing',
+          mustHave ? mediaTypeMismatch : mediaTypeMissing,
           { path: [] },
           mustHave
             ? `The ${label} has no top-level "mediaType"; Docker requires "mediaType": "${expected}".`
@@ -134,14 +186,14 @@ export const structureCheck: Check = {
         const shape = kindFromShape(root);
         if (named && named.kind !== kind) {
           ctx.report(
-            'oci/media-type-mismatch',
+            mediaTypeMismatch,
             { path: ['mediaType'] },
             `"mediaType" is "${root.mediaType}" (${KIND_LABELS[named.kind]}), but the document is read as ${withArticle(label)}; expected "${expected}".`,
             { expected },
           );
         } else if (shape && shape !== kind && MEDIA_TYPE_OF_KIND[shape]) {
           ctx.report(
-            'oci/media-type-mismatch',
+            mediaTypeMismatch,
             { path: ['mediaType'] },
             `"mediaType" says ${withArticle(label)}, but the document has the shape of ${withArticle(KIND_LABELS[shape])}; expected "${MEDIA_TYPE_OF_KIND[shape]}".`,
             { expected: MEDIA_TYPE_OF_KIND[shape] },
@@ -152,7 +204,7 @@ export const structureCheck: Check = {
 
     if (isManifestKind(kind) && 'manifests' in root) {
       ctx.report(
-        'oci/ambiguous-document',
+        ambiguousDocument,
         { path: ['manifests'], on: 'key' },
         `${cap(withArticle(label))} must not contain "manifests" (only indexes have it); a document readable as both a manifest and an index is ambiguous (CVE-2021-41190). Remove "manifests".`,
         { remove: 'manifests' },
@@ -162,7 +214,7 @@ export const structureCheck: Check = {
       for (const key of ['config', 'layers']) {
         if (key in root) {
           ctx.report(
-            'oci/ambiguous-document',
+            ambiguousDocument,
             { path: [key], on: 'key' },
             `${cap(withArticle(label))} must not contain "${key}" (only manifests have it); a document readable as both an index and a manifest is ambiguous (CVE-2021-41190). Remove "${key}".`,
             { remove: key },
@@ -172,3 +224,86 @@ export const structureCheck: Check = {
     }
   },
 };
+
+/** Inserts the top-level `mediaType` the document's kind carries, after `schemaVersion`. */
+function insertMediaType(c: FixContext<Expected>): Fix | undefined {
+  const kind = c.analysis.detection?.kind;
+  const expected = str(c.data.expected) ?? (kind ? MEDIA_TYPE_OF_KIND[kind] : undefined);
+  if (!expected || c.path.length !== 0) return undefined;
+  const edit = insertTopLevel(c, 'mediaType', expected, ['schemaVersion']);
+  return edit ? { title: `Add "mediaType": ${q(expected)}`, edits: [edit], preferred: true } : undefined;
+}
+
+/**
+ * The removed artifact manifest → an image manifest carrying the same artifact: the image manifest type,
+ * `"schemaVersion": 2`, the empty descriptor as `config`, and `blobs` renamed to `layers` (the empty
+ * descriptor when there are none). `artifactType`, `subject` and `annotations` stay as they are.
+ */
+function convertArtifactManifest(c: FixContext): Fix | undefined {
+  const root = c.root;
+  const json = c.analysis.json;
+  if (!isObject(root)) return undefined;
+  const edits: TextEdit[] = [];
+  const text = json.text;
+  const unit = indentUnit(text);
+  const rootSpan = json.locate([]);
+  if (!rootSpan) return undefined;
+
+  // New members go in at the top, in manifest order, as one insertion.
+  const front: [string, unknown][] = [];
+  if (!('schemaVersion' in root)) front.push(['schemaVersion', 2]);
+  if (!('mediaType' in root)) front.push(['mediaType', MT.manifest]);
+  if (!('config' in root) && !('mediaType' in root)) front.push(['config', EMPTY_DESCRIPTOR]);
+  if (front.length) {
+    const first = insertMember(json, [], front[0]![0], front[0]![1]);
+    if (!first) return undefined;
+    if (front.length > 1) {
+      // Each further member reuses the first insertion's separator and indentation.
+      const ws = text.slice(rootSpan.offset + 1, nextNonWs(text, rootSpan.offset + 1));
+      const indent = ws.includes('\n') ? ws.slice(ws.lastIndexOf('\n') + 1) : '';
+      const rest = front
+        .slice(1)
+        .map(
+          ([k, v]) =>
+            `${ws || ' '}${JSON.stringify(k)}: ${renderValue(v, indent, ws.includes('\n') ? unit : undefined)},`,
+        )
+        .join('');
+      first.newText += rest;
+    }
+    edits.push(first);
+  }
+  if (typeof root.mediaType === 'string' || 'mediaType' in root) {
+    const e = replaceValue(json, ['mediaType'], JSON.stringify(MT.manifest));
+    if (e) edits.push(e);
+    if (!('config' in root)) {
+      const e2 = insertMember(json, [], 'config', EMPTY_DESCRIPTOR, 'mediaType');
+      if (e2) edits.push(e2);
+    }
+  }
+  const blobs = root.blobs;
+  if ('blobs' in root && !('layers' in root)) {
+    const key = renameKey(json, ['blobs'], 'layers');
+    if (key) edits.push(key);
+    if (Array.isArray(blobs) && blobs.length === 0) {
+      const span = json.locate(['blobs'])!;
+      edits.push({
+        offset: span.offset,
+        length: span.length,
+        newText: renderValue([EMPTY_DESCRIPTOR], lineIndent(text, span.offset), unit),
+      });
+    }
+  } else if (!('layers' in root)) {
+    const last = Object.keys(root).pop();
+    const e = last ? insertMember(json, [], 'layers', [EMPTY_DESCRIPTOR], last) : undefined;
+    if (e) edits.push(e);
+  }
+  return edits.length
+    ? { title: 'Convert to an image manifest with artifactType (image-spec 1.1)', edits, preferred: true }
+    : undefined;
+}
+
+function nextNonWs(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  return i;
+}
