@@ -1,5 +1,6 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { applyFix, onlyEdited } from '../fixes';
 import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
 import {
   annotationsCheck,
@@ -403,4 +404,30 @@ test('value-format helpers', () => {
 test('deep parentheses in a license expression are linear, not recursive', () => {
   const deep = `${'('.repeat(50_000)}MIT${')'.repeat(50_000)}`;
   assert.equal(spdxProblem(deep), undefined);
+});
+
+describe('quick-fixes: annotations and keys', () => {
+  test('org.opencontainers.image.license → ...licenses', () => {
+    const before = j({ ...specManifest(), annotations: { 'org.opencontainers.image.license': 'MIT' } });
+    const r = applyFix(before, 'oci/annotation-look-alike');
+    assert.ok(r.after.includes('"org.opencontainers.image.licenses": "MIT"'));
+    onlyEdited(before, r);
+  });
+
+  test('when ...licenses is already set, the misspelt key is removed instead (not preferred)', () => {
+    const before = j({
+      ...specManifest(),
+      annotations: { 'org.opencontainers.image.licenses': 'MIT', 'org.opencontainers.image.license': 'MIT' },
+    });
+    const r = applyFix(before, 'oci/annotation-look-alike', { preferred: false });
+    assert.ok(!r.after.includes('image.license"'));
+  });
+
+  test('a Label Schema key → its OCI key; a number value → a string', () => {
+    applyFix(
+      j({ ...specManifest(), annotations: { 'org.label-schema.vcs-url': 'https://example.com/repo' } }),
+      'oci/annotation-legacy-key',
+    );
+    applyFix(j({ ...specManifest(), annotations: { 'com.example.count': 3 } }), 'oci/annotation-value-type');
+  });
 });

@@ -1,5 +1,6 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { applyFix } from '../fixes';
 import { expectNone, expectOne, j, lint, specConfig } from '../helpers';
 import { dateTimeProblem } from '../../server/src/core/datetime';
 import { analyze } from '../../server/src/core/index';
@@ -273,4 +274,22 @@ test('a malformed DiffID is left to the digest module', () => {
   c.rootfs.diff_ids[0] = 'sha256:C6F988F4874BB0ADD23A778F753C65EFE992244E148A1D2EC2A8B664FB66BBD1';
   const found = lint(j(c)).filter((f) => CONFIG_CODES.includes(f.code));
   assert.deepEqual(found, []);
+});
+
+describe('quick-fixes: annotations and keys', () => {
+  test('a config timestamp with a space or an offset without a colon → the RFC 3339 form', () => {
+    const config = {
+      created: '2015-10-31 22:22:56Z',
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: [] },
+      history: [{ created: '2015-10-31T22:22:56+0200', created_by: 'sh' }],
+    };
+    const opts = { kind: 'image-config' as const };
+    const a = applyFix(j(config), 'oci/config-created', opts);
+    assert.equal(a.fix.title, 'Change the timestamp to "2015-10-31T22:22:56Z"');
+    assert.equal(JSON.parse(a.after).created, '2015-10-31T22:22:56Z');
+    const b = applyFix(j(config), 'oci/config-created', { ...opts, occurrence: 1 });
+    assert.equal(JSON.parse(b.after).history[0].created, '2015-10-31T22:22:56+02:00');
+  });
 });

@@ -1,7 +1,9 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { applyFix } from '../fixes';
 import { createHash } from 'node:crypto';
-import { expectNone, expectOne, j, lint } from '../helpers';
+import { expectNone, expectOne, j, lint, specManifest } from '../helpers';
+import { EMPTY_BLOB, MT } from '../../server/src/core/catalog/core';
 import { validateBase64 } from '../../server/src/core/checks/data';
 import { computeDigest } from '../../server/src/core/digest';
 
@@ -239,4 +241,57 @@ test('data is checked in Docker manifests and index entries too', () => {
   });
   const f = expectOne(index, 'oci/data-digest-mismatch', JSON.stringify(sha256('{ }')));
   assert.equal(f.data?.computed, sha256('{}'));
+});
+
+describe('quick-fixes: embedded data and the empty descriptor', () => {
+  const HELLO_SHA = 'sha256:b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9';
+  const withLayer = (layer: Record<string, unknown>) => j({ ...specManifest(), layers: [layer] });
+
+  test('data that disagrees with size → the decoded length', () => {
+    const r = applyFix(
+      withLayer({ mediaType: MT.layerTar, digest: HELLO_SHA, size: 12, data: 'aGVsbG8gd29ybGQ=' }),
+      'oci/data-size-mismatch',
+    );
+    assert.ok(r.after.includes('"size": 11,'));
+  });
+
+  test("data that disagrees with digest → the decoded content's digest", () => {
+    const r = applyFix(
+      withLayer({
+        mediaType: MT.layerTar,
+        digest: specManifest().layers[0]!.digest,
+        size: 11,
+        data: 'aGVsbG8gd29ybGQ=',
+      }),
+      'oci/data-digest-mismatch',
+    );
+    assert.ok(r.after.includes(`"digest": "${HELLO_SHA}"`));
+  });
+
+  test('an empty descriptor with a wrong size or digest → the canonical values', () => {
+    const artifact = (config: Record<string, unknown>) =>
+      j({
+        ...specManifest(),
+        artifactType: 'application/vnd.example+json',
+        config,
+        subject: undefined,
+        layers: [{ ...specManifest().layers[0] }],
+      });
+    const size = applyFix(
+      artifact({ mediaType: MT.empty, digest: EMPTY_BLOB.digest, size: 0 }),
+      'oci/empty-descriptor',
+    );
+    assert.ok(size.after.includes('"size": 2'));
+    assert.match(size.fix.title, /empty descriptor's size 2/);
+    const zero = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    const digest = applyFix(artifact({ mediaType: MT.empty, digest: zero, size: 2 }), 'oci/empty-descriptor');
+    assert.ok(digest.after.includes(`"digest": "${EMPTY_BLOB.digest}"`));
+  });
+
+  test('data that is not standard base64 → re-encoded', () => {
+    applyFix(
+      withLayer({ mediaType: MT.layerTar, digest: HELLO_SHA, size: 11, data: 'aGVsbG8gd29ybGQ' }),
+      'oci/data-encoding',
+    );
+  });
 });

@@ -1,5 +1,6 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { applyFix, onlyEdited } from '../fixes';
 import { createHash } from 'node:crypto';
 import { checkContext, expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
 import {
@@ -270,4 +271,30 @@ test('the spec examples produce no digest findings', () => {
     const fs = lint(j(doc)).filter((f) => f.code.startsWith('oci/digest-'));
     assert.deepEqual(fs, []);
   }
+});
+
+describe('quick-fixes: digests', () => {
+  test('uppercase hex → lowercase', () => {
+    const upper = `sha256:${specManifest().config.digest.slice(7).toUpperCase()}`;
+    const before = j({ ...specManifest(), config: { ...specManifest().config, digest: upper } });
+    const r = applyFix(before, 'oci/digest-format');
+    assert.ok(r.after.includes(`"${specManifest().config.digest}"`));
+    assert.match(r.fix.title, /Change the digest to "sha256:b5b2/);
+    onlyEdited(before, r);
+  });
+
+  test('a bare 64-hex string → sha256:-prefixed', () => {
+    const bare = specManifest().layers[0]!.digest.slice('sha256:'.length);
+    const before = j({ ...specManifest(), layers: [{ ...specManifest().layers[0], digest: bare }] });
+    const r = applyFix(before, 'oci/digest-format');
+    assert.ok(r.after.includes(`"sha256:${bare}"`));
+  });
+
+  test('a separator in a registered algorithm name (sha-256) → sha256', () => {
+    const before = j({
+      ...specManifest(),
+      config: { ...specManifest().config, digest: specManifest().config.digest.replace('sha256', 'sha-256') },
+    });
+    applyFix(before, 'oci/digest-algorithm-unregistered');
+  });
 });

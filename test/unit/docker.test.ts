@@ -1,6 +1,7 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectNone, expectOne, j, lint } from '../helpers';
+import { applyFix } from '../fixes';
+import { expectNone, expectOne, j, lint, specManifest } from '../helpers';
 import { MT } from '../../server/src/core/catalog/core';
 
 const q = (s: string): string => JSON.stringify(s);
@@ -190,4 +191,17 @@ test('odd shapes are skipped without throwing', () => {
     lint(j(list), { kind: 'docker-manifest-list' }).filter((f) => f.code === 'oci/internal-error'),
     [],
   );
+});
+
+describe('quick-fixes: media types', () => {
+  test('an OCI layer type in a Docker manifest → its Docker equivalent', () => {
+    const docker = {
+      schemaVersion: 2,
+      mediaType: MT.dockerManifest,
+      config: { ...specManifest().config, mediaType: MT.dockerConfig },
+      layers: [{ ...specManifest().layers[0], mediaType: MT.layerGzip }],
+    };
+    const r = applyFix(j(docker), 'docker/oci-layer-type');
+    assert.ok(r.after.includes(`"${MT.dockerLayer}"`));
+  });
 });

@@ -1,5 +1,6 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { applyFix } from '../fixes';
 import { checkContext, expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
 import {
   LOOK_ALIKES,
@@ -438,4 +439,75 @@ test('a 10,000-entry index with repeated or with distinct types gets one finding
   };
   assert.equal(count(false), 0);
   assert.equal(count(true), 10_000);
+});
+
+describe('quick-fixes: media types', () => {
+  test('a near-miss of a layer type → the intended type', () => {
+    const before = j({
+      ...specManifest(),
+      layers: [{ ...specManifest().layers[0], mediaType: 'application/vnd.oci.image.layer.v1.tar+gz' }],
+    });
+    const r = applyFix(before, 'oci/media-type-look-alike');
+    assert.ok(r.after.includes(`"${MT.layerGzip}"`));
+  });
+
+  test("a look-alike (Helm's chart.config) → the intended type", () => {
+    const before = j({
+      ...specManifest(),
+      config: { ...specManifest().config, mediaType: 'application/vnd.cncf.helm.chart.config.v1+json' },
+      layers: [
+        { ...specManifest().layers[0], mediaType: 'application/vnd.cncf.helm.chart.content.v1.tar+gzip' },
+      ],
+    });
+    const r = applyFix(before, 'oci/media-type-look-alike');
+    assert.ok(r.after.includes('"application/vnd.cncf.helm.config.v1+json"'));
+  });
+
+  test('a Docker layer type in an OCI manifest → its OCI equivalent', () => {
+    const before = j({
+      ...specManifest(),
+      layers: [{ ...specManifest().layers[0], mediaType: MT.dockerLayer }],
+    });
+    const r = applyFix(before, 'oci/media-type-mixed');
+    assert.ok(r.after.includes(`"${MT.layerGzip}"`));
+    assert.match(r.fix.title, /Use the equivalent/);
+  });
+
+  test('an OCI manifest entry in a Docker manifest list → the Docker manifest type', () => {
+    const list = {
+      schemaVersion: 2,
+      mediaType: MT.dockerList,
+      manifests: [
+        { ...specIndex().manifests[0], mediaType: MT.manifest },
+        { ...specIndex().manifests[1], mediaType: MT.dockerManifest },
+      ],
+    };
+    const r = applyFix(j(list), 'oci/media-type-mixed');
+    assert.equal(
+      r.after,
+      j({ ...list, manifests: [{ ...list.manifests[0], mediaType: MT.dockerManifest }, list.manifests[1]] }),
+    );
+  });
+
+  test('the deprecated non-distributable layer type → the regular layer type', () => {
+    const before = j({
+      ...specManifest(),
+      layers: [
+        {
+          ...specManifest().layers[0],
+          mediaType: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+        },
+      ],
+    });
+    const r = applyFix(before, 'oci/media-type-deprecated');
+    assert.ok(r.after.includes(`"${MT.layerGzip}"`));
+  });
+
+  test('a manifest type where a layer belongs: a suggestion, not preferred', () => {
+    const before = j({
+      ...specManifest(),
+      layers: [{ ...specManifest().layers[0], mediaType: MT.manifest }],
+    });
+    applyFix(before, 'oci/media-type-position', { preferred: false });
+  });
 });

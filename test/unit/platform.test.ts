@@ -1,5 +1,6 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { applyFix } from '../fixes';
 import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
 import { platformCheck } from '../../server/src/core/checks/platform';
 import { canonicalVariant, normalizedVariant } from '../../server/src/core/catalog/platforms';
@@ -407,4 +408,52 @@ test('10,000 index entries with distinct os.version values are not duplicates', 
   const text = j(doc);
   const fs = lint(text, { severities: { 'oci/platform-windows-only': 'off' } });
   assert.equal(fs.filter((f) => f.code === 'oci/platform-duplicate').length, 0);
+});
+
+describe('quick-fixes: platforms', () => {
+  const withPlatform = (platform: Record<string, unknown>) =>
+    j({ ...specIndex(), manifests: [{ ...specIndex().manifests[0], platform }, specIndex().manifests[1]] });
+
+  test('x86_64 → amd64, aarch64 → arm64, Linux → linux', () => {
+    assert.ok(
+      applyFix(
+        withPlatform({ architecture: 'x86_64', os: 'linux' }),
+        'oci/platform-near-miss',
+      ).after.includes('"architecture": "amd64"'),
+    );
+    assert.ok(
+      applyFix(
+        withPlatform({ architecture: 'aarch64', os: 'linux' }),
+        'oci/platform-near-miss',
+      ).after.includes('"architecture": "arm64"'),
+    );
+    assert.ok(
+      applyFix(
+        withPlatform({ architecture: 'ppc64le', os: 'Linux' }),
+        'oci/platform-near-miss',
+      ).after.includes('"os": "linux"'),
+    );
+  });
+
+  test('armv8 as an arm64 variant → v8', () => {
+    const r = applyFix(
+      withPlatform({ architecture: 'arm64', os: 'linux', variant: 'armv8' }),
+      'oci/platform-near-miss',
+    );
+    assert.ok(r.after.includes('"variant": "v8"'));
+  });
+
+  test('armv7l → arm with variant v7 inserted after the architecture', () => {
+    const r = applyFix(withPlatform({ architecture: 'armv7l', os: 'linux' }), 'oci/platform-near-miss');
+    assert.match(r.after, /"architecture": "arm",\n {8}"variant": "v7",\n {8}"os": "linux"/);
+    assert.match(r.fix.title, /with variant "v7"/);
+  });
+
+  test('an empty variant is removed', () => {
+    const r = applyFix(
+      withPlatform({ architecture: 'arm64', os: 'linux', variant: '' }),
+      'oci/platform-variant',
+    );
+    assert.ok(!r.after.includes('"variant"'));
+  });
 });

@@ -1,5 +1,6 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { applyFix } from '../fixes';
 import Ajv2020 from 'ajv/dist/2020';
 import {
   checkContext,
@@ -486,4 +487,15 @@ test('anyOf/oneOf cascades collapse to the most relevant branch', () => {
   assert.equal(b[0]!.message, 'x is the number 5; it must be a string, an object or an array.');
   // A string failing only a pattern: nothing for this module.
   assert.deepEqual(run('zzz'), []);
+});
+
+describe('quick-fixes: annotations and keys', () => {
+  test('a misspelt property is renamed', () => {
+    const { annotations, ...rest } = specManifest();
+    applyFix(j({ ...rest, annotation: annotations }), 'oci/unknown-property');
+  });
+
+  test('a size written as a string → the number', () => {
+    applyFix(j({ ...specManifest(), config: { ...specManifest().config, size: '7023' } }), 'oci/type');
+  });
 });

@@ -1,10 +1,10 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { applyFix } from '../fixes';
 import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
-import { caseVariantOf } from '../../server/src/core/checks/json';
-import { DOCUMENT_KINDS } from '../../server/src/core/kinds';
-import { schemaRoot, type SchemaPlace } from '../../server/src/core/schemas';
-import { unknownKeys } from '../../server/src/core/keys';
+import { analyze, applyEdits, fixAll, fixesFor } from '../../server/src/core/index';
+import { EMPTY_BLOB, MT } from '../../server/src/core/catalog/core';
+import { summary } from '../fixes';
 
 test('the spec examples lint clean of structure findings', () => {
   for (const doc of [specManifest(), specIndex()]) {
@@ -68,91 +68,143 @@ test('oci/artifact-manifest-removed and docker/schema1-deprecated', () => {
   expectOne(s1, 'docker/schema1-deprecated', '1');
 });
 
-test('JSON level: duplicate keys, BOM, syntax errors, key case', () => {
-  const dup = '{"schemaVersion": 2, "config": {}, "layers": [], "schemaVersion": 2}';
-  expectOne(dup, 'oci/duplicate-key', '"schemaVersion"', { occurrence: 1, severity: 'error' });
-  const bom = '\ufeff' + j(specManifest());
-  expectOne(bom, 'oci/byte-order-mark', '\ufeff');
-  const broken = '{"schemaVersion": 2, "config": {}, "layers": [}';
-  const syn = lint(broken, { fileName: 'x.manifest.json' }).filter((f) => f.code === 'oci/json-syntax');
-  assert.ok(syn.length >= 1);
-  assert.equal(syn[0]!.offset, broken.indexOf('}]') >= 0 ? broken.indexOf('}]') : broken.lastIndexOf('}'));
-  const cased = j({ ...specManifest(), Layers: [] });
-  expectOne(cased, 'oci/key-case', '"Layers"', { severity: 'warning' });
-  // Layers next to layers is a distinct key, and annotations keys are free-form.
-  const m = specManifest();
-  expectNone(j({ ...m, annotations: { Layers: 'x' } }), 'oci/key-case');
-});
-
-test("oci/key-case deep in a document, on both sides of the walk's recursion limit", () => {
-  // The walk recurses 48 levels and continues on an explicit stack; a finding must carry its full path either way.
-  for (const levels of [10, 47, 48, 49, 60]) {
-    let inner: unknown = { MediaType: 'x', annotations: { Digest: 'free-form' } };
-    for (let k = 0; k < levels; k++) inner = [inner];
-    const text = j({ ...specManifest(), layers: inner });
-    const f = expectOne(text, 'oci/key-case', '"MediaType"');
-    assert.deepEqual(f.data, { replacement: 'mediaType' }, String(levels));
-    expectNone(text.replace('"MediaType"', '"mediaType"'), 'oci/key-case');
-  }
-  // Through objects too: below the limit, the path is rebuilt from the walk's explicit stack.
-  for (const levels of [47, 60]) {
-    let inner: unknown = { Digest: 'x' };
-    for (let k = 0; k < levels; k++) inner = { [`k${k}`]: inner };
-    const text = j({ ...specManifest(), annotations: undefined, extra: inner });
-    const f = expectOne(text, 'oci/key-case', '"Digest"');
-    assert.deepEqual(f.data, { replacement: 'digest' }, String(levels));
-  }
-});
-
-test('the shared key walk records unknown keys in document order, and at most 100,000 of them', () => {
-  const small = unknownKeys('image-manifest', { ...specManifest(), Layers: [], extra: { MediaType: 'x' } });
-  assert.deepEqual(
-    small.map((u) => [...u.parent, u.key].join('/')),
-    ['Layers', 'extra', 'extra/MediaType'],
-  );
-  const many: Record<string, string> = {};
-  for (let i = 0; i < 150_000; i++) many[`k${i}`] = '';
-  const capped = unknownKeys('image-manifest', { ...specManifest(), extra: many });
-  assert.equal(capped.length, 100_000);
-  assert.equal(capped[0]!.key, 'extra');
-});
-
-test('every key a schema defines is spelled as specified, so oci/key-case reads only unknown keys', () => {
-  // The key-case check reads the unknown keys of the shared walk; a defined key with a case variant among
-  // the specified keys would be skipped, so none may exist.
-  const seen = new Set<SchemaPlace>();
-  const names: string[] = [];
-  const visit = (place: SchemaPlace | undefined): void => {
-    if (!place || seen.has(place)) return;
-    seen.add(place);
-    for (const [name, sub] of place.properties()) {
-      names.push(name);
-      visit(sub);
-    }
-    visit(place.items());
-    visit(place.additional());
-  };
-  for (const kind of DOCUMENT_KINDS) visit(schemaRoot(kind));
-  assert.ok(names.includes('mediaType') && names.includes('ExposedPorts'), 'the walk reached the schemas');
-  assert.deepEqual(
-    names.filter((n) => caseVariantOf(n) !== undefined),
-    [],
-  );
-  assert.equal(caseVariantOf('MediaType'), 'mediaType', 'the helper finds case variants');
-});
-
-test('oci/encoding: a raw NUL is found at its offset; an escaped one (valid JSON) is not a finding', () => {
-  const clean = j(specManifest());
-  const raw = clean.replace('"value1"', '"val\u0000ue1"');
-  const f = lint(raw).filter((x) => x.code === 'oci/encoding');
-  assert.equal(f.length, 1);
-  assert.equal(f[0]!.offset, raw.indexOf('\u0000'));
-  const escaped = clean.replace('"value1"', '"val\\u0000ue1"');
-  assert.equal(JSON.parse(escaped).annotations['com.example.key1'], 'val\u0000ue1');
-  expectNone(escaped, 'oci/encoding');
-});
-
 test('unrelated JSON is not served', () => {
   assert.deepEqual(lint(j({ name: 'my-package', version: '1.0.0', dependencies: {} })), []);
   assert.deepEqual(lint('{"bad json'), []);
+});
+
+describe('quick-fixes: schemaVersion and the top-level mediaType', () => {
+  test('a missing schemaVersion is inserted as the first member, in the document style', () => {
+    const { schemaVersion: _, ...rest } = specManifest();
+    const before = j(rest);
+    const r = applyFix(before, 'oci/schema-version');
+    assert.ok(r.after.startsWith('{\n  "schemaVersion": 2,\n  "mediaType"'), r.after.slice(0, 60));
+    assert.equal(r.fix.title, 'Add "schemaVersion": 2');
+  });
+
+  test('in a compact document too', () => {
+    const { schemaVersion: _, ...rest } = specManifest();
+    const r = applyFix(JSON.stringify(rest), 'oci/schema-version');
+    assert.ok(r.after.startsWith('{"schemaVersion": 2, "mediaType"'), r.after.slice(0, 60));
+  });
+
+  test('a wrong schemaVersion ("2", 1) → 2', () => {
+    for (const v of ['2', 1]) {
+      const r = applyFix(j({ ...specManifest(), schemaVersion: v }), 'oci/schema-version');
+      assert.ok(r.after.includes('"schemaVersion": 2,'));
+    }
+  });
+
+  test("a missing top-level mediaType → the detected kind's type, after schemaVersion", () => {
+    const { mediaType: _, ...rest } = specIndex();
+    const r = applyFix(j(rest), 'oci/media-type-missing');
+    assert.ok(
+      r.after.startsWith(`{\n  "schemaVersion": 2,\n  "mediaType": "${MT.index}",\n  "manifests"`),
+      r.after.slice(0, 120),
+    );
+  });
+
+  test('a Docker manifest list without mediaType (an error there) gets it inserted', () => {
+    const list = {
+      schemaVersion: 2,
+      manifests: [{ ...specIndex().manifests[0], mediaType: MT.dockerManifest }],
+    };
+    const r = applyFix(j(list), 'oci/media-type-mismatch');
+    assert.ok(r.after.includes(`"mediaType": "${MT.dockerList}"`));
+  });
+
+  test('a top-level mediaType naming another kind → the type of the kind the document is read as', () => {
+    const before = j({ ...specManifest(), mediaType: MT.index });
+    const r = applyFix(before, 'oci/media-type-mismatch', { kind: 'image-manifest' });
+    assert.equal(r.after, j(specManifest()));
+  });
+
+  test('both missing: fix-all inserts both, schemaVersion first', () => {
+    const { schemaVersion: _, mediaType: __, ...rest } = specManifest();
+    const before = j(rest);
+    const after = applyEdits(before, fixAll(analyze(before)));
+    assert.ok(
+      after.startsWith(`{\n  "schemaVersion": 2,\n  "mediaType": "${MT.manifest}",\n  "config"`),
+      after.slice(0, 120),
+    );
+    assert.deepEqual(lint(after), []);
+  });
+});
+
+describe('quick-fixes: forbidden members', () => {
+  test('"manifests" in a manifest is removed with its comma', () => {
+    const before = j({ ...specManifest(), manifests: [] });
+    const r = applyFix(before, 'oci/ambiguous-document');
+    assert.equal(r.after, j(specManifest()));
+  });
+
+  test('"layers" and "config" in an index are removed (one fix each; fix-all takes both)', () => {
+    const before = j({ ...specIndex(), config: specManifest().config, layers: [] });
+    const r = applyFix(before, 'oci/ambiguous-document');
+    assert.match(r.fix.title, /Remove "config"/);
+    const second = applyFix(before, 'oci/ambiguous-document', { occurrence: 1 });
+    assert.match(second.fix.title, /Remove "layers"/);
+    const all = applyEdits(before, fixAll(analyze(before)));
+    assert.equal(all, j(specIndex()));
+  });
+
+  test('a member in the middle, a first member, an only member', () => {
+    const mid =
+      '{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "layers": [], "manifests": []}';
+    assert.equal(
+      applyFix(mid, 'oci/ambiguous-document').after,
+      '{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}',
+    );
+    const first =
+      '{"layers": [], "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}';
+    assert.equal(
+      applyFix(first, 'oci/ambiguous-document').after,
+      '{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []}',
+    );
+  });
+});
+
+describe('quick-fixes: the removed artifact manifest', () => {
+  const artifact = {
+    mediaType: MT.artifactManifest,
+    artifactType: 'application/spdx+json',
+    blobs: [
+      { mediaType: 'application/vnd.cyclonedx+json', digest: specManifest().layers[0]!.digest, size: 32654 },
+    ],
+    subject: specManifest().subject,
+    annotations: { 'org.opencontainers.image.created': '2024-05-01T12:00:00Z' },
+  };
+
+  test('converts to an image manifest with artifactType, the empty config and blobs as layers', () => {
+    const before = j(artifact);
+    const analysis = analyze(before);
+    const finding = analysis.findings.find((f) => f.code === 'oci/artifact-manifest-removed')!;
+    const [fix] = fixesFor(analysis, finding);
+    assert.ok(fix?.preferred);
+    const after = applyEdits(before, fix.edits);
+    const value = JSON.parse(after);
+    assert.deepEqual(value, {
+      schemaVersion: 2,
+      mediaType: MT.manifest,
+      config: { mediaType: MT.empty, digest: EMPTY_BLOB.digest, size: EMPTY_BLOB.size },
+      artifactType: artifact.artifactType,
+      layers: artifact.blobs,
+      subject: artifact.subject,
+      annotations: artifact.annotations,
+    });
+    const result = analyze(after);
+    assert.equal(result.detection?.kind, 'image-manifest');
+    assert.deepEqual(summary(result.findings), []);
+    // Untouched members keep their bytes.
+    assert.ok(after.includes(j(artifact.subject).replace(/\n/g, '\n  ')));
+  });
+
+  test('an artifact manifest without blobs gets the empty descriptor as its layer', () => {
+    const { blobs: _, ...rest } = artifact;
+    const after = applyEdits(j({ ...rest, blobs: [] }), fixAll(analyze(j({ ...rest, blobs: [] }))));
+    assert.deepEqual(JSON.parse(after).layers, [
+      { mediaType: MT.empty, digest: EMPTY_BLOB.digest, size: EMPTY_BLOB.size },
+    ]);
+    assert.deepEqual(summary(lint(after)), []);
+  });
 });
