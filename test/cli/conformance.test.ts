@@ -1,7 +1,9 @@
 // The conformance corpus through the built CLI: the same codes as through the core (test/unit/conformance.test.ts).
+// Layout fixtures are linted as directories; a document that must sit in a layout's place is copied into a
+// temporary layout first.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { corpus } from '../conformance';
+import { cliTarget, corpus, type Expectation, type Fixture, type PassExpectation } from '../conformance';
 import { cli, ensureCli } from './cli';
 
 interface FileResult {
@@ -12,48 +14,63 @@ interface FileResult {
 
 before(ensureCli);
 
-test('valid documents lint clean through the CLI (exit 0)', () => {
-  const files = corpus('valid').map((c) => c.file);
-  const r = cli(['lint', '--format', 'json', ...files]);
-  const out = JSON.parse(r.stdout) as FileResult[];
-  assert.equal(out.length, files.length);
-  const bad = out.flatMap((f) =>
-    f.diagnostics
-      .filter((d) => d.severity === 'error' || d.severity === 'warning')
-      .map((d) => `${f.file}: ${d.code}`),
-  );
-  assert.deepEqual(bad, []);
-  assert.equal(r.status, 0);
-});
-
-test('invalid documents get their codes through the CLI', () => {
-  // Fixtures that need a forced kind run one CLI call per kind; those that need a layout around them are
-  // covered by the core runner only.
-  const groups = new Map<string, { file: string; codes: string[] }[]>();
-  for (const c of corpus('invalid')) {
-    if (c.expect!.origin) continue;
-    const key = c.expect!.kind ?? '';
-    groups.set(key, [...(groups.get(key) ?? []), { file: c.file, codes: c.expect!.codes }]);
-  }
-  let checked = 0;
-  for (const [kind, items] of groups) {
+/** Lints the fixtures' targets in one CLI call (`kind` forced when given); each fixture's linted files. */
+function lintAll(fixtures: Fixture<Expectation | PassExpectation>[], kind?: string) {
+  const targets = fixtures.map((f) => ({ fixture: f, ...cliTarget(f) }));
+  try {
     const r = cli([
       'lint',
       '--format',
       'json',
       ...(kind ? ['--kind', kind] : []),
-      ...items.map((i) => i.file),
+      ...targets.map((t) => t.path),
     ]);
-    const out = new Map(
-      (JSON.parse(r.stdout) as FileResult[]).map((f) => [f.file, new Set(f.diagnostics.map((d) => d.code))]),
-    );
-    for (const item of items) {
-      const got = [...out.entries()].find(([f]) => item.file.endsWith(f))?.[1];
-      assert.ok(got, `${item.file} was linted`);
-      for (const code of item.codes)
-        assert.ok(got.has(code), `${item.file}: expected ${code}, got ${[...got].join(', ')}`);
+    const out = JSON.parse(r.stdout) as FileResult[];
+    const byFixture = new Map(targets.map((t) => [t.fixture, out.filter((f) => t.owns(f.file))]));
+    return { status: r.status, out, byFixture };
+  } finally {
+    for (const t of targets) t.cleanup();
+  }
+}
+
+test('valid documents and layouts lint clean through the CLI (exit 0), with their notes', () => {
+  const fixtures = corpus('valid');
+  const { status, byFixture } = lintAll(fixtures);
+  const bad: string[] = [];
+  for (const [fixture, files] of byFixture) {
+    // A document is one linted file; a layout is several.
+    if (fixture.directory) assert.ok(files.length > 1, `${fixture.name} was linted`);
+    else assert.equal(files.length, 1, `${fixture.name} was linted`);
+    for (const f of files)
+      for (const d of f.diagnostics)
+        if (d.severity === 'error' || d.severity === 'warning') bad.push(`${f.file}: ${d.code}`);
+    const got = new Set(files.flatMap((f) => f.diagnostics.map((d) => d.code)));
+    for (const code of (fixture.expect as PassExpectation | undefined)?.notes ?? [])
+      assert.ok(got.has(code), `${fixture.name}: expected the note ${code}, got ${[...got].join(', ')}`);
+  }
+  assert.deepEqual(bad, []);
+  assert.equal(status, 0);
+});
+
+test('invalid documents get their codes through the CLI', () => {
+  // Fixtures that need a forced kind run one CLI call per kind.
+  const groups = new Map<string, Fixture<Expectation>[]>();
+  for (const c of corpus('invalid')) {
+    const key = c.expect!.kind ?? '';
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  let checked = 0;
+  for (const [kind, fixtures] of groups) {
+    const { byFixture } = lintAll(fixtures, kind || undefined);
+    for (const fixture of fixtures) {
+      const files = byFixture.get(fixture)!;
+      assert.ok(files.length > 0, `${fixture.name} was linted`);
+      const got = new Set(files.flatMap((f) => f.diagnostics.map((d) => d.code)));
+      for (const code of fixture.expect!.codes)
+        assert.ok(got.has(code), `${fixture.name}: expected ${code}, got ${[...got].join(', ')}`);
       checked++;
     }
   }
+  assert.equal(checked, corpus('invalid').length, 'every invalid document went through the CLI');
   assert.ok(checked > 50, `${checked} invalid documents checked`);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
+import { analyze } from '../../server/src/core/index';
 import { isLayoutIndex } from '../../server/src/core/checks/layout';
 
 const LAYOUT = { fileName: '/images/app/index.json', besideOciLayout: true };
@@ -138,4 +139,71 @@ test('a layout index.json with 10,000 distinct tags has no layout findings', () 
     lint(j(idx), LAYOUT).filter((f) => LAYOUT_CODES.includes(f.code)),
     [],
   );
+});
+
+test("a layout's index.json is an image index by its place, whatever its entries (go-containerregistry, skopeo)", () => {
+  const docker = 'application/vnd.docker.distribution.manifest.v2+json';
+  // As crane pull --format=oci writes it: no top-level mediaType, Docker manifest entries, no platform.
+  const gcr = {
+    schemaVersion: 2,
+    manifests: [
+      {
+        mediaType: docker,
+        size: 528,
+        digest: 'sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f',
+      },
+    ],
+  };
+  const text = JSON.stringify(gcr, null, 3);
+  const r = analyze(text, LAYOUT);
+  assert.deepEqual(r.detection, { kind: 'image-index', source: 'fileName' });
+  assert.deepEqual(
+    r.findings.map((f) => `${f.code} ${f.severity}`),
+    ['oci/media-type-missing warning', 'oci/index-entry-type info'],
+  );
+  expectOne(text, 'oci/index-entry-type', JSON.stringify(docker), { ...LAYOUT, severity: 'info' });
+  for (const wrong of ['oci/media-type-mismatch', 'docker/platform-required', 'oci/media-type-mixed'])
+    expectNone(text, wrong, LAYOUT);
+  // The same document elsewhere is still read by its content: a Docker manifest list.
+  assert.equal(analyze(text, { fileName: '/tmp/list.json' }).detection?.kind, 'docker-manifest-list');
+  expectOne(text, 'docker/platform-required', '{', { fileName: '/tmp/list.json', occurrence: 1 });
+  // An explicit Docker list type, or a manifest's shape, is still wrong there.
+  expectOne(
+    j({ ...gcr, mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json' }),
+    'oci/layout-index-kind',
+    '"application/vnd.docker.distribution.manifest.list.v2+json"',
+    LAYOUT,
+  );
+  assert.equal(analyze(j(specManifest()), LAYOUT).detection?.kind, 'image-manifest');
+  // Without a shape at all, the place decides too.
+  assert.deepEqual(analyze('{}', LAYOUT).detection, { kind: 'image-index', source: 'fileName' });
+});
+
+test("a layout's index.json may list a Docker index, an index of either format nested", () => {
+  const text = j({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      {
+        mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+        digest: 'sha256:3f5754829e9747db418bd1a5a40f418b073ed863cba4d57aaeaefa08118c4743',
+        size: 2342,
+        annotations: { 'org.opencontainers.image.ref.name': 'v0.3' },
+      },
+    ],
+  });
+  const f = expectOne(
+    text,
+    'oci/index-entry-type',
+    '"application/vnd.docker.distribution.manifest.list.v2+json"',
+    LAYOUT,
+  );
+  assert.equal(f.data?.expected, 'application/vnd.oci.image.index.v1+json');
+  assert.match(f.message, /Docker type .* in a layout's index\.json/);
+  assert.deepEqual(
+    lint(text, LAYOUT).filter((x) => x.severity !== 'info'),
+    [],
+  );
+  // An OCI index that is not a layout's index.json still mixes formats.
+  expectOne(text, 'oci/media-type-mixed', '"application/vnd.docker.distribution.manifest.list.v2+json"');
 });

@@ -298,13 +298,29 @@ test('oci/media-type-position: an index type or a layer type as config; artifact
   expectNone(j({ ...m, artifactType: 'application/vnd.example+type' }), 'oci/media-type-position');
 });
 
-test('oci/media-type-position: a layer or config type among index manifests', () => {
-  const f = expectOne(withEntry0(MT.layerGzip), 'oci/media-type-position', q(MT.layerGzip));
+test('oci/index-entry-type: a layer or config type among index manifests is a note, not an error', () => {
+  const f = expectOne(withEntry0(MT.layerGzip), 'oci/index-entry-type', q(MT.layerGzip), {
+    severity: 'info',
+  });
   assert.equal(f.data?.expected, MT.manifest);
-  expectOne(withEntry0(MT.config), 'oci/media-type-position', q(MT.config));
-  expectOne(withEntry0(MT.empty), 'oci/media-type-position', q(MT.empty));
-  expectNone(withEntry0(MT.index), 'oci/media-type-position');
+  assert.match(f.message, /^manifests\[0\]\.mediaType .*a layer type.*must stay the type of the content/);
+  expectOne(withEntry0(MT.config), 'oci/index-entry-type', q(MT.config));
+  expectOne(withEntry0(MT.empty), 'oci/index-entry-type', q(MT.empty));
+  // The descriptor type too (image-index.md: an unusual entry type must not generate an error).
+  const descriptorType = 'application/vnd.oci.descriptor.v1+json';
+  expectOne(withEntry0(descriptorType), 'oci/index-entry-type', q(descriptorType), { severity: 'info' });
+  for (const t of [MT.layerGzip, MT.config, MT.empty, descriptorType])
+    expectNone(withEntry0(t), 'oci/media-type-position');
+  // No error at all (the empty type's entry still has the empty descriptor's size to get right).
+  for (const t of [MT.layerGzip, MT.config, descriptorType])
+    assert.deepEqual(
+      lint(withEntry0(t)).filter((x) => x.severity === 'error'),
+      [],
+      t,
+    );
+  expectNone(withEntry0(MT.index), 'oci/index-entry-type');
   // Unknown types in manifests must not generate an error.
+  expectNone(withEntry0('application/vnd.example.manifest.v2+json'), 'oci/index-entry-type');
   expectNone(withEntry0('application/vnd.example.manifest.v2+json'), 'oci/media-type-position');
 });
 
@@ -318,6 +334,7 @@ test('oci/media-type-position: a legacy BuildKit cache index may list layers', (
     size: 400,
   };
   expectNone(j(i), 'oci/media-type-position');
+  expectNone(j(i), 'oci/index-entry-type');
 });
 
 test('oci/media-type-mixed: a Docker layer in an OCI manifest, with the OCI equivalent', () => {

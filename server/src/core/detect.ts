@@ -44,6 +44,16 @@ function baseName(fileName: string): string {
   return fileName.slice(cut + 1);
 }
 
+/**
+ * True when the document is the `index.json` at the base of an image layout: its file name, and an `oci-layout`
+ * file beside it (the front end looks; the core reads no files). image-layout.md makes that file an image index
+ * by its place, whatever its content says.
+ */
+export function isLayoutIndex(origin: DocumentOrigin | undefined): boolean {
+  if (!origin?.besideOciLayout || !origin.fileName) return false;
+  return baseName(origin.fileName).toLowerCase() === 'index.json';
+}
+
 /** True when the file name alone claims the document (the extension's file patterns). */
 export function kindFromFileName(origin: DocumentOrigin): DocumentKind | undefined {
   if (!origin.fileName) return undefined;
@@ -104,8 +114,11 @@ function descriptorShaped(root: Record<string, unknown>): boolean {
 }
 
 /**
- * Decides the document's kind: its top-level `mediaType`, else its shape, else its file name.
- * `contentDetection: false` keeps only documents whose file name claims them.
+ * Decides the document's kind: its top-level `mediaType`, else its shape, else its file name. A layout's
+ * `index.json` is an image index by its place: an index of either format, or a shape we cannot tell, is read
+ * as an OCI image index (tools write Docker manifests into layouts and often omit the top-level `mediaType`);
+ * only a top-level `mediaType` or a shape that names another kind is kept, for `oci/layout-index-kind` to
+ * report. `contentDetection: false` keeps only documents whose file name claims them.
  */
 export function detectKind(
   root: unknown,
@@ -122,6 +135,11 @@ export function detectKind(
       return { kind: k, source: 'mediaType' };
   }
   const shape = kindFromShape(root);
+  if (
+    isLayoutIndex(origin) &&
+    (shape === undefined || shape === 'docker-manifest-list' || shape === 'image-index')
+  )
+    return { kind: 'image-index', source: 'fileName' };
   if (shape) return { kind: shape, source: 'shape' };
   if (byName) return { kind: byName, source: 'fileName' };
   return undefined;

@@ -1,6 +1,6 @@
 import type { Check } from '../check';
 import { MT } from '../catalog/core';
-import type { DocumentOrigin } from '../detect';
+import { isLayoutIndex } from '../detect';
 import { shorten } from '../findings';
 import { KIND_LABELS, withArticle } from '../kinds';
 import { expectedFix, q, setValue, str, type Expected } from '../editing/fixKit';
@@ -17,14 +17,7 @@ const SPEC = 'image-spec/image-layout.md';
 const LAYOUT_VERSION = '1.0.0';
 const REF_NAME = 'org.opencontainers.image.ref.name';
 
-/** True when the document is the `index.json` at the base of an image layout. */
-export function isLayoutIndex(origin: DocumentOrigin | undefined): boolean {
-  if (!origin?.besideOciLayout || !origin.fileName) return false;
-  const name = origin.fileName.slice(
-    Math.max(origin.fileName.lastIndexOf('/'), origin.fileName.lastIndexOf('\\')) + 1,
-  );
-  return name.toLowerCase() === 'index.json';
-}
+export { isLayoutIndex };
 
 /** A key that tells two entries with the same ref name apart by platform. */
 function platformKey(platform: unknown): string {

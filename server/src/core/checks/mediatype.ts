@@ -8,7 +8,7 @@ import {
   isOciLayerType,
   type MediaTypeInfo,
 } from '../catalog/mediaTypes';
-import { MEDIA_TYPE_OF_KIND, detectKind } from '../detect';
+import { MEDIA_TYPE_OF_KIND, detectKind, isLayoutIndex } from '../detect';
 import { expectedFix, q, replacementFix, type Expected, type Replacement } from '../editing/fixKit';
 import { formatPath, shorten } from '../findings';
 import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
@@ -72,7 +72,7 @@ function misplaced(info: MediaTypeInfo, role: DescriptorRef['role']): string | u
       return undefined;
     case 'manifest':
       if (manifestLike) return undefined;
-      return '"manifests" entries must reference manifests or indexes';
+      return 'index entries usually reference manifests or indexes';
     default:
       return undefined; // subject: the artifact check; blob/self: anything goes
   }
@@ -117,6 +117,17 @@ export const mediaTypePosition = rule<Expected>({
   fix: expectedFix((e) => `Change the media type to ${q(e)}`, false),
 });
 
+export const indexEntryType = rule<Expected>({
+  code: 'oci/index-entry-type',
+  severity: 'info',
+  title: 'An index entry references something other than an image manifest or index of its format',
+  description:
+    "Entries of `manifests` usually reference image manifests or indexes, but the specifications let them reference other content and forbid failing on an unknown or unusual type: a layer, a config or a descriptor type there, or a Docker manifest in a layout's `index.json` (tools that copy a Docker image into a layout keep its manifest, and its digest, as they are). The note says which clients will pass the entry by. Nothing to fix: the entry's `mediaType` must stay the type of the content it references.",
+  spec: 'image-spec/image-index.md#image-index-property-descriptions',
+  sentence:
+    "image-index.md, `manifests` → `mediaType`: the sentence saying that a `mediaType` unknown to the implementation must not cause an error (image-layout.md's section on `index.json` says the same of a layout's entries, whose types are usually, not always, the OCI manifest and index types).",
+});
+
 export const mediaTypeMixed = rule<Replacement>({
   code: 'oci/media-type-mixed',
   severity: 'warning',
@@ -142,6 +153,7 @@ const RULES: readonly Rule[] = [
   mediaTypeUnknown,
   mediaTypeLookAlike,
   mediaTypePosition,
+  indexEntryType,
   mediaTypeMixed,
   mediaTypeDeprecated,
 ];
@@ -154,6 +166,8 @@ export const mediaTypeCheck: Check = {
     if (!isObject(root)) return;
     const format = formatOfKind(kind);
     const descriptors = ctx.descriptors;
+    // A layout's index.json lists what the layout holds, in the format each image was copied in.
+    const layoutIndex = kind === 'image-index' && isLayoutIndex(ctx.origin);
 
     // A legacy BuildKit cache index lists layer blobs next to its cache config in `manifests`.
     const buildkitCache = descriptors.some(
@@ -192,6 +206,15 @@ export const mediaTypeCheck: Check = {
       const why = d.role === 'manifest' && buildkitCache ? undefined : misplaced(info, d.role);
       if (why) {
         const expected = expectedFor(d.role, format ?? 'oci');
+        if (d.role === 'manifest') {
+          ctx.report(
+            indexEntryType,
+            { path },
+            `${where} is "${value}", ${roleNoun(info)}, but ${why} (such as "${expected}"); clients that pick an image by platform pass this entry by. Unusual entry types are allowed, and its "mediaType" must stay the type of the content it references.`,
+            { expected },
+          );
+          continue;
+        }
         ctx.report(
           mediaTypePosition,
           { path },
@@ -231,6 +254,15 @@ export const mediaTypeCheck: Check = {
       if (format && d.role !== 'subject' && info.format && info.format !== format) {
         // Docker accepts these configs in its manifests; anything else there is the docker check's.
         if (kind === 'docker-manifest' && d.role === 'config' && DOCKER_CONFIG_TYPES.has(value)) continue;
+        if (layoutIndex && d.role === 'manifest') {
+          ctx.report(
+            indexEntryType,
+            { path },
+            `${where} is the ${FORMAT_LABEL[info.format]} type "${value}" in a layout's index.json; tools that copy ${FORMAT_LABEL[info.format]} images into a layout keep their manifests (and digests) as they are; tools that read only OCI types from a layout cannot use this entry. Its "mediaType" must stay the type of the content it references.`,
+            { expected: info.roles.includes('index') ? MT.index : MT.manifest },
+          );
+          continue;
+        }
         const equivalent = info.equivalent;
         const own = FORMAT_LABEL[format];
         ctx.report(
