@@ -42,9 +42,15 @@ test('the spec examples produce no annotation findings', () => {
     ],
     annotations: { 'com.example.index.revision': 'r124356' },
   };
-  for (const text of [j(specManifest()), j(specIndex()), j(layoutIndex)]) {
+  // The layout's index.json example, where it belongs: beside an oci-layout file.
+  const layout = { fileName: '/img/index.json', besideOciLayout: true };
+  for (const [text, origin] of [
+    [j(specManifest()), {}],
+    [j(specIndex()), {}],
+    [j(layoutIndex), layout],
+  ] as const) {
     assert.deepEqual(
-      lint(text).filter((f) => CODES.includes(f.code)),
+      lint(text, origin).filter((f) => CODES.includes(f.code)),
       [],
       text,
     );
@@ -73,11 +79,12 @@ test('typical real-world annotations are clean', () => {
     'dev.cosignproject.cosign/signature': 'MEUCIQ==',
     'io.cncf.notary.x509chain.thumbprint#S256': '["abc"]',
   });
+  // The reference name on a manifest's own annotations is only a note (it names nothing there).
   assert.deepEqual(
     lint(text)
       .filter((f) => CODES.includes(f.code))
-      .map((f) => f.message),
-    [],
+      .map((f) => `${f.code} ${f.severity}`),
+    ['oci/ref-name-place info'],
   );
 });
 
@@ -344,7 +351,7 @@ test('oci/annotation-key-form: keys not in reverse domain notation', () => {
   expectNone(one('com.example.maintainer', 'me'), 'oci/annotation-key-form');
 });
 
-test('annotations are checked on the index, its entries, and descriptor documents; not in configs', () => {
+test('annotations are checked on the index, its entries, and descriptor documents; config labels too', () => {
   const idx = specIndex();
   const entry = { ...idx.manifests[0]!, annotations: { 'org.opencontainers.image.license': 'MIT' } };
   expectOne(
@@ -359,15 +366,21 @@ test('annotations are checked on the index, its entries, and descriptor document
     annotations: { maintainer: 'x' },
   };
   expectOne(j(d), 'oci/annotation-key-form', '"maintainer"');
+  // config.md: Labels follow the annotation rules.
   const config = {
     architecture: 'amd64',
     os: 'linux',
     rootfs: { type: 'layers', diff_ids: [] },
     config: { Labels: { maintainer: 'x', 'org.label-schema.name': 'x' } },
   };
+  const form = expectOne(j(config), 'oci/annotation-key-form', '"maintainer"', { severity: 'warning' });
+  assert.match(form.message, /^Label key "maintainer" has no namespace/);
+  expectOne(j(config), 'oci/annotation-legacy-key', '"org.label-schema.name"', { severity: 'info' });
   assert.deepEqual(
-    lint(j(config)).filter((f) => CODES.includes(f.code)),
-    [],
+    lint(j(config))
+      .filter((f) => CODES.includes(f.code))
+      .map((f) => f.code),
+    ['oci/annotation-key-form', 'oci/annotation-legacy-key'],
   );
 });
 
@@ -430,4 +443,144 @@ describe('quick-fixes: annotations and keys', () => {
     );
     applyFix(j({ ...specManifest(), annotations: { 'com.example.count': 3 } }), 'oci/annotation-value-type');
   });
+});
+
+// ---- annotations real tools write ----------------------------------------------------------------------------
+
+const LAYOUT = { fileName: '/img/index.json', besideOciLayout: true };
+const hex = (c: string): string => `sha256:${c.repeat(64)}`;
+
+test('zstd:chunked and eStargz layer annotations (containers/storage, stargz-snapshotter) get no finding', () => {
+  const m = specManifest();
+  m.layers[0] = {
+    ...m.layers[0]!,
+    mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd',
+    annotations: {
+      'io.github.containers.zstd-chunked.manifest-checksum': hex('a'),
+      'io.github.containers.zstd-chunked.manifest-position': '2163:611:1642:1',
+      'io.github.containers.zstd-chunked.tarsplit-position': '2782:188:1920',
+    },
+  } as (typeof m.layers)[0];
+  m.layers[1] = {
+    ...m.layers[1]!,
+    annotations: {
+      'containerd.io/snapshot/stargz/toc.digest': hex('b'),
+      'io.containers.estargz.uncompressed-size': '81402368',
+    },
+  } as (typeof m.layers)[0];
+  assert.deepEqual(lint(j(m)), []);
+});
+
+test("the referrer keys proposed for the layout (olareg) are not claims on the reserved namespace; their digest's format is", () => {
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      {
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        digest: hex('c'),
+        size: 310,
+        annotations: { 'org.opencontainers.image.referrer.subject': hex('d') },
+      },
+    ],
+    annotations: { 'org.opencontainers.image.referrer.convert': 'true' },
+  };
+  assert.deepEqual(lint(j(index), LAYOUT), []);
+  index.manifests[0]!.annotations['org.opencontainers.image.referrer.subject'] = hex('D');
+  const f = expectOne(j(index), 'oci/annotation-format', JSON.stringify(hex('D')), LAYOUT);
+  assert.equal(f.data?.replacement, hex('d'));
+  // A look-alike of a proposed key is still an unknown key in the reserved namespace.
+  expectOne(
+    j({ ...index, annotations: { 'org.opencontainers.image.referrer.converted': 'true' } }),
+    'oci/annotation-reserved',
+    '"org.opencontainers.image.referrer.converted"',
+    LAYOUT,
+  );
+});
+
+test('config labels: values are strings (one finding, not a schema type error too), formats and the reserved namespace', () => {
+  const config = (Labels: Record<string, unknown>) =>
+    j({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Labels } });
+  const v = expectOne(config({ 'com.example.port': 8080 }), 'oci/annotation-value-type', '8080', {
+    severity: 'error',
+  });
+  assert.match(
+    v.message,
+    /^Label "com\.example\.port" has the number 8080 as its value; label values must be strings/,
+  );
+  assert.equal(v.data?.replacement, '8080');
+  expectNone(config({ 'com.example.port': 8080 }), 'oci/type');
+  expectOne(
+    config({ 'org.opencontainers.image.created': 'yesterday' }),
+    'oci/annotation-format',
+    '"yesterday"',
+  );
+  expectOne(
+    config({ 'org.opencontainers.image.license': 'MIT' }),
+    'oci/annotation-look-alike',
+    '"org.opencontainers.image.license"',
+  );
+  expectOne(
+    config({ 'org.opencontainers.example': 'x' }),
+    'oci/annotation-reserved',
+    '"org.opencontainers.example"',
+  );
+  // Docker configs too.
+  const docker = JSON.parse(config({ maintainer: 'x' })) as Record<string, unknown>;
+  expectOne(j(docker), 'oci/annotation-key-form', '"maintainer"', { kind: 'docker-config' });
+  // The spec's config example (reverse-domain labels) is clean.
+  assert.deepEqual(lint(config({ 'com.example.project.git.url': 'https://example.com/project.git' })), []);
+  const labelsNotObject = JSON.parse(config({})) as { config: { Labels: unknown } };
+  labelsNotObject.config.Labels = ['a'];
+  expectOne(j(labelsNotObject), 'oci/type', '[\n      "a"\n    ]');
+});
+
+test("oci/ref-name-place: the reference name belongs on the entries of a layout's index.json", () => {
+  const named = (d: Record<string, unknown>, name = 'v1') => ({
+    ...d,
+    annotations: { 'org.opencontainers.image.ref.name': name },
+  });
+  const idx = specIndex();
+  const index = j({ ...idx, manifests: [named(idx.manifests[0]!), idx.manifests[1]] });
+  // On an entry of a layout's index.json: nothing to say.
+  expectNone(index, 'oci/ref-name-place', LAYOUT);
+  // The same index elsewhere (a nested index blob, a registry index): a note on the key.
+  const f = expectOne(index, 'oci/ref-name-place', '"org.opencontainers.image.ref.name"', {
+    severity: 'info',
+  });
+  assert.match(f.message, /on manifests\[0\] tools that resolve references do not read it/);
+  // The layout index's own annotations, a manifest's layer, its own annotations, a config label.
+  expectOne(
+    j({ ...idx, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }),
+    'oci/ref-name-place',
+    '"org.opencontainers.image.ref.name"',
+    LAYOUT,
+  );
+  const m = specManifest();
+  expectOne(
+    j({ ...m, layers: [named(m.layers[0]!), m.layers[1], m.layers[2]] }),
+    'oci/ref-name-place',
+    '"org.opencontainers.image.ref.name"',
+  );
+  expectOne(
+    j({ ...m, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }),
+    'oci/ref-name-place',
+    '"org.opencontainers.image.ref.name"',
+  );
+  const config = {
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: [] },
+    config: { Labels: { 'org.opencontainers.image.ref.name': 'v1' } },
+  };
+  assert.match(
+    expectOne(j(config), 'oci/ref-name-place', '"org.opencontainers.image.ref.name"').message,
+    /as a config label/,
+  );
+  // Its format is still checked wherever it is.
+  expectOne(
+    j({ ...m, annotations: { 'org.opencontainers.image.ref.name': 'a b' } }),
+    'oci/annotation-format',
+    '"a b"',
+  );
 });

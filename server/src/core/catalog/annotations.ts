@@ -192,6 +192,25 @@ export const OTHER_OCI_ANNOTATIONS: readonly AnnotationKeyInfo[] = [
   },
 ];
 
+/**
+ * Keys in the reserved namespace that an open image-spec proposal defines and tools already write: accepted there
+ * (their formats are checked), though no released OCI text defines them yet.
+ */
+export const PROPOSED_OCI_ANNOTATIONS: readonly AnnotationKeyInfo[] = [
+  {
+    key: `${IMG}referrer.subject`,
+    description:
+      "On an entry of a layout's `index.json`: the digest of the subject whose referrers response (an index) the entry references. Proposed for the image layout in image-spec pull request 1171 (github.com/opencontainers/image-spec/pull/1171) and written by olareg, a registry that stores each repository as an image layout.",
+    format: 'digest',
+  },
+  {
+    key: `${IMG}referrer.convert`,
+    description:
+      "On a layout's `index.json`: `true` once referrers pushed with the fallback tag have been moved to `org.opencontainers.image.referrer.subject` entries. Proposed for the image layout in image-spec pull request 1171 (github.com/opencontainers/image-spec/pull/1171) and written by olareg, a registry that stores each repository as an image layout.",
+    format: 'text',
+  },
+];
+
 /** Keys other projects define that often show up in manifests and indexes (hovers only; never reported). */
 export const ECOSYSTEM_ANNOTATIONS: readonly AnnotationKeyInfo[] = [
   {
@@ -225,10 +244,51 @@ export const ECOSYSTEM_ANNOTATIONS: readonly AnnotationKeyInfo[] = [
     description: 'Notary Project: SHA-256 thumbprints of the signing certificate chain.',
     format: 'text',
   },
+  {
+    key: 'io.github.containers.zstd-chunked.manifest-checksum',
+    description:
+      'zstd:chunked (containers/storage): the digest of the table of contents stored in a skippable frame of the layer, for partial pulls.',
+    format: 'digest',
+  },
+  {
+    key: 'io.github.containers.zstd-chunked.manifest-position',
+    description:
+      'zstd:chunked (containers/storage): where the table of contents sits in the layer, as `offset:length:uncompressed-length:type`.',
+    format: 'text',
+  },
+  {
+    key: 'io.github.containers.zstd-chunked.tarsplit-position',
+    description:
+      'zstd:chunked (containers/storage): where the tar-split data sits in the layer, as `offset:length:uncompressed-length`.',
+    format: 'text',
+  },
+  {
+    key: 'io.github.containers.zstd-chunked.tarsplit-checksum',
+    description:
+      'zstd:chunked (containers/storage, older writers): the digest of the tar-split data stored in the layer.',
+    format: 'digest',
+  },
+  {
+    key: 'containerd.io/snapshot/stargz/toc.digest',
+    description:
+      "eStargz (stargz-snapshotter): the digest of the layer's table of contents, for lazy pulling.",
+    format: 'digest',
+  },
+  {
+    key: 'io.containers.estargz.uncompressed-size',
+    description:
+      "eStargz (stargz-snapshotter): the layer's uncompressed size in bytes, for lazy pulling with containers/storage.",
+    format: 'text',
+  },
 ];
 
 export const ANNOTATION_BY_KEY: ReadonlyMap<string, AnnotationKeyInfo> = new Map(
-  [...PREDEFINED_ANNOTATIONS, ...OTHER_OCI_ANNOTATIONS, ...ECOSYSTEM_ANNOTATIONS].map((a) => [a.key, a]),
+  [
+    ...PREDEFINED_ANNOTATIONS,
+    ...OTHER_OCI_ANNOTATIONS,
+    ...PROPOSED_OCI_ANNOTATIONS,
+    ...ECOSYSTEM_ANNOTATIONS,
+  ].map((a) => [a.key, a]),
 );
 
 /** Keys defined by an OCI text: never reported as unknown in the reserved namespace. */

@@ -8,6 +8,7 @@ import {
   OCI_RESERVED_PREFIX,
   PREDEFINED_ANNOTATIONS,
   OTHER_OCI_ANNOTATIONS,
+  PROPOSED_OCI_ANNOTATIONS,
   SUFFIX_SYNONYMS,
   type AnnotationFormat,
   type AnnotationKeyInfo,
@@ -24,7 +25,8 @@ import {
   type FixContext,
   type Replacement,
 } from '../editing/fixKit';
-import { shorten, type Path } from '../findings';
+import { formatPath, shorten, type Path } from '../findings';
+import { isLayoutIndex } from '../detect';
 import { isObject, type DescriptorRef, type JsonObject } from '../model';
 import { rule } from '../rule';
 
@@ -375,10 +377,14 @@ interface Memo {
 }
 const MEMO_LIMIT = 256;
 
-/** The keys an OCI text defines, with their formats: one lookup settles the common annotation. */
-const OCI_KEY_INFO: ReadonlyMap<string, AnnotationKeyInfo> = new Map(
-  [...ANNOTATION_BY_KEY].filter(([key]) => OCI_DEFINED_KEYS.has(key)),
-);
+/**
+ * The keys an OCI text defines or proposes, with their formats: one lookup settles the common annotation (and
+ * the proposed ones are not reported as claims on the reserved namespace).
+ */
+const OCI_KEY_INFO: ReadonlyMap<string, AnnotationKeyInfo> = new Map([
+  ...[...ANNOTATION_BY_KEY].filter(([key]) => OCI_DEFINED_KEYS.has(key)),
+  ...PROPOSED_OCI_ANNOTATIONS.map((a): [string, AnnotationKeyInfo] => [a.key, a]),
+]);
 
 /** True when `value` is plainly valid for `format` by a check cheaper than a memo lookup. */
 function plainlyValid(format: AnnotationFormat, value: string): boolean {
@@ -404,18 +410,32 @@ function formatOnce(memo: Memo, format: AnnotationFormat, value: string): Proble
   return p;
 }
 
-/** The path of annotation `key` of the map held by `owner` (a descriptor, or the document when undefined). */
-const at = (owner: DescriptorRef | undefined, key: string): Path => [
-  ...(owner ? owner.path : []),
-  'annotations',
-  key,
-];
+/** Where a map sits: the annotations of a descriptor or the document, or an image config's `config.Labels`. */
+const enum MapPlace {
+  Annotations,
+  /** The annotations of an entry of a layout's index.json, where `org.opencontainers.image.ref.name` names a reference. */
+  LayoutEntry,
+  Labels,
+}
+
+/** The path of `key` in the map held by `owner` (a descriptor, or the document when undefined). */
+const at = (owner: DescriptorRef | undefined, key: string, place: MapPlace): Path =>
+  place === MapPlace.Labels ? ['config', 'Labels', key] : [...(owner ? owner.path : []), 'annotations', key];
+
+const REF_NAME = 'org.opencontainers.image.ref.name';
 
 /**
- * Checks one `annotations` map. Paths are built only for findings, so a clean map of a 10,000-entry index
- * allocates nothing here.
+ * Checks one `annotations` (or `Labels`) map. Paths are built only for findings, so a clean map of a 10,000-entry
+ * index allocates nothing here.
  */
-function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: JsonObject, memo: Memo): void {
+function checkMap(
+  ctx: CheckContext,
+  owner: DescriptorRef | undefined,
+  map: JsonObject,
+  memo: Memo,
+  place: MapPlace,
+): void {
+  const noun = place === MapPlace.Labels ? 'Label' : 'Annotation';
   for (const key in map) {
     if (!Object.prototype.hasOwnProperty.call(map, key)) continue;
     const value = map[key];
@@ -431,8 +451,8 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
       const scalar = typeof value === 'number' || typeof value === 'boolean';
       ctx.report(
         annotationValueType,
-        { path: at(owner, key) },
-        `Annotation ${q(key)} has ${shown} as its value; annotation values must be strings${scalar ? ` (write "${String(value)}")` : ''}.`,
+        { path: at(owner, key, place) },
+        `${noun} ${q(key)} has ${shown} as its value; ${noun.toLowerCase()} values must be strings${scalar ? ` (write "${String(value)}")` : ''}.`,
         scalar ? { replacement: String(value) } : undefined,
       );
     }
@@ -445,9 +465,16 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
       if (problem) {
         ctx.report(
           annotationFormat,
-          { path: at(owner, key) },
-          `Annotation "${key}" is ${q(str!)}, which ${problem.says}.`,
+          { path: at(owner, key, place) },
+          `${noun} "${key}" is ${q(str!)}, which ${problem.says}.`,
           problem.replacement !== undefined ? { replacement: problem.replacement } : undefined,
+        );
+      }
+      if (key === REF_NAME && place !== MapPlace.LayoutEntry) {
+        ctx.report(
+          refNamePlace,
+          { path: at(owner, key, place), on: 'key' },
+          `"${REF_NAME}" names a reference only on an entry of a layout's index.json; ${place === MapPlace.Labels ? 'as a config label' : owner ? `on ${formatPath(owner.path)}` : "on the document's own annotations"} tools that resolve references do not read it.`,
         );
       }
       continue;
@@ -465,7 +492,7 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
       const also = legacyOf in map ? `; "${legacyOf}" is already set, so this key can go` : '';
       ctx.report(
         annotationLegacyKey,
-        { path: at(owner, key), on: 'key' },
+        { path: at(owner, key, place), on: 'key' },
         `${q(key)} is a Label Schema key, superseded by the OCI annotation "${legacyOf}"${also}.`,
         { replacement: legacyOf },
       );
@@ -473,23 +500,23 @@ function checkMap(ctx: CheckContext, owner: DescriptorRef | undefined, map: Json
       const also = meant in map ? ` ("${meant}" is also present)` : '';
       ctx.report(
         annotationLookAlike,
-        { path: at(owner, key), on: 'key' },
-        `Annotation key ${q(key)} looks like a misspelling of the OCI key "${meant}"${also}; tools that read "${meant}" will not see this one.`,
+        { path: at(owner, key, place), on: 'key' },
+        `${noun} key ${q(key)} looks like a misspelling of the OCI key "${meant}"${also}; tools that read "${meant}" will not see this one.`,
         { replacement: meant },
       );
     } else if (reserved) {
       ctx.report(
         annotationReserved,
-        { path: at(owner, key), on: 'key' },
-        `Annotation key ${q(key)} uses the "org.opencontainers" prefix, which is reserved for keys that OCI specifications define, and this key is not one of them; use your own reverse-domain namespace (e.g. "com.example.${key.slice(OCI_RESERVED_PREFIX.length).split('.').pop() || 'key'}").`,
+        { path: at(owner, key, place), on: 'key' },
+        `${noun} key ${q(key)} uses the "org.opencontainers" prefix, which is reserved for keys that OCI specifications define, and this key is not one of them; use your own reverse-domain namespace (e.g. "com.example.${key.slice(OCI_RESERVED_PREFIX.length).split('.').pop() || 'key'}").`,
       );
     } else if (form !== undefined) {
       ctx.report(
         annotationKeyForm,
-        { path: at(owner, key), on: 'key' },
+        { path: at(owner, key, place), on: 'key' },
         key === ''
-          ? 'An annotation key is empty; keys should name their owner in reverse domain notation, such as "com.example.key".'
-          : `Annotation key ${q(key)} ${form}; keys should be namespaced in reverse domain notation, such as "com.example.${key.replace(/\s+/g, '-')}", so that they cannot clash with other tools' keys.`,
+          ? `${place === MapPlace.Labels ? 'A label' : 'An annotation'} key is empty; keys should name their owner in reverse domain notation, such as "com.example.key".`
+          : `${noun} key ${q(key)} ${form}; keys should be namespaced in reverse domain notation, such as "com.example.${key.replace(/\s+/g, '-')}", so that they cannot clash with other tools' keys.`,
       );
     }
   }
@@ -527,8 +554,10 @@ export const annotationValueType = rule<Replacement>({
   severity: 'error',
   title: 'An annotation value is not a string',
   description:
-    'Annotations are a map from string to string. Numbers, booleans, null, arrays and objects are rejected by strict decoders (Go unmarshals into map[string]string); write the value as a string, e.g. `"1"` or `"true"`.',
+    'Annotations are a map from string to string. Numbers, booleans, null, arrays and objects are rejected by strict decoders (Go unmarshals into map[string]string); write the value as a string, e.g. `"1"` or `"true"`. Config labels too.',
   spec: 'image-spec/annotations.md#rules',
+  sentence:
+    'annotations.md, Rules: the sentence requiring annotations to be a map whose keys and values are all strings; config.md, `Labels`: the sentence requiring labels to follow the annotation rules.',
   fix: replacementFix('Write the value as the string'),
 });
 
@@ -539,6 +568,8 @@ export const annotationFormat = rule<Replacement>({
   description:
     '`created` is an RFC 3339 date-time; `url`, `documentation` and `source` are URLs; `ref.name` follows the reference grammar; `base.digest` is a digest; `base.name` is a fully qualified image reference; `licenses` is an SPDX license expression (its syntax is checked, not the license list).',
   spec: 'image-spec/annotations.md#pre-defined-annotation-keys',
+  sentence:
+    "annotations.md, Pre-Defined Annotation Keys: the sentence of each key that gives its value's format (an RFC 3339 date-time, a URL, a digest, an SPDX expression, the reference grammar); config.md, `Labels`: labels follow the annotation rules.",
   fix: replacementFix('Change the value to'),
 });
 
@@ -549,6 +580,8 @@ export const annotationLookAlike = rule<Replacement>({
   description:
     '`org.opencontainers.image.license` (the key is `licenses`), `org.opencontainer.image.title`, `org.opencontainers.image.create`, different letter case…: tools look up the exact pre-defined key and silently miss the look-alike.',
   spec: 'image-spec/annotations.md#pre-defined-annotation-keys',
+  sentence:
+    'annotations.md, Pre-Defined Annotation Keys: the list of keys this specification defines, read exactly by tools; config.md, `Labels`: labels follow the annotation rules.',
   fix: (c) => annotationKey(c),
 });
 
@@ -557,8 +590,10 @@ export const annotationReserved = rule({
   severity: 'warning',
   title: 'An unknown key in the reserved `org.opencontainers` namespace',
   description:
-    'Only OCI specifications may define keys under `org.opencontainers` (and only the image spec under `org.opencontainers.image`). A key there that no OCI text defines is either a typo or a claim on the namespace; use your own reverse-domain prefix.',
+    'Only OCI specifications may define keys under `org.opencontainers` (and only the image spec under `org.opencontainers.image`). A key there that no OCI text defines is either a typo or a claim on the namespace; use your own reverse-domain prefix. The referrer keys proposed for the image layout (`org.opencontainers.image.referrer.subject` and `org.opencontainers.image.referrer.convert`, image-spec pull request 1171), which the olareg registry writes, are accepted.',
   spec: 'image-spec/annotations.md#rules',
+  sentence:
+    'annotations.md, Rules: the two sentences reserving the `org.opencontainers` prefix for keys OCI specifications define and `org.opencontainers.image` for the image spec; config.md, `Labels`: labels follow the annotation rules.',
 });
 
 export const annotationLegacyKey = rule<Replacement>({
@@ -568,6 +603,8 @@ export const annotationLegacyKey = rule<Replacement>({
   description:
     'The `org.label-schema.*` keys are superseded by the pre-defined `org.opencontainers.image.*` keys (`build-date` → `created`, `vcs-url` → `source`, `vcs-ref` → `revision`, `name` → `title`…). Tools may still read them, but new images should use the OCI keys.',
   spec: 'image-spec/annotations.md#back-compatibility-with-label-schema',
+  sentence:
+    'annotations.md, Back-compatibility with Label Schema: the sentence saying the Label Schema keys are superseded by the `org.opencontainers.image` keys; config.md, `Labels`: labels follow the annotation rules.',
   fix: (c) => annotationKey(c),
 });
 
@@ -576,8 +613,21 @@ export const annotationKeyForm = rule({
   severity: 'warning',
   title: 'An annotation key is not in reverse domain notation',
   description:
-    "Keys should be namespaced by their owner's domain, reversed (`com.example.myKey`), so that tools do not clash. Flagged: empty keys, keys with whitespace, keys with no dot before any `/`, and empty segments.",
+    "Keys should be namespaced by their owner's domain, reversed (`com.example.myKey`), so that tools do not clash. Flagged: empty keys, keys with whitespace, keys with no dot before any `/`, and empty segments; in config labels too (Docker's old `maintainer` label among them).",
   spec: 'image-spec/annotations.md#rules',
+  sentence:
+    'annotations.md, Rules: the sentence asking that keys be named in reverse domain notation; config.md, `Labels`: labels follow the annotation rules.',
+});
+
+export const refNamePlace = rule({
+  code: 'oci/ref-name-place',
+  severity: 'info',
+  title: '`org.opencontainers.image.ref.name` outside an entry of a layout’s `index.json`',
+  description:
+    "The reference name annotation names a tag only on the descriptors of a layout's `index.json`. On a manifest's or index's own annotations, on a layer, a config or a subject, in an index that is not a layout's `index.json`, or as a config label, tools that resolve references ignore it.",
+  spec: 'image-spec/annotations.md#pre-defined-annotation-keys',
+  sentence:
+    'annotations.md, pre-defined key `org.opencontainers.image.ref.name`: the sentence saying it should only be considered valid on the descriptors of `index.json` within an image layout (image-layout.md repeats it for the `index.json` file).',
 });
 
 export const annotationsCheck: Check = {
@@ -589,24 +639,27 @@ export const annotationsCheck: Check = {
     annotationReserved,
     annotationLegacyKey,
     annotationKeyForm,
+    refNamePlace,
   ],
   run(ctx) {
     const { root } = ctx;
     if (!isObject(root)) return;
     const { kind } = ctx;
-    // Config `Labels` are not annotations; a layout header and schema 1 have none.
-    if (
-      kind === 'image-config' ||
-      kind === 'docker-config' ||
-      kind === 'layout-header' ||
-      kind === 'docker-schema1'
-    )
-      return;
     const memo: Memo = { keys: new Map(), formats: new Map() };
-    if (kind !== 'descriptor' && isObject(root.annotations)) checkMap(ctx, undefined, root.annotations, memo);
+    // Config `Labels` follow the annotation rules (config.md); a layout header and schema 1 have neither.
+    if (kind === 'image-config' || kind === 'docker-config') {
+      const labels = isObject(root.config) ? root.config.Labels : undefined;
+      if (isObject(labels)) checkMap(ctx, undefined, labels, memo, MapPlace.Labels);
+      return;
+    }
+    if (kind === 'layout-header' || kind === 'docker-schema1') return;
+    if (kind !== 'descriptor' && isObject(root.annotations))
+      checkMap(ctx, undefined, root.annotations, memo, MapPlace.Annotations);
+    const entries =
+      kind === 'image-index' && isLayoutIndex(ctx.origin) ? MapPlace.LayoutEntry : MapPlace.Annotations;
     for (const d of ctx.descriptors) {
       const map = d.value.annotations;
-      if (isObject(map)) checkMap(ctx, d, map, memo);
+      if (isObject(map)) checkMap(ctx, d, map, memo, d.role === 'manifest' ? entries : MapPlace.Annotations);
     }
   },
 };

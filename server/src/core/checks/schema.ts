@@ -214,11 +214,11 @@ function structureOwns(kind: DocumentKind, e: ErrorObject): boolean {
 }
 
 /**
- * The annotations module owns the type of annotation values (`oci/annotation-value-type`, which explains the
- * string-to-string rule); the annotations map itself still gets `oci/type` here.
+ * The annotations module owns the type of annotation values and of config labels (`oci/annotation-value-type`,
+ * which explains the string-to-string rule); the map itself still gets `oci/type` here.
  */
 function annotationsOwn(e: ErrorObject): boolean {
-  return e.keyword === 'type' && /\/annotations\/[^/]+$/.test(e.instancePath);
+  return e.keyword === 'type' && /^(?:.*\/annotations|\/config\/Labels)\/[^/]+$/.test(e.instancePath);
 }
 
 /** Decodes a JSON pointer into a path, using the document to tell array indexes from keys. */
