@@ -51,6 +51,7 @@ const dockerList = () => ({
 
 const DOCKER_CODES = [
   'docker/config-media-type',
+  'docker/config-legacy-type',
   'docker/oci-layer-type',
   'docker/foreign-layer-urls',
   'docker/platform-required',
@@ -78,6 +79,34 @@ test('docker/config-media-type: an artifact config in a Docker manifest', () => 
   expectOne(j(d), 'docker/config-media-type', q(d.config.mediaType as string));
   expectNone(j(d), 'oci/media-type-unknown');
   expectNone(j(dockerManifest()), 'docker/config-media-type');
+});
+
+test('docker/config-legacy-type: the config types old registries wrote warn, name their origin, keep the fix', () => {
+  for (const legacy of ['application/octet-stream', 'application/json', 'text/html', '']) {
+    const d = dockerManifest();
+    d.config.mediaType = legacy;
+    const text = j(d);
+    const f = expectOne(text, 'docker/config-legacy-type', q(legacy), { severity: 'warning' });
+    assert.equal(f.data?.expected, MT.dockerConfig);
+    assert.match(
+      f.message,
+      /old registries wrote into Docker schema 2 manifests; Docker Engine still pulls the image/,
+    );
+    assert.ok(!/refuses to pull anything else/.test(f.message), 'the engine does not refuse these');
+    // One finding per value: not also the non-Docker config error, an unknown type or an empty-type syntax error.
+    for (const other of ['docker/config-media-type', 'oci/media-type-unknown', 'oci/media-type-syntax'])
+      expectNone(text, other);
+    assert.deepEqual(
+      lint(text).filter((x) => x.severity === 'error'),
+      [],
+      legacy,
+    );
+    const r = applyFix(text, 'docker/config-legacy-type', { preferred: false });
+    assert.ok(r.after.includes(`"mediaType": "${MT.dockerConfig}"`));
+  }
+  // An empty config type elsewhere is still a syntax error.
+  const m = { ...dockerManifest(), layers: [{ ...dockerManifest().layers[0], mediaType: '' }] };
+  expectOne(j(m), 'oci/media-type-syntax', '""');
 });
 
 test("docker/config-media-type: plugin and BuildKit cache configs are Docker's own; OCI config is mixing", () => {

@@ -966,6 +966,18 @@ export const DOCKER_CONFIG_TYPES: ReadonlySet<string> = new Set([
   'application/vnd.buildkit.cacheconfig.v0',
 ]);
 
+/**
+ * Config types that old registries wrote into Docker schema 2 manifests (distribution issue 1621) and that Docker
+ * Engine still pulls as image configs, with the empty type it treats the same way (moby's distribution/config.go
+ * keeps this list).
+ */
+export const DOCKER_LEGACY_CONFIG_TYPES: ReadonlySet<string> = new Set([
+  'application/octet-stream',
+  'application/json',
+  'text/html',
+  '',
+]);
+
 /** The config type of BuildKit's cache; a legacy cache index lists it among layer blobs. */
 export const BUILDKIT_CACHE_CONFIG = 'application/vnd.buildkit.cacheconfig.v0';
 

@@ -3,6 +3,7 @@ import { MT } from '../catalog/core';
 import {
   BUILDKIT_CACHE_CONFIG,
   DOCKER_CONFIG_TYPES,
+  DOCKER_LEGACY_CONFIG_TYPES,
   classifyMediaType,
   isManifestOrIndexType,
   isOciLayerType,
@@ -28,8 +29,22 @@ export const dockerConfigMediaType = rule<Expected>({
   severity: 'error',
   title: "A Docker manifest's config is not a Docker config type",
   description:
-    'A Docker schema 2 manifest references `application/vnd.docker.container.image.v1+json` as its config (or, for Engine plugins and BuildKit caches, their own config types). Docker Engine refuses to pull an image whose config is of another type; artifacts belong in OCI manifests.',
+    'A Docker schema 2 manifest references `application/vnd.docker.container.image.v1+json` as its config (or, for Engine plugins and BuildKit caches, their own config types). Docker Engine refuses to pull an image whose config is of another type (it accepts the OCI image config type, a mixing finding, and the legacy types old registries wrote, `docker/config-legacy-type`); artifacts belong in OCI manifests.',
   spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
+  sentence:
+    'manifest-v2-2.md, Image Manifest Field Descriptions, `config` → `mediaType`: the sentence naming `application/vnd.docker.container.image.v1+json` as the config type; an error because Docker Engine refuses to pull an image whose config has any other type than the few it keeps a list of.',
+  fix: expectedFix((e) => `Change the media type to ${q(e)}`, false),
+});
+
+export const dockerConfigLegacyType = rule<Expected>({
+  code: 'docker/config-legacy-type',
+  severity: 'warning',
+  title: "A Docker manifest's config has a legacy type old registries wrote",
+  description:
+    "Old registries rewrote the config type of Docker schema 2 manifests to `application/octet-stream`, `application/json` or `text/html`, or left it empty (distribution issue 1621). Docker Engine still pulls such images, treating the config as an image config, but other tools may not; the quick-fix writes `application/vnd.docker.container.image.v1+json` (which changes the manifest's digest).",
+  spec: 'docker/manifest-v2-2.md#image-manifest-field-descriptions',
+  sentence:
+    'manifest-v2-2.md, Image Manifest Field Descriptions, `config` → `mediaType`: the sentence saying it should generally be `application/vnd.docker.container.image.v1+json` (a should, so a warning; Docker Engine accepts these legacy values).',
   fix: expectedFix((e) => `Change the media type to ${q(e)}`, false),
 });
 
@@ -64,7 +79,13 @@ export const dockerPlatformRequired = rule<{ insert: string }>({
 export const dockerCheck: Check = {
   id: 'docker',
   kinds: ['docker-manifest', 'docker-manifest-list'],
-  rules: [dockerConfigMediaType, dockerOciLayerType, dockerForeignLayerUrls, dockerPlatformRequired],
+  rules: [
+    dockerConfigMediaType,
+    dockerConfigLegacyType,
+    dockerOciLayerType,
+    dockerForeignLayerUrls,
+    dockerPlatformRequired,
+  ],
   run(ctx) {
     const { root, kind } = ctx;
     if (!isObject(root)) return;
@@ -72,6 +93,18 @@ export const dockerCheck: Check = {
     if (kind === 'docker-manifest') {
       const config = root.config;
       if (
+        isObject(config) &&
+        typeof config.mediaType === 'string' &&
+        DOCKER_LEGACY_CONFIG_TYPES.has(config.mediaType)
+      ) {
+        const value = config.mediaType;
+        ctx.report(
+          dockerConfigLegacyType,
+          { path: ['config', 'mediaType'] },
+          `config.mediaType is ${value === '' ? 'empty' : `"${value}"`}, a config type that old registries wrote into Docker schema 2 manifests; Docker Engine still pulls the image, reading the config as an image config, but other tools may refuse it. The type of a Docker image config is "${MT.dockerConfig}".`,
+          { expected: MT.dockerConfig },
+        );
+      } else if (
         isObject(config) &&
         typeof config.mediaType === 'string' &&
         !DOCKER_CONFIG_TYPES.has(config.mediaType)

@@ -3,6 +3,7 @@ import { MT } from '../catalog/core';
 import {
   BUILDKIT_CACHE_CONFIG,
   DOCKER_CONFIG_TYPES,
+  DOCKER_LEGACY_CONFIG_TYPES,
   classifyMediaType,
   isManifestOrIndexType,
   isOciLayerType,
@@ -298,6 +299,8 @@ function checkValue(
   const shown = shorten(value);
   switch (verdict.kind) {
     case 'syntax':
+      // An empty config type in a Docker manifest is one of the legacy values the docker check reports.
+      if (ctx.kind === 'docker-manifest' && role === 'config' && DOCKER_LEGACY_CONFIG_TYPES.has(value)) break;
       ctx.report(
         mediaTypeSyntax,
         { path },

@@ -277,6 +277,7 @@ const MISFIT_CODES = new Set([
   'oci/media-type-mismatch',
   'docker/oci-layer-type',
   'docker/config-media-type',
+  'docker/config-legacy-type',
   'oci/index-entry-type',
   'oci/subject-not-manifest',
   'oci/artifact-config-type',
