@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
 import { EMPTY_BLOB, MT } from '../../server/src/core/catalog/core';
+import { minImageConfigSize } from '../../server/src/core/checks/artifact';
 
 const q = (s: string): string => JSON.stringify(s);
 const emptyDescriptor = () => ({ mediaType: MT.empty, digest: EMPTY_BLOB.digest, size: EMPTY_BLOB.size });
@@ -124,4 +125,66 @@ test('odd shapes are skipped without throwing', () => {
   const doc = { ...artifact(), config: 'x', layers: { a: 1 }, subject: { mediaType: 5 } };
   const fs = lint(j(doc)).filter((f) => ARTIFACT_CODES.includes(f.code) || f.code === 'oci/internal-error');
   assert.deepEqual(fs, []);
+});
+
+test('oci/artifact-config-type: not for the platform-only config of oras push --artifact-platform, nor an image-config artifactType', () => {
+  // As oras 1.3 writes it: the image config type holding {"architecture":"amd64","os":"linux"} (37 bytes).
+  const platform = JSON.stringify({ architecture: 'amd64', os: 'linux' });
+  const oras = {
+    schemaVersion: 2,
+    mediaType: MT.manifest,
+    artifactType: 'application/vnd.unknown.artifact.v1',
+    config: {
+      mediaType: MT.config,
+      digest: 'sha256:9d99a75171aea000c711b34c0e5e3f28d3d537dd99d110eafbfbc2bd8e52c2bf',
+      size: platform.length,
+    },
+    layers: [
+      {
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        digest: 'sha256:4640fefdb4e22eb1308e40d5fac9fd9d16e17dfbc20202bb3ed42033d01d823e',
+        size: 11_534_336,
+        annotations: { 'org.opencontainers.image.title': 'oras' },
+      },
+    ],
+    annotations: { 'org.opencontainers.image.created': '2025-04-28T10:00:00Z' },
+  };
+  assert.equal(platform.length, 37);
+  expectNone(j(oras), 'oci/artifact-config-type');
+  assert.deepEqual(
+    lint(j(oras)).filter((f) => f.severity === 'error' || f.severity === 'warning'),
+    [],
+  );
+  // The oras documentation's own example: --artifact-type application/vnd.oci.image.config.v1+json.
+  expectNone(
+    j({ ...oras, artifactType: MT.config, config: { ...oras.config, size: 7023 } }),
+    'oci/artifact-config-type',
+  );
+  // A config big enough to be an image config still gets the warning.
+  const sized = { ...oras, config: { ...oras.config, size: minImageConfigSize(1) } };
+  expectOne(j(sized), 'oci/artifact-config-type', q(MT.config), { severity: 'warning' });
+  expectNone(
+    j({ ...sized, config: { ...oras.config, size: minImageConfigSize(1) - 1 } }),
+    'oci/artifact-config-type',
+  );
+});
+
+test('minImageConfigSize is the length of the smallest image config with one DiffID per layer', () => {
+  const smallest = (n: number) =>
+    JSON.stringify({
+      architecture: '386',
+      os: 'aix',
+      rootfs: { type: 'layers', diff_ids: Array.from({ length: n }, () => 'a:b') },
+    }).length;
+  for (const n of [0, 1, 2, 5]) assert.equal(minImageConfigSize(n), smallest(n));
+});
+
+test('oci/subject-not-manifest: a blob type as subject is an error', () => {
+  const m = specManifest();
+  m.subject.mediaType = 'application/octet-stream';
+  const f = expectOne(j(m), 'oci/subject-not-manifest', q('application/octet-stream'), {
+    severity: 'error',
+    occurrence: 0,
+  });
+  assert.deepEqual(f.data?.expected, [MT.manifest, MT.index]);
 });

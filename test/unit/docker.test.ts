@@ -234,3 +234,16 @@ describe('quick-fixes: media types', () => {
     assert.ok(r.after.includes(`"${MT.dockerLayer}"`));
   });
 });
+
+test('a Docker manifest list with an OCI manifest entry: mixing is a warning with the fix, the platform still required', () => {
+  const l = dockerList();
+  l.manifests[0]!.mediaType = MT.manifest;
+  const f = expectOne(j(l), 'oci/media-type-mixed', q(MT.manifest), { severity: 'warning' });
+  assert.equal(f.data?.replacement, MT.dockerManifest);
+  assert.deepEqual(
+    lint(j(l)).filter((x) => x.severity === 'error'),
+    [],
+  );
+  delete l.manifests[0]!.platform;
+  expectOne(j(l), 'docker/platform-required', '{', { occurrence: 1, severity: 'error' });
+});

@@ -26,8 +26,10 @@ export const artifactConfigType = rule<Replacement>({
   severity: 'warning',
   title: 'An artifact uses the OCI image config type',
   description:
-    "A manifest that declares an `artifactType` is an artifact, and an artifact's `config.mediaType` must be a type specific to the artifact or the empty type, not the image config type: runtimes would try to run it as a container image.",
+    'A manifest that declares an `artifactType` is an artifact, and an artifact\'s `config.mediaType` must be a type specific to the artifact or the empty type, not the image config type: runtimes would try to run it as a container image. A warning, not an error: an `artifactType` alone does not prove the content is not an image. Not reported when the `artifactType` is the image config type itself (the artifact type of an image manifest is its config\'s type), nor when the config is too small to be an image config: `oras push --artifact-platform` writes a config holding only the platform (`{"architecture":…,"os":…}`) under the image config type, so that clients selecting by platform can read it.',
   spec: 'image-spec/manifest.md#guidelines-for-artifact-usage',
+  sentence:
+    "manifest.md, Guidelines for Artifact Usage: the sentence saying that when content other than an image is packaged in an image manifest, `config.mediaType` must be a value specific to the artifact or the empty value (and artifacts-guidance.md's, that it should not be a known image config type).",
   fix: (c) => {
     const json = c.analysis.json;
     const span = json.locate(['config']);
@@ -46,6 +48,25 @@ export const artifactConfigType = rule<Replacement>({
     };
   },
 });
+
+/**
+ * The smallest text an image config can have: `architecture`, `os` and `rootfs` with `type` and one DiffID per
+ * layer (config.md requires them), with the shortest names Go knows (3 characters) and the shortest digests the
+ * digest grammar allows (`a:b`). A config descriptor smaller than this cannot be an image config.
+ */
+export function minImageConfigSize(layers: number): number {
+  const base = '{"architecture":"386","os":"aix","rootfs":{"type":"layers","diff_ids":[]}}'.length;
+  return layers === 0 ? base : base + layers * '"a:b"'.length + (layers - 1);
+}
+
+/**
+ * True for a config that holds only a platform, as `oras push --artifact-platform` writes it (the image config
+ * type, so that clients selecting by platform read it): its size is below any image config's.
+ */
+function platformOnlyConfig(config: Record<string, unknown>, layers: unknown): boolean {
+  const n = Array.isArray(layers) ? layers.length : 0;
+  return typeof config.size === 'number' && config.size < minImageConfigSize(n);
+}
 
 export const artifactNoLayers = rule<{ insert: { mediaType: string; digest: string; size: number } }>({
   code: 'oci/artifact-no-layers',
@@ -79,8 +100,10 @@ export const subjectNotManifest = rule<{ expected: string[] }>({
   severity: 'error',
   title: '`subject` does not reference a manifest',
   description:
-    '`subject` names the manifest (or index) this one refers to, for the referrers API. A known non-manifest type there (a layer, a config, an artifact type) cannot be a subject. Unknown types are tolerated.',
+    '`subject` names the manifest (or index) this one refers to, for the referrers API. A known non-manifest type there (a layer, a config, a blob type such as `application/octet-stream`, an artifact type) cannot be a subject. Unknown types are tolerated.',
   spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+  sentence:
+    "manifest.md and image-index.md, `subject`: the sentence defining it as a descriptor of another manifest (distribution-spec's push section speaks of a subject that references a manifest).",
   fix: (c) =>
     [MT.manifest, MT.index]
       .map((t) => setValue(c, t, `Change the media type to ${q(t)}`, false))
@@ -121,7 +144,13 @@ export const artifactCheck: Check = {
       );
     }
 
-    if (configType === MT.config && typeof root.artifactType === 'string') {
+    if (
+      configType === MT.config &&
+      typeof root.artifactType === 'string' &&
+      // The artifact says it is an image config (descriptor.md: an image manifest's artifact type is its config's).
+      root.artifactType !== MT.config &&
+      !platformOnlyConfig(config!, root.layers)
+    ) {
       ctx.report(
         artifactConfigType,
         { path: ['config', 'mediaType'] },
