@@ -267,11 +267,17 @@ test('oci/media-type-look-alike: letter case differences', () => {
   assert.match(f.message, /case-insensitive/);
 });
 
-test("oci/media-type-look-alike: the top-level manifest.v1.json names the kind's exact type", () => {
+test('the top-level manifest.v1.json look-alike is an error on the value: a manifest names exactly its type', () => {
   const v = 'application/vnd.oci.image.manifest.v1.json';
-  const f = expectOne(j({ ...specManifest(), mediaType: v }), 'oci/media-type-look-alike', q(v));
-  assert.equal(f.data?.replacement, MT.manifest);
+  const f = expectOne(j({ ...specManifest(), mediaType: v }), 'oci/media-type-mismatch', q(v), {
+    severity: 'error',
+  });
+  assert.equal(f.data?.expected, MT.manifest);
+  assert.match(f.message, /looks like a misspelling of it/);
+  // One finding for the value: not also a look-alike warning.
+  expectNone(j({ ...specManifest(), mediaType: v }), 'oci/media-type-look-alike');
   expectNone(j(specManifest()), 'oci/media-type-look-alike');
+  expectNone(j(specManifest()), 'oci/media-type-mismatch');
   // A value naming another kind is the structure check's mismatch, not a look-alike.
   expectNone(j({ ...specManifest(), mediaType: MT.index }), 'oci/media-type-look-alike');
 });

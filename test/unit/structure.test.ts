@@ -4,6 +4,7 @@ import { applyFix } from '../fixes';
 import { expectNone, expectOne, j, lint, specIndex, specManifest } from '../helpers';
 import { analyze, applyEdits, fixAll, fixesFor } from '../../server/src/core/index';
 import { EMPTY_BLOB, MT } from '../../server/src/core/catalog/core';
+import { Buffer } from 'node:buffer';
 import { summary } from '../fixes';
 
 test('the spec examples lint clean of structure findings', () => {
@@ -207,4 +208,84 @@ describe('quick-fixes: the removed artifact manifest', () => {
     ]);
     assert.deepEqual(summary(lint(after)), []);
   });
+});
+
+test('oci/media-type-mismatch: a top-level mediaType that names no document type is an error on the value', () => {
+  for (const v of [
+    'application/vnd.oci.image.manifest.v2+json',
+    'application/vnd.oci.image.manifest.v1+jsonXXX',
+    'application/vnd.example.manifest.v1+json',
+  ]) {
+    const text = j({ ...specManifest(), mediaType: v });
+    const f = expectOne(text, 'oci/media-type-mismatch', JSON.stringify(v), { severity: 'error' });
+    assert.equal(f.data?.expected, MT.manifest);
+    assert.match(
+      f.message,
+      /not the type of any manifest or index; when present, the top-level mediaType of an OCI image manifest must be exactly/,
+    );
+    assert.equal(analyze(text).detection?.kind, 'image-manifest');
+  }
+  // A typo of the index type, on an index.
+  const typo = 'application/vnd.oci.image.index.v1+jsn';
+  const idx = expectOne(
+    j({ ...specIndex(), mediaType: typo }),
+    'oci/media-type-mismatch',
+    JSON.stringify(typo),
+  );
+  assert.match(idx.message, /looks like a misspelling of it/);
+  // Another content's type (a layer type) at the top.
+  const layer = expectOne(
+    j({ ...specManifest(), mediaType: MT.layerGzip }),
+    'oci/media-type-mismatch',
+    JSON.stringify(MT.layerGzip),
+  );
+  assert.match(layer.message, /is the type of other content/);
+  // Docker documents too.
+  const docker = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+jsonx',
+    config: { ...specManifest().config, mediaType: MT.dockerConfig },
+    layers: [{ ...specManifest().layers[0], mediaType: MT.dockerLayer }],
+  };
+  expectOne(j(docker), 'oci/media-type-mismatch', JSON.stringify(docker.mediaType));
+  // A malformed value stays a syntax error (one finding), and the exact type is clean.
+  expectNone(j({ ...specManifest(), mediaType: 'not a type' }), 'oci/media-type-mismatch');
+  expectOne(j({ ...specManifest(), mediaType: 'not a type' }), 'oci/media-type-syntax', '"not a type"');
+  expectNone(j(specManifest()), 'oci/media-type-mismatch');
+  // The fix writes the kind's type.
+  const r = applyFix(
+    j({ ...specManifest(), mediaType: typo.replace('index', 'manifest') }),
+    'oci/media-type-mismatch',
+  );
+  assert.equal(r.after, j(specManifest()));
+});
+
+test('oci/manifest-size: a manifest or index above 4 MiB (in UTF-8 bytes) is a warning', () => {
+  const idx = specIndex();
+  const entry = idx.manifests[0]!;
+  // About 4.3 MB of entries.
+  const big = { ...idx, manifests: Array.from({ length: 21_000 }, () => entry) };
+  const text = JSON.stringify(big);
+  assert.ok(text.length > 4 * 1024 * 1024);
+  const f = expectOne(text, 'oci/manifest-size', '{', { severity: 'warning' });
+  assert.deepEqual(f.data, { bytes: text.length, limit: 4 * 1024 * 1024 });
+  assert.match(f.message, /^This OCI image index is 4\.\d MiB; .*413 Payload Too Large/);
+  // Under the limit: nothing; bytes are counted, not characters (each "€" is 3 bytes in UTF-8).
+  const small = JSON.stringify({ ...idx, manifests: Array.from({ length: 10_000 }, () => entry) });
+  assert.ok(small.length < 4 * 1024 * 1024);
+  expectNone(small, 'oci/manifest-size');
+  const euros = JSON.stringify({
+    ...specManifest(),
+    annotations: { 'com.example.note': '€'.repeat(1_500_000) },
+  });
+  assert.ok(euros.length < 4 * 1024 * 1024 && Buffer.byteLength(euros) > 4 * 1024 * 1024);
+  expectOne(euros, 'oci/manifest-size', '{');
+  // Configs are not manifests.
+  const config = JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: [] },
+    config: { Env: ['A=' + 'x'.repeat(4_300_000)] },
+  });
+  expectNone(config, 'oci/manifest-size');
 });

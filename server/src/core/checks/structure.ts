@@ -1,5 +1,7 @@
+import { Buffer } from 'node:buffer';
 import type { Check } from '../check';
 import { MT } from '../catalog/core';
+import { classifyMediaType } from '../catalog/mediaTypes';
 import { detectKind, kindFromShape, MEDIA_TYPE_OF_KIND } from '../detect';
 import {
   insertTopLevel,
@@ -54,8 +56,10 @@ export const mediaTypeMissing = rule<Expected>({
   severity: 'warning',
   title: 'The top-level `mediaType` is missing',
   description:
-    'Without `mediaType` a manifest can be mistaken for an index (or the reverse); the spec asks for it since 1.1 and registries use it to route content.',
+    "Without `mediaType` a manifest can be mistaken for an index (or the reverse); the spec asks for it since 1.1 and registries use it to route content. A layout's `index.json` without it (skopeo and go-containerregistry write none) is still read as an image index: this warning is all it gets.",
   spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+  sentence:
+    'manifest.md and image-index.md, `mediaType`: the sentence saying this property should be used (a should, so a warning).',
   fix: (c) => insertMediaType(c),
 });
 
@@ -64,8 +68,10 @@ export const mediaTypeMismatch = rule<Expected>({
   severity: 'error',
   title: 'The top-level `mediaType` does not match the document',
   description:
-    "The document's own `mediaType` must name what it is: an image manifest says `application/vnd.oci.image.manifest.v1+json`, an index `application/vnd.oci.image.index.v1+json`.",
+    "The document's own `mediaType` must name what it is: an image manifest says `application/vnd.oci.image.manifest.v1+json`, an index `application/vnd.oci.image.index.v1+json`. Reported on a value naming another kind of document, and on a value naming none (a typo such as `…index.v1+jsn`, a made-up `…manifest.v2+json`, a suffix such as `…v1+jsonXXX`); a value that is not a well-formed media type at all is `oci/media-type-syntax`.",
   spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+  sentence:
+    'manifest.md and image-index.md, `mediaType`: the sentence saying that, when used, the field must contain the media type of the manifest (or index) itself; manifest-v2-2.md says the same of Docker manifests and manifest lists.',
   fix: (c) => {
     const e = str(c.data.expected);
     if (!e) return undefined;
@@ -106,6 +112,27 @@ export const dockerSchema1Deprecated = rule({
   spec: 'docker/deprecated-schema-v1.md',
 });
 
+/** Registries should accept manifests up to this size (distribution-spec), and may refuse larger ones. */
+export const MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
+
+export const manifestSize = rule<{ bytes: number; limit: number }>({
+  code: 'oci/manifest-size',
+  severity: 'warning',
+  title: 'A manifest or index is larger than 4 MiB',
+  description:
+    'Registries should accept manifests of at least 4 MiB and may refuse larger ones (with `413 Payload Too Large`), so a manifest or index above that size may not be pushable everywhere. Split a large index into nested indexes, or move embedded `data` into blobs.',
+  spec: 'distribution-spec/spec.md#pushing-manifests',
+  sentence:
+    "distribution-spec's Pushing Manifests: the sentences saying a registry should enforce a maximum manifest size, should answer 413 Payload Too Large above it, and that clients and registries should expect to support manifest pushes of at least 4 megabytes.",
+});
+
+/** The UTF-8 length of `text`, computed only when it may exceed `limit` (a byte is at most one code unit's worth). */
+function exceedsBytes(text: string, limit: number): number | undefined {
+  if (text.length * 3 <= limit) return undefined; // at most 3 bytes per UTF-16 code unit
+  const bytes = text.length > limit ? text.length : Buffer.byteLength(text, 'utf8');
+  return bytes > limit ? bytes : undefined;
+}
+
 export const structureCheck: Check = {
   id: 'structure',
   rules: [
@@ -115,6 +142,7 @@ export const structureCheck: Check = {
     ambiguousDocument,
     artifactManifestRemoved,
     dockerSchema1Deprecated,
+    manifestSize,
   ],
   run(ctx) {
     const { kind, root } = ctx;
@@ -138,6 +166,17 @@ export const structureCheck: Check = {
     }
 
     const hasVersion = isManifestKind(kind) || isIndexKind(kind);
+    if (hasVersion) {
+      const bytes = exceedsBytes(ctx.text, MANIFEST_SIZE_LIMIT);
+      if (bytes !== undefined) {
+        ctx.report(
+          manifestSize,
+          { path: [] },
+          `This ${label} is ${(bytes / 1048576).toFixed(1)} MiB; registries are only expected to accept manifests up to 4 MiB and may refuse larger ones with "413 Payload Too Large", so it may not be pushable everywhere.`,
+          { bytes, limit: MANIFEST_SIZE_LIMIT },
+        );
+      }
+    }
     if (hasVersion && kind !== 'artifact-manifest') {
       if (!('schemaVersion' in root)) {
         ctx.report(
@@ -198,6 +237,24 @@ export const structureCheck: Check = {
             `"mediaType" says ${withArticle(label)}, but the document has the shape of ${withArticle(KIND_LABELS[shape])}; expected "${MEDIA_TYPE_OF_KIND[shape]}".`,
             { expected: MEDIA_TYPE_OF_KIND[shape] },
           );
+        } else if (!named && kind !== 'artifact-manifest') {
+          // A value that names no document type at all (a typo, a made-up version, a suffix): when present,
+          // the field must be exactly the kind's type. A malformed value is the media-type check's syntax error.
+          const verdict = classifyMediaType(root.mediaType);
+          if (verdict.kind !== 'syntax') {
+            const hint =
+              verdict.kind === 'look-alike' && verdict.replacement === expected
+                ? ` (it looks like a misspelling of it: ${verdict.why})`
+                : verdict.kind === 'known'
+                  ? ` ("${shorten(root.mediaType)}" is the type of other content, not of ${withArticle(label)})`
+                  : '';
+            ctx.report(
+              mediaTypeMismatch,
+              { path: ['mediaType'] },
+              `"mediaType" is "${shorten(root.mediaType)}", which is not the type of any manifest or index; when present, the top-level mediaType of ${withArticle(label)} must be exactly "${expected}"${hint}.`,
+              { expected },
+            );
+          }
         }
       }
     }
