@@ -4,6 +4,7 @@ import { applyFix } from '../fixes';
 import Ajv2020 from 'ajv/dist/2020';
 import {
   checkContext,
+  covered,
   expectNone,
   expectOne,
   j,
@@ -498,4 +499,40 @@ describe('quick-fixes: annotations and keys', () => {
   test('a size written as a string → the number', () => {
     applyFix(j({ ...specManifest(), config: { ...specManifest().config, size: '7023' } }), 'oci/type');
   });
+});
+
+test('beyond the full-check depth, the JSON types of the top-level members and their entries are still errors', () => {
+  const nest = (n: number): unknown => (n === 0 ? 'x' : [nest(n - 1)]);
+  const idx = specIndex() as unknown as { manifests: unknown[]; annotations?: unknown };
+  idx.manifests = ['a string', idx.manifests[0], 7];
+  idx.annotations = { 'com.example.deep': 'x' };
+  const deep = { ...idx, 'com.example.deep': nest(70) };
+  const text = j(deep);
+  const codes = lint(text).map((f) => f.code);
+  assert.ok(codes.includes('oci/reduced-checks'), String(codes));
+  const types = lint(text).filter((f) => f.code === 'oci/type');
+  assert.deepEqual(
+    types.map((f) => [covered(text, f), f.severity, f.message]),
+    [
+      ['"a string"', 'error', 'manifests[0] is the string "a string"; it must be an object.'],
+      ['7', 'error', 'manifests[2] is the number 7; it must be an object.'],
+    ],
+  );
+  // A list that is not an array, and a config that is not an object, in a deep manifest.
+  const m = j({ ...specManifest(), layers: 'none', config: [1], 'com.example.deep': nest(70) });
+  assert.deepEqual(
+    lint(m)
+      .filter((f) => f.code === 'oci/type')
+      .map((f) => [covered(m, f), f.message]),
+    [
+      ['[\n    1\n  ]', 'config is an array; it must be an object.'],
+      ['"none"', 'layers is the string "none"; it must be an array.'],
+    ],
+  );
+  // Nothing more: the reduced check does not walk the entries themselves.
+  const entryDeep = {
+    ...specIndex(),
+    manifests: [{ ...specIndex().manifests[0], size: 'x', extra: nest(70) }],
+  };
+  expectNone(j(entryDeep), 'oci/type');
 });

@@ -39,4 +39,10 @@ export interface Check {
   /** The kinds it applies to; all kinds when omitted. */
   readonly kinds?: readonly DocumentKind[];
   run(ctx: CheckContext): void;
+  /**
+   * What the family still checks when the document is above the full-check size or nesting limit: cheap checks
+   * that never walk deeper than the document's top-level members and their entries. Omitted: nothing.
+   * (`ctx.descriptors` is empty then.)
+   */
+  reduced?(ctx: CheckContext): void;
 }

@@ -9,7 +9,7 @@ export const reducedChecks = rule({
   severity: 'info',
   title: 'A very large or deeply nested document got only the basic checks',
   description:
-    'Above the size limit (`ociManifest.diagnostics.maxFullCheckSize`) or the nesting limit, only JSON and structure checks run, so that the editor stays responsive.',
+    'Above the size limit (`ociManifest.diagnostics.maxFullCheckSize`) or the nesting limit, only the JSON checks, the structure checks and the JSON types of the top-level members and their entries run (an entry of `manifests` that is not an object is still an error), so that the editor stays responsive.',
 });
 
 /** The summary of the findings beyond the limit. */

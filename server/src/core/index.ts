@@ -3,7 +3,7 @@
  * what the front end knows about where it came from, and returns findings in offsets.
  */
 import type { CheckContext, Location } from './check';
-import { CHECKS, REDUCED_CHECKS } from './checks';
+import { CHECKS } from './checks';
 import {
   internalError,
   reducedChecks,
@@ -107,8 +107,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
         reducedChecks,
         { offset: 0, length: 0 },
         json.maxDepth > MAX_DEPTH
-          ? `The document nests ${json.maxDepth} levels deep (manifests need fewer than ${MAX_DEPTH}); only JSON and structure checks ran.`
-          : `The document is ${(text.length / 1048576).toFixed(1)} MiB, above the full-check limit; only JSON and structure checks ran.`,
+          ? `The document nests ${json.maxDepth} levels deep (manifests need fewer than ${MAX_DEPTH}); only the JSON and structure checks and the JSON types of the top-level members ran.`
+          : `The document is ${(text.length / 1048576).toFixed(1)} MiB, above the full-check limit; only the JSON and structure checks and the JSON types of the top-level members ran.`,
       );
     }
     const kind = detection.kind;
@@ -127,10 +127,11 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       report: (rule, at, message, data) => push(rule, resolve(json, at), message, data),
     };
     for (const check of CHECKS) {
-      if (reduced && !REDUCED_CHECKS.has(check.id)) continue;
+      if (reduced && !check.reduced) continue;
       if (check.kinds && !check.kinds.includes(detection.kind)) continue;
       try {
-        check.run(ctx);
+        if (reduced) check.reduced!(ctx);
+        else check.run(ctx);
       } catch (err) {
         push(
           internalError,

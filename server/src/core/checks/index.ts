@@ -29,6 +29,3 @@ export const CHECKS: readonly Check[] = [
   layoutCheck,
   dockerCheck,
 ];
-
-/** Checks that still run on very large documents (the reduced set). */
-export const REDUCED_CHECKS: ReadonlySet<string> = new Set(['json', 'structure']);

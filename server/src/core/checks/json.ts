@@ -151,6 +151,9 @@ function reportKeyCase(ctx: CheckContext, object: JsonObject, key: string, spec:
 export const jsonCheck: Check = {
   id: 'json',
   rules: [jsonSyntax, duplicateKey, byteOrderMark, encoding, keyCase],
+  reduced(ctx) {
+    this.run(ctx);
+  },
   run(ctx) {
     // A key the schema defines where it stands is spelled as specified, so only the unknown keys can be
     // case variants (and free-form maps, whose keys are the user's, are not among them).

@@ -1,5 +1,5 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import type { Check, Location } from '../check';
+import type { Check, CheckContext, Location } from '../check';
 import { rename, setValue, str, type Replacement } from '../editing/fixKit';
 import { formatPath, shorten, type Path } from '../findings';
 import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
@@ -505,10 +505,54 @@ function findMisspellings(unknown: readonly UnknownKey[]): Misspelling[] {
 
 // ---------------------------------------------------------------------------------------------------
 
+/** The members whose JSON type the reduced check reads, by kind: single descriptors and arrays of descriptors. */
+const REDUCED_SHAPE: Partial<Record<DocumentKind, { objects: string[]; lists: string[] }>> = {
+  'image-manifest': { objects: ['config', 'subject'], lists: ['layers'] },
+  'docker-manifest': { objects: ['config'], lists: ['layers'] },
+  'artifact-manifest': { objects: ['subject'], lists: ['blobs'] },
+  'image-index': { objects: ['subject'], lists: ['manifests'] },
+  'docker-manifest-list': { objects: [], lists: ['manifests'] },
+};
+
+/** Reports a value of the wrong JSON type at `path`, as the full check words it. */
+function reportType(ctx: CheckContext, path: Path, value: unknown, expected: string): void {
+  const actual = describeValue(value);
+  ctx.report(
+    wrongType,
+    { path },
+    `${formatPath(path)} is ${actual.text}; it must be ${expectedText([expected])}.`,
+    {
+      expected: [expected],
+      actual: actual.type,
+    },
+  );
+}
+
 export const schemaCheck: Check = {
   id: 'schema',
   rules: schemaRules,
   kinds: SCHEMA_KINDS,
+  /**
+   * Beyond the full-check limits, the JSON types that decide what the document is: its descriptors are objects,
+   * its lists of descriptors are arrays of objects (no walk below them, whatever their depth).
+   */
+  reduced(ctx) {
+    const { root } = ctx;
+    const shape = REDUCED_SHAPE[ctx.kind];
+    if (!shape || !isObject(root)) return;
+    for (const key of shape.objects)
+      if (key in root && !isObject(root[key])) reportType(ctx, [key], root[key], 'object');
+    for (const key of shape.lists) {
+      if (!(key in root)) continue;
+      const items = root[key];
+      if (!Array.isArray(items)) {
+        reportType(ctx, [key], items, 'array');
+        continue;
+      }
+      for (let i = 0; i < items.length; i++)
+        if (!isObject(items[i])) reportType(ctx, [key, i], items[i], 'object');
+    }
+  },
   run(ctx) {
     const validate = validatorFor(ctx.kind);
     if (!validate) return;

@@ -144,6 +144,9 @@ export const structureCheck: Check = {
     dockerSchema1Deprecated,
     manifestSize,
   ],
+  reduced(ctx) {
+    this.run(ctx);
+  },
   run(ctx) {
     const { kind, root } = ctx;
     if (!isObject(root)) return;
