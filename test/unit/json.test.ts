@@ -104,3 +104,32 @@ describe('quick-fixes: annotations and keys', () => {
     assert.equal(r.after, j(specManifest()));
   });
 });
+
+test('oci/json-unicode: lone surrogate escapes and noncharacters are I-JSON errors, on the escape', () => {
+  const withTitle = (raw: string) =>
+    j(specManifest()).replace('"com.example.key1": "value1"', `"com.example.key1": "a${raw}b"`);
+  for (const raw of ['\\ud800', '\\uDBFF', '\\udc00', '\\uDFFF']) {
+    const f = expectOne(withTitle(raw), 'oci/json-unicode', raw, { severity: 'error' });
+    assert.match(f.message, /a lone surrogate/);
+  }
+  for (const raw of ['\\ufdd0', '\\uFDEF', '\\uFFFE', '\\uffff', '\\ud83f\\udffe', '\\uDBFF\\uDFFF']) {
+    const f = expectOne(withTitle(raw), 'oci/json-unicode', raw, { severity: 'error' });
+    assert.match(f.message, /the noncharacter U\+/);
+  }
+  // A whole pair, another escape, an escaped backslash before "u", and raw text are fine.
+  for (const ok of ['\\ud83d\\ude00', '\\u00e9', '\\\\ud800', 'é😀', '\\ufdcf', '\\ufdf0', '\\ufffd'])
+    expectNone(withTitle(ok), 'oci/json-unicode');
+  // Raw characters too: a lone surrogate (an editor can hold one) and a noncharacter.
+  expectOne(withTitle('\ud800'), 'oci/json-unicode', '\ud800');
+  const f = expectOne(withTitle('\u{10FFFF}'), 'oci/json-unicode', '\u{10FFFF}');
+  assert.match(f.message, /U\+10FFFF/);
+  // In a key as well, and in a document too deep for the full check.
+  expectOne(
+    '{"schemaVersion": 2, "manifests": [], "annotations": {"k\\udc00": "v"}}',
+    'oci/json-unicode',
+    '\\udc00',
+  );
+  const deep = `{"schemaVersion": 2, "manifests": [], "annotations": {"x": "\\ud800"}, "z": ${'['.repeat(80)}${']'.repeat(80)}}`;
+  const all = lint(deep).map((x) => x.code);
+  assert.ok(all.includes('oci/reduced-checks') && all.includes('oci/json-unicode'), String(all));
+});

@@ -67,6 +67,86 @@ export const keyCase = rule<{ replacement?: string; remove?: string }>({
   },
 });
 
+export const jsonUnicode = rule<{ codePoint: number }>({
+  code: 'oci/json-unicode',
+  severity: 'error',
+  title: 'A string holds a lone surrogate or a Unicode noncharacter',
+  description:
+    'I-JSON (RFC 7493) forbids strings that contain a lone surrogate (an escape such as `\\ud800` with no other half of its pair) or a noncharacter (U+FDD0–U+FDEF, and the last two code points of every plane, such as U+FFFE). Such text is not a sequence of Unicode characters: decoders replace it, reject it or keep it, so two tools can read two different values from the same bytes.',
+  spec: 'image-spec/considerations.md#json',
+  sentence:
+    'considerations.md, JSON: the sentence requiring all JSON content to follow the I-JSON limitations of RFC 7493 (whose section 2.1 excludes surrogates and noncharacters from names and strings).',
+});
+
+/** True for a noncharacter: U+FDD0–U+FDEF, or a code point ending in FFFE or FFFF. */
+const isNoncharacter = (cp: number): boolean => (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe;
+const hex4 = (cp: number): string => cp.toString(16).toUpperCase().padStart(4, '0');
+
+/** A code point that I-JSON excludes, where it is written (a `\u` escape or the raw character). */
+export interface UnicodeProblem {
+  offset: number;
+  length: number;
+  codePoint: number;
+  escaped: boolean;
+  lone: boolean;
+}
+
+const ESCAPE = /\\(?:u([0-9a-fA-F]{4})|[^u])/g;
+const RAW = /[\uD800-\uDFFF\uFDD0-\uFDEF\uFFFE\uFFFF]/g;
+const LOW_ESCAPE = /^\\u[dD][c-fC-F][0-9a-fA-F]{2}$/;
+
+/**
+ * The lone surrogates and noncharacters of `text`, escaped or raw. Text without `\u` and without such raw
+ * characters (nearly every manifest: V8 settles the raw test at once for one-byte strings) costs two scans.
+ */
+export function unicodeProblems(text: string, max = 100): UnicodeProblem[] {
+  const out: UnicodeProblem[] = [];
+  if (text.includes('\\u')) {
+    ESCAPE.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while (out.length < max && (m = ESCAPE.exec(text)) !== null) {
+      if (m[1] === undefined) continue; // another escape, \\ among them: skipped whole
+      const cp = parseInt(m[1], 16);
+      if (cp >= 0xd800 && cp <= 0xdbff) {
+        const next = text.slice(ESCAPE.lastIndex, ESCAPE.lastIndex + 6);
+        if (LOW_ESCAPE.test(next)) {
+          const full = 0x10000 + ((cp - 0xd800) << 10) + (parseInt(next.slice(2), 16) - 0xdc00);
+          if (isNoncharacter(full))
+            out.push({ offset: m.index, length: 12, codePoint: full, escaped: true, lone: false });
+          ESCAPE.lastIndex += 6;
+          continue;
+        }
+        out.push({ offset: m.index, length: 6, codePoint: cp, escaped: true, lone: true });
+      } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+        out.push({ offset: m.index, length: 6, codePoint: cp, escaped: true, lone: true });
+      } else if (isNoncharacter(cp)) {
+        out.push({ offset: m.index, length: 6, codePoint: cp, escaped: true, lone: false });
+      }
+    }
+  }
+  RAW.lastIndex = 0;
+  let r: RegExpExecArray | null;
+  while (out.length < max && (r = RAW.exec(text)) !== null) {
+    const c = text.charCodeAt(r.index);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(r.index + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        const full = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        if (isNoncharacter(full))
+          out.push({ offset: r.index, length: 2, codePoint: full, escaped: false, lone: false });
+        RAW.lastIndex = r.index + 2;
+        continue;
+      }
+      out.push({ offset: r.index, length: 1, codePoint: c, escaped: false, lone: true });
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      out.push({ offset: r.index, length: 1, codePoint: c, escaped: false, lone: true });
+    } else {
+      out.push({ offset: r.index, length: 1, codePoint: c, escaped: false, lone: false });
+    }
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
 /** Every key the OCI and Docker specifications define, in its exact spelling. */
 const SPEC_KEYS = [
   'schemaVersion',
@@ -150,7 +230,7 @@ function reportKeyCase(ctx: CheckContext, object: JsonObject, key: string, spec:
  */
 export const jsonCheck: Check = {
   id: 'json',
-  rules: [jsonSyntax, duplicateKey, byteOrderMark, encoding, keyCase],
+  rules: [jsonSyntax, duplicateKey, byteOrderMark, encoding, keyCase, jsonUnicode],
   reduced(ctx) {
     this.run(ctx);
   },
@@ -160,6 +240,19 @@ export const jsonCheck: Check = {
     for (const u of ctx.unknownKeys) {
       const spec = caseVariantOf(u.key);
       if (spec) reportKeyCase(ctx, u.object, u.key, spec, u.parent);
+    }
+    for (const p of unicodeProblems(ctx.text)) {
+      const written = p.escaped
+        ? `the escape "${ctx.text.slice(p.offset, p.offset + p.length)}"`
+        : `the character U+${hex4(p.codePoint)}`;
+      ctx.report(
+        jsonUnicode,
+        { offset: p.offset, length: p.length },
+        p.lone
+          ? `A string holds ${written}, a lone surrogate (half of a UTF-16 pair without its other half), which is not a character; I-JSON forbids it, and decoders replace it, reject it or keep it. Remove it or write the character it was meant to be.`
+          : `A string holds ${written}, the noncharacter U+${hex4(p.codePoint)}; I-JSON forbids noncharacters in strings. Remove it.`,
+        { codePoint: p.codePoint },
+      );
     }
   },
 };
