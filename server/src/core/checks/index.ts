@@ -12,6 +12,7 @@ import { platformCheck } from './platform';
 import { schemaCheck } from './schema';
 import { sizeCheck } from './size';
 import { structureCheck } from './structure';
+import { urlsCheck } from './urls';
 
 /** THE table of check modules. Each declares its rules; the rule table is built from this list. */
 export const CHECKS: readonly Check[] = [
@@ -21,6 +22,7 @@ export const CHECKS: readonly Check[] = [
   digestCheck,
   mediaTypeCheck,
   sizeCheck,
+  urlsCheck,
   dataCheck,
   platformCheck,
   annotationsCheck,
