@@ -34,8 +34,13 @@ export interface Expectation {
 }
 
 export interface PassExpectation {
-  /** Valid fixtures: info codes that must be among the findings (never an error or a warning). */
+  /** Valid fixtures: info codes that must be among the findings. */
   notes?: string[];
+  /**
+   * Warnings a real tool's output gets for a SHOULD it leaves out (e.g. the top-level mediaType skopeo omits):
+   * they must be among the findings, and no other warning and no error may be.
+   */
+  warnings?: string[];
   source: string;
   requirement: string;
   kind?: string;
