@@ -137,3 +137,46 @@ test('the findings summary respects its own severity override', () => {
   );
   assert.deepEqual(summary({ severities: { 'oci/too-many-findings': 'off' } }), []);
 });
+
+test('every rule added or changed for spec truth on real-world documents names the sentence it enforces', () => {
+  const codes = [
+    // added
+    'oci/index-entry-type',
+    'oci/ref-name-place',
+    'docker/config-legacy-type',
+    'oci/manifest-size',
+    'oci/json-unicode',
+    'oci/url-syntax',
+    'oci/url-scheme',
+    'oci/urls-registry',
+    // changed
+    'oci/media-type-mismatch',
+    'oci/media-type-missing',
+    'oci/media-type-position',
+    'oci/media-type-mixed',
+    'oci/media-type-look-alike',
+    'oci/annotation-value-type',
+    'oci/annotation-format',
+    'oci/annotation-look-alike',
+    'oci/annotation-reserved',
+    'oci/annotation-legacy-key',
+    'oci/annotation-key-form',
+    'oci/artifact-config-type',
+    'oci/subject-not-manifest',
+    'docker/config-media-type',
+    'oci/layout-index-kind',
+    'oci/type',
+    'oci/reduced-checks',
+  ];
+  for (const code of codes) {
+    const r = RULE_BY_CODE.get(code);
+    assert.ok(r, code);
+    assert.ok(r.sentence && r.sentence.length > 30 && /\.$/.test(r.sentence), `${code} names its sentence`);
+  }
+  // The generated docs carry it.
+  const doc = readFileSync(new URL('../../docs/rules.md', import.meta.url), 'utf8');
+  for (const code of codes) {
+    const section = doc.slice(doc.indexOf(`## \`${code}\``));
+    assert.ok(section.slice(0, section.indexOf('\n## ', 5)).includes('- Enforces: '), code);
+  }
+});

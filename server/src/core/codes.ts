@@ -10,6 +10,7 @@ export const reducedChecks = rule({
   title: 'A very large or deeply nested document got only the basic checks',
   description:
     'Above the size limit (`ociManifest.diagnostics.maxFullCheckSize`) or the nesting limit, only the JSON checks, the structure checks and the JSON types of the top-level members and their entries run (an entry of `manifests` that is not an object is still an error), so that the editor stays responsive.',
+  sentence: 'None: a limit of this tool, not a requirement of a specification.',
 });
 
 /** The summary of the findings beyond the limit. */

@@ -41,8 +41,10 @@ export const layoutIndexKind = rule<Expected>({
   severity: 'error',
   title: "A layout's `index.json` is not an image index",
   description:
-    'The `index.json` at the base of an image layout is its entry point and must be an image index (with `manifests`), not an image manifest or another document.',
+    "The `index.json` at the base of an image layout is its entry point and must be an image index (with `manifests`), not an image manifest or another document. It is read as an image index by its place: without a top-level `mediaType`, and with Docker manifests among its entries (as skopeo and go-containerregistry write it), it is one; only a top-level `mediaType` or a manifest's shape naming another kind is reported.",
   spec: `${SPEC}#content`,
+  sentence:
+    "image-layout.md, Content: the sentence saying the `index.json` file must be an image index JSON object (and the section on `index.json`, which calls it the layout's entry point).",
   fix: (c) => {
     const e = str(c.data.expected);
     return e && c.path.length === 1 ? setValue(c, e, `Change the media type to ${q(e)}`, false) : undefined;

@@ -103,8 +103,10 @@ export const mediaTypeLookAlike = rule<Replacement>({
   severity: 'warning',
   title: 'A media type looks like a misspelling of a known one',
   description:
-    "Registries and runtimes compare media types byte for byte, so a near miss (`tar+gz` for `tar+gzip`, `manifest.v1.json`, different letter case, Helm's `chart.config` for `config`, `text/spdx+json` for `application/spdx+json`) makes content silently unrecognised. The intended type is in the finding's data.",
+    "Registries and runtimes compare media types byte for byte, so a near miss (`tar+gz` for `tar+gzip`, `manifest.v1.json`, different letter case, Helm's `chart.config` for `config`, `text/spdx+json` for `application/spdx+json`) makes content silently unrecognised. The intended type is in the finding's data. A near miss of a document's own top-level type is an error, `oci/media-type-mismatch`.",
   spec: 'image-spec/media-types.md',
+  sentence:
+    'descriptor.md, `mediaType`: the sentence requiring values to comply with RFC 6838 (a look-alike does, so this is a warning that the intended type is probably another).',
   fix: replacementFix('Change the media type to'),
 });
 
@@ -113,8 +115,10 @@ export const mediaTypePosition = rule<Expected>({
   severity: 'error',
   title: 'An OCI or Docker media type is used in a place it cannot fit',
   description:
-    'Known image-format types have fixed places: a manifest or index type cannot be a layer or a config, a layer type cannot be a config nor an entry of `manifests`, a config type cannot be an entry of `manifests`. Artifact-specific types are not judged, since the spec leaves them free.',
+    'Known image-format types have fixed places: a manifest or index type cannot be a layer or a config, and a layer type cannot be a config. Artifact-specific types are not judged, since the spec leaves them free. An unusual type among the entries of an index is only a note (`oci/index-entry-type`): the specs forbid failing on it.',
   spec: 'image-spec/manifest.md#image-manifest-property-descriptions',
+  sentence:
+    'manifest.md, `config` and `layers`: the sentences saying `config` references the configuration object and each item of `layers` is a descriptor of a layer (whose types the following sentences list).',
   fix: expectedFix((e) => `Change the media type to ${q(e)}`, false),
 });
 
@@ -134,8 +138,10 @@ export const mediaTypeMixed = rule<Replacement>({
   severity: 'warning',
   title: 'Docker and OCI media types are mixed in one document',
   description:
-    "An OCI manifest or index referencing Docker types (or a Docker manifest or list referencing OCI types) is accepted by some tools and rejected by others (skopeo, CRI-O): the most common interoperability failure. Use the equivalent type of the document's own format.",
+    "An OCI manifest or index referencing Docker types (or a Docker manifest or list referencing OCI types) is accepted by some tools and rejected by others (skopeo, CRI-O): the most common interoperability failure. Use the equivalent type of the document's own format. A Docker entry in a layout's `index.json` is only a note (`oci/index-entry-type`): a layout keeps images in the format they were copied in.",
   spec: 'image-spec/media-types.md#compatibility-matrix',
+  sentence:
+    "manifest.md and image-index.md: the sentences saying manifests and indexes concerned with portability should use the listed OCI types; manifest-v2-2.md's manifest list says its entries will generally be Docker schema 2 manifests (a should, so a warning).",
   fix: replacementFix('Use the equivalent'),
 });
 

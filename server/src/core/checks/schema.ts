@@ -47,8 +47,10 @@ export const wrongType = rule<{ expected: string[]; actual: string; replacement?
   severity: 'error',
   title: 'A property has the wrong JSON type',
   description:
-    "Every specified property has a fixed JSON type: `size` is an integer (not a string), `layers` an array, annotation values strings, and so on. A value of another type makes strict decoders (Go's `encoding/json`) fail on the whole document.",
+    "Every specified property has a fixed JSON type: `size` is an integer (not a string), `layers` an array, annotation values strings, and so on. A value of another type makes strict decoders (Go's `encoding/json`) fail on the whole document. In a document too large or too deep for the full check, the types of the top-level members and of their entries (a `manifests` entry that is not an object) are still checked.",
   spec: 'image-spec/descriptor.md#properties',
+  sentence:
+    'descriptor.md, manifest.md, image-index.md and config.md: the type each property description gives (for instance `manifests`, an array of objects each including the descriptor properties).',
   fix: (c) =>
     typeof c.data.replacement === 'number'
       ? setValue(c, c.data.replacement, `Write the number ${c.data.replacement}`)
