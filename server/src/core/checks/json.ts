@@ -1,5 +1,5 @@
 import type { Check, CheckContext } from '../check';
-import { remove, rename, str } from '../editing/fixKit';
+import { remove, renameFix, str } from '../editing/fixKit';
 import type { Path } from '../findings';
 import type { JsonObject } from '../model';
 import { rule } from '../rule';
@@ -59,8 +59,7 @@ export const keyCase = rule<{ replacement?: string; remove?: string }>({
     "Go's encoding/json matches keys case-insensitively, so `Layers` is read as `layers` by some tools and ignored by others. Spell keys exactly as the specification does.",
   spec: 'image-spec/considerations.md#json',
   fix: (c) => {
-    const r = str(c.data.replacement);
-    if (r) return rename(c, r, `Rename to "${r}"`);
+    if (str(c.data.replacement)) return renameFix(c);
     return str(c.data.remove) && c.onKey
       ? remove(c, c.path, `Remove "${String(c.path[c.path.length - 1])}"`)
       : undefined;

@@ -1,6 +1,6 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import type { Check, CheckContext, Location } from '../check';
-import { rename, setValue, str, type Replacement } from '../editing/fixKit';
+import { renameFix, setValue, type Replacement } from '../editing/fixKit';
 import { formatPath, shorten, type Path } from '../findings';
 import { KIND_LABELS, withArticle, type DocumentKind } from '../kinds';
 import { isIndexKind, isManifestKind, isObject } from '../model';
@@ -36,10 +36,7 @@ export const requiredProperty = rule<{ property: string; replacement?: string }>
   description:
     'Each document kind has properties that must be present: `config` and `layers` in a manifest, `manifests` in an index, `mediaType`, `digest` and `size` in every descriptor, `architecture`, `os` and `rootfs` in an image configuration, `imageLayoutVersion` in `oci-layout`. Registries and runtimes reject documents without them.',
   spec: 'image-spec/descriptor.md#properties',
-  fix: (c) => {
-    const r = str(c.data.replacement);
-    return r ? rename(c, r, `Rename to "${r}"`) : undefined;
-  },
+  fix: renameFix,
 });
 
 export const wrongType = rule<{ expected: string[]; actual: string; replacement?: number }>({
@@ -64,10 +61,7 @@ export const unknownProperty = rule<Replacement>({
   description:
     'Consumers ignore properties they do not know, so a misspelt key such as `layer` for `layers` or `annotation` for `annotations` is silently dropped and the intended value never takes effect. Reported when an unknown key is within a small edit distance of a property the specification defines at that place and that property is absent. Case-only differences are reported by `oci/key-case` instead.',
   spec: 'image-spec/considerations.md#extensibility',
-  fix: (c) => {
-    const r = str(c.data.replacement);
-    return r ? rename(c, r, `Rename to "${r}"`) : undefined;
-  },
+  fix: renameFix,
 });
 
 export const schemaRules: readonly Rule[] = [requiredProperty, wrongType, unknownProperty];

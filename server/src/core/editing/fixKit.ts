@@ -81,6 +81,12 @@ export function replacementFix(what: string, preferred = true) {
   };
 }
 
+/** A fix that renames the key the finding points at to `data.replacement` (a misspelt or miscased key). */
+export function renameFix(c: FixContext<Partial<Replacement>>): Fix | undefined {
+  const r = str(c.data.replacement);
+  return r ? rename(c, r, `Rename to "${r}"`) : undefined;
+}
+
 /** The data of rules whose fix sets the value a finding expects. */
 export type Expected = { expected: string };
 
