@@ -548,7 +548,14 @@ test("oci/ref-name-place: the reference name belongs on the entries of a layout'
   const f = expectOne(index, 'oci/ref-name-place', '"org.opencontainers.image.ref.name"', {
     severity: 'info',
   });
-  assert.match(f.message, /on manifests\[0\] tools that resolve references do not read it/);
+  assert.match(f.message, /this index is not one .* do not read it on manifests\[0\]\.$/);
+  // One note for all the entries of such an index, on the first, counting the others.
+  const all = j({
+    ...idx,
+    manifests: [named(idx.manifests[0]!, 'a'), named(idx.manifests[1]!, 'b'), named(idx.manifests[1]!, 'c')],
+  });
+  const once = expectOne(all, 'oci/ref-name-place', '"org.opencontainers.image.ref.name"', { occurrence: 0 });
+  assert.match(once.message, /on manifests\[0\] nor on the 2 other entries that carry it\.$/);
   // The layout index's own annotations, a manifest's layer, its own annotations, a config label.
   expectOne(
     j({ ...idx, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }),

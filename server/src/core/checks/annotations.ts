@@ -374,6 +374,8 @@ interface Memo {
   /** The facts of keys that no OCI text defines, by key. */
   keys: Map<string, KeyFacts>;
   formats: Map<AnnotationFormat, Map<string, Problem | undefined>>;
+  /** Reference names seen on the entries of an index that is not a layout's index.json: the first, and how many. */
+  refNames: { first?: DescriptorRef; count: number };
 }
 const MEMO_LIMIT = 256;
 
@@ -415,6 +417,8 @@ const enum MapPlace {
   Annotations,
   /** The annotations of an entry of a layout's index.json, where `org.opencontainers.image.ref.name` names a reference. */
   LayoutEntry,
+  /** The annotations of an entry of another index: a reference name there is noted once for the whole index. */
+  IndexEntry,
   Labels,
 }
 
@@ -470,7 +474,10 @@ function checkMap(
           problem.replacement !== undefined ? { replacement: problem.replacement } : undefined,
         );
       }
-      if (key === REF_NAME && place !== MapPlace.LayoutEntry) {
+      if (key === REF_NAME && place === MapPlace.IndexEntry) {
+        memo.refNames.count++;
+        memo.refNames.first ??= owner;
+      } else if (key === REF_NAME && place !== MapPlace.LayoutEntry) {
         ctx.report(
           refNamePlace,
           { path: at(owner, key, place), on: 'key' },
@@ -624,7 +631,7 @@ export const refNamePlace = rule({
   severity: 'info',
   title: '`org.opencontainers.image.ref.name` outside an entry of a layout’s `index.json`',
   description:
-    "The reference name annotation names a tag only on the descriptors of a layout's `index.json`. On a manifest's or index's own annotations, on a layer, a config or a subject, in an index that is not a layout's `index.json`, or as a config label, tools that resolve references ignore it.",
+    "The reference name annotation names a tag only on the descriptors of a layout's `index.json`. On a manifest's or index's own annotations, on a layer, a config or a subject, or as a config label, tools that resolve references ignore it; on the entries of an index that is not a layout's `index.json` too (one note for all of them, on the first).",
   spec: 'image-spec/annotations.md#pre-defined-annotation-keys',
   sentence:
     'annotations.md, pre-defined key `org.opencontainers.image.ref.name`: the sentence saying it should only be considered valid on the descriptors of `index.json` within an image layout (image-layout.md repeats it for the `index.json` file).',
@@ -645,7 +652,7 @@ export const annotationsCheck: Check = {
     const { root } = ctx;
     if (!isObject(root)) return;
     const { kind } = ctx;
-    const memo: Memo = { keys: new Map(), formats: new Map() };
+    const memo: Memo = { keys: new Map(), formats: new Map(), refNames: { count: 0 } };
     // Config `Labels` follow the annotation rules (config.md); a layout header and schema 1 have neither.
     if (kind === 'image-config' || kind === 'docker-config') {
       const labels = isObject(root.config) ? root.config.Labels : undefined;
@@ -656,10 +663,20 @@ export const annotationsCheck: Check = {
     if (kind !== 'descriptor' && isObject(root.annotations))
       checkMap(ctx, undefined, root.annotations, memo, MapPlace.Annotations);
     const entries =
-      kind === 'image-index' && isLayoutIndex(ctx.origin) ? MapPlace.LayoutEntry : MapPlace.Annotations;
+      kind === 'image-index' && isLayoutIndex(ctx.origin) ? MapPlace.LayoutEntry : MapPlace.IndexEntry;
     for (const d of ctx.descriptors) {
       const map = d.value.annotations;
       if (isObject(map)) checkMap(ctx, d, map, memo, d.role === 'manifest' ? entries : MapPlace.Annotations);
+    }
+    // Reference names on the entries of an index that is not a layout's index.json: one note for them all.
+    const { first, count } = memo.refNames;
+    if (first) {
+      const others = count - 1;
+      ctx.report(
+        refNamePlace,
+        { path: at(first, REF_NAME, MapPlace.IndexEntry), on: 'key' },
+        `"${REF_NAME}" names a reference only on an entry of a layout's index.json, and this index is not one (no oci-layout file beside an index.json), so tools that resolve references do not read it on ${formatPath(first.path)}${others > 0 ? ` nor on the ${others} other ${others === 1 ? 'entry' : 'entries'} that carry it` : ''}.`,
+      );
     }
   },
 };
