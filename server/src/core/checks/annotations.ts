@@ -374,8 +374,9 @@ interface Memo {
   /** The facts of keys that no OCI text defines, by key. */
   keys: Map<string, KeyFacts>;
   formats: Map<AnnotationFormat, Map<string, Problem | undefined>>;
-  /** Reference names seen on the entries of an index that is not a layout's index.json: the first, and how many. */
-  refNames: { first?: DescriptorRef; count: number };
+  /** The first entry of an index (not a layout's index.json) with a reference name, and how many have one. */
+  refNameFirst?: DescriptorRef;
+  refNameCount: number;
 }
 const MEMO_LIMIT = 256;
 
@@ -475,8 +476,8 @@ function checkMap(
         );
       }
       if (key === REF_NAME && place === MapPlace.IndexEntry) {
-        memo.refNames.count++;
-        memo.refNames.first ??= owner;
+        memo.refNameCount++;
+        memo.refNameFirst ??= owner;
       } else if (key === REF_NAME && place !== MapPlace.LayoutEntry) {
         ctx.report(
           refNamePlace,
@@ -652,7 +653,7 @@ export const annotationsCheck: Check = {
     const { root } = ctx;
     if (!isObject(root)) return;
     const { kind } = ctx;
-    const memo: Memo = { keys: new Map(), formats: new Map(), refNames: { count: 0 } };
+    const memo: Memo = { keys: new Map(), formats: new Map(), refNameCount: 0 };
     // Config `Labels` follow the annotation rules (config.md); a layout header and schema 1 have neither.
     if (kind === 'image-config' || kind === 'docker-config') {
       const labels = isObject(root.config) ? root.config.Labels : undefined;
@@ -669,9 +670,9 @@ export const annotationsCheck: Check = {
       if (isObject(map)) checkMap(ctx, d, map, memo, d.role === 'manifest' ? entries : MapPlace.Annotations);
     }
     // Reference names on the entries of an index that is not a layout's index.json: one note for them all.
-    const { first, count } = memo.refNames;
+    const first = memo.refNameFirst;
     if (first) {
-      const others = count - 1;
+      const others = memo.refNameCount - 1;
       ctx.report(
         refNamePlace,
         { path: at(first, REF_NAME, MapPlace.IndexEntry), on: 'key' },

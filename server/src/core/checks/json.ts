@@ -143,7 +143,8 @@ export function unicodeProblems(text: string, max = 100): UnicodeProblem[] {
       out.push({ offset: r.index, length: 1, codePoint: c, escaped: false, lone: false });
     }
   }
-  return out.sort((a, b) => a.offset - b.offset);
+  // Escapes and raw characters were found in two passes; findings are reported in document order.
+  return out.length > 1 ? out.sort((a, b) => a.offset - b.offset) : out;
 }
 
 /** Every key the OCI and Docker specifications define, in its exact spelling. */
