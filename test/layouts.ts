@@ -1,14 +1,14 @@
 /**
  * OCI image layouts for the navigation tests: handmade ones written from JSON values (each blob under its
  * own sha256), real ones made by umoci and skopeo (independent implementations of the layout spec), and an
- * in-memory reader for the pure graph builder.
+ * in-memory content source for the pure graph walk.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LayoutReader } from '../server/src/core/layout/graph';
+import { BlobSourceError, type ContentSource } from '../server/src/core/content/source';
 
 export const sha256 = (content: string | Uint8Array): string =>
   `sha256:${createHash('sha256').update(content).digest('hex')}`;
@@ -54,32 +54,50 @@ export function writeLayout(
   }
 }
 
-/** An in-memory layout for the pure graph builder: digest → text; `unreadable` digests throw. */
-export function memoryReader(
+/**
+ * An in-memory layout for the pure graph walk: digest → text, as a content source; `unreadable` digests throw
+ * as a FIFO would. `reads` lists the digests opened (the walk opens only what it reads as a document).
+ */
+export function memorySource(
   blobs: readonly (string | { content: string; at: string })[],
   options: { unreadable?: readonly string[]; present?: readonly string[] } = {},
-): LayoutReader & { reads: string[] } {
-  const map = new Map<string, string>();
+): ContentSource & { reads: string[] } {
+  const map = new Map<string, Uint8Array>();
   for (const b of blobs) {
-    if (typeof b === 'string') map.set(sha256(b), b);
-    else map.set(b.at, b.content);
+    if (typeof b === 'string') map.set(sha256(b), Buffer.from(b));
+    else map.set(b.at, Buffer.from(b.content));
   }
   const reads: string[] = [];
+  const fifo = (digest: string): void => {
+    if (options.unreadable?.includes(digest))
+      throw new BlobSourceError(
+        'refused',
+        'The blob is a FIFO (named pipe), not a regular file, so it was not read.',
+      );
+  };
   return {
+    name: 'memory',
+    label: 'the memory layout',
     reads,
-    async readJson(digest, maxBytes) {
-      reads.push(digest);
-      if (options.unreadable?.includes(digest))
-        throw new Error('The blob is a FIFO (named pipe), not a regular file, so it was not read.');
-      const t = map.get(digest);
-      if (t !== undefined && Buffer.byteLength(t) > maxBytes)
-        throw new Error(`The blob is larger than ${maxBytes} bytes.`);
-      return t;
+    async stat(ref) {
+      fifo(ref.digest);
+      const b = map.get(ref.digest);
+      if (b) return { size: b.length, where: `blobs/${ref.digest.replace(':', '/')}` };
+      return options.present?.includes(ref.digest) ? { where: ref.digest } : undefined;
     },
-    async exists(digest) {
-      if (options.unreadable?.includes(digest))
-        throw new Error('The blob is a FIFO (named pipe), not a regular file, so it was not read.');
-      return map.has(digest) || (options.present?.includes(digest) ?? false);
+    async open(ref, { maxBytes }) {
+      reads.push(ref.digest);
+      fifo(ref.digest);
+      const b = map.get(ref.digest);
+      if (!b) return undefined;
+      const out = b.subarray(0, Math.min(b.length, maxBytes));
+      return {
+        size: b.length,
+        where: ref.digest,
+        chunks: (async function* () {
+          yield out;
+        })(),
+      };
     },
   };
 }

@@ -35,6 +35,8 @@ export interface Settings {
   'verify.registry': string;
   /** Registry hosts (`host` or `host:port`) that may be reached over plain HTTP. */
   'verify.insecureRegistries': string[];
+  /** Every blob must be present: a blob missing from a layout (which the spec allows) is an error. */
+  'verify.requireComplete': boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -46,6 +48,7 @@ export const DEFAULT_SETTINGS: Settings = {
   'layouts.workspaceDiagnostics': true,
   'verify.registry': '',
   'verify.insecureRegistries': [],
+  'verify.requireComplete': false,
 };
 
 /** The configuration section the server asks for. */
@@ -91,6 +94,8 @@ export function readSettings(raw: unknown): Settings {
   if (typeof wd === 'boolean') out['layouts.workspaceDiagnostics'] = wd;
   const reg = get('verify.registry');
   if (typeof reg === 'string') out['verify.registry'] = reg.trim();
+  const complete = get('verify.requireComplete');
+  if (typeof complete === 'boolean') out['verify.requireComplete'] = complete;
   const insecure = get('verify.insecureRegistries');
   if (Array.isArray(insecure))
     out['verify.insecureRegistries'] = insecure.filter(
@@ -323,7 +328,20 @@ export type VerifyResultStatus =
   | 'missing'
   /** A source has it (or may have it) but could not deliver it; see `error`. */
   | 'unreadable'
-  /** Not checkable: the digest is malformed or uses an algorithm nobody can compute; see `reason`. */
+  /**
+   * The content has the right size and digest, but the descriptor names it as a manifest or an index and it is
+   * not one (binary, not JSON, an image config…); see `reason`.
+   */
+  | 'invalid'
+  /**
+   * The content has the right size and digest, but it is a manifest or an index too large to check in full:
+   * its descriptors were followed, its content was not linted; see `reason`.
+   */
+  | 'unchecked'
+  /**
+   * Not read: the digest is malformed or uses an algorithm nobody can compute, or the size is not a non-negative
+   * integer; see `reason`.
+   */
   | 'skipped'
   /** The signal was aborted before this descriptor was decided. */
   | 'cancelled';
@@ -336,6 +354,8 @@ export interface VerifyCounts {
   digestMismatch: number;
   missing: number;
   unreadable: number;
+  invalid: number;
+  unchecked: number;
   skipped: number;
   cancelled: number;
 }

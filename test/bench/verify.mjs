@@ -38,7 +38,7 @@ async function buildRunner(dir) {
   const entry = `
     import { readFileSync } from 'node:fs';
     import { hashFile } from ${JSON.stringify(join(ROOT, 'server', 'src', 'node', 'verify', 'hash.ts'))};
-    import { verifyLayout } from ${JSON.stringify(join(ROOT, 'server', 'src', 'node', 'verify', 'verifyLayout.ts'))};
+    import { verifyLayoutFolder as verifyLayout } from ${JSON.stringify(join(ROOT, 'server', 'src', 'node', 'content', 'layoutSource.ts'))};
     const [file, alg, warm] = process.argv.slice(2);
     // Verify Layout's one-off start-up (schema compilation for the lint of index.json) is not throughput.
     if (warm) await verifyLayout(warm);

@@ -1,18 +1,18 @@
 // The image graph of an OCI layout (core/layout/graph.ts): real layouts made by umoci and skopeo, read from
-// disk, and handmade broken ones held in memory.
+// disk through the layout source, and handmade broken ones held in memory.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildLayoutGraph, type LayoutGraph, type LayoutReader } from '../../server/src/core/layout/graph';
+import { buildLayoutGraph, type LayoutGraph } from '../../server/src/core/layout/graph';
+import { openLayoutSource } from '../../server/src/node/content/layoutSource';
 import { humanSize, platformText, shortDigest, shortMediaType } from '../../server/src/core/layout/format';
-import { blobPath } from '../../server/src/core/digest';
 import {
   descriptorOf,
   HAVE_SKOPEO,
   HAVE_UMOCI,
   makeUmociLayout,
-  memoryReader,
+  memorySource,
   MT,
   sha256,
   skopeo,
@@ -20,30 +20,11 @@ import {
   text,
 } from '../layouts';
 
-/** A reader over a layout folder, with no safety rules: enough for layouts the test made itself. */
-function diskReader(dir: string): LayoutReader {
-  const file = (digest: string) => join(dir, ...blobPath(digest)!.split('/'));
-  return {
-    async readJson(digest) {
-      try {
-        return readFileSync(file(digest), 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
-    async exists(digest) {
-      try {
-        readFileSync(file(digest));
-        return true;
-      } catch {
-        return false;
-      }
-    },
-  };
-}
-
+/** The graph of a layout folder, read through the layout source (the one safe reader). */
 const graphOf = (dir: string): Promise<LayoutGraph> =>
-  buildLayoutGraph({ text: readFileSync(join(dir, 'index.json'), 'utf8') }, diskReader(dir), { root: dir });
+  buildLayoutGraph({ text: readFileSync(join(dir, 'index.json'), 'utf8') }, openLayoutSource(dir), {
+    root: dir,
+  });
 
 const entryByTag = (g: LayoutGraph, tag: string) => {
   const e = g.index.entries.find((x) => x.refName === tag);
@@ -180,7 +161,7 @@ describe('layout graph of handmade layouts', () => {
     const lost = manifestOf(['another layer']);
     const index = indexOf([tagged(MT.manifest, image, 'ok'), tagged(MT.manifest, lost, 'lost')]);
     // The layer of `image` is not there; neither is `lost`.
-    const g = await buildLayoutGraph({ text: index }, memoryReader([image, config]));
+    const g = await buildLayoutGraph({ text: index }, memorySource([image, config]));
     assert.equal(g.blobs[sha256(lost)]!.status, 'missing');
     assert.match(g.blobs[sha256(lost)]!.problem!, /has no blobs\/sha256\//);
     const m = g.blobs[sha256(image)]!;
@@ -200,7 +181,7 @@ describe('layout graph of handmade layouts', () => {
       }),
     ]);
     const index = indexOf([tagged(MT.index, nested, 'latest'), tagged(MT.index, nested, '1.0')]);
-    const reader = memoryReader([nested, amd, arm, config, 'amd layer', 'arm layer']);
+    const reader = memorySource([nested, amd, arm, config, 'amd layer', 'arm layer']);
     const g = await buildLayoutGraph({ text: index }, reader);
     const n = g.blobs[sha256(nested)]!;
     assert.equal(n.kind, 'image-index');
@@ -241,7 +222,7 @@ describe('layout graph of handmade layouts', () => {
     ]);
     const g = await buildLayoutGraph(
       { text: index },
-      memoryReader([image, signature, sbom, config, layerBytes, '{}', '{"critical":{}}']),
+      memorySource([image, signature, sbom, config, layerBytes, '{}', '{"critical":{}}']),
     );
     const img = g.blobs[sha256(image)]!;
     assert.deepEqual(img.referrers, [sha256(signature), sha256(sbom)]);
@@ -263,7 +244,7 @@ describe('layout graph of handmade layouts', () => {
     const sig = manifestOf(['sig'], { subject: descriptorOf(MT.manifest, image) });
     const g = await buildLayoutGraph(
       { text: indexOf([descriptorOf(MT.manifest, sig)]) },
-      memoryReader([sig, config, 'sig']),
+      memorySource([sig, config, 'sig']),
     );
     assert.equal(g.index.entries[0]!.referrer, undefined);
     assert.equal(g.blobs[sha256(image)]!.status, 'missing');
@@ -275,7 +256,7 @@ describe('layout graph of handmade layouts', () => {
     const looping = indexOf([{ mediaType: MT.index, digest: selfDigest, size: 10 }]);
     const g = await buildLayoutGraph(
       { text: indexOf([{ mediaType: MT.index, digest: selfDigest, size: 10 }]) },
-      memoryReader([{ content: looping, at: selfDigest }]),
+      memorySource([{ content: looping, at: selfDigest }]),
     );
     const node = g.blobs[selfDigest]!;
     assert.equal(node.status, 'ok');
@@ -293,7 +274,7 @@ describe('layout graph of handmade layouts', () => {
     }
     const g = await buildLayoutGraph(
       { text: indexOf([descriptorOf(MT.index, inner)]) },
-      memoryReader(blobs),
+      memorySource(blobs),
       { maxDepth: 3 },
     );
     assert.match(g.truncated!, /deeper than 3 levels/);
@@ -314,7 +295,7 @@ describe('layout graph of handmade layouts', () => {
     ]);
     const g = await buildLayoutGraph(
       { text: index },
-      memoryReader([notJson, aConfig], { unreadable: [sha256('a fifo')] }),
+      memorySource([notJson, aConfig], { unreadable: [sha256('a fifo')] }),
     );
     const [bad, cfg, fifo, traversal, none] = g.index.entries;
     assert.equal(g.blobs[bad!.target!]!.status, 'invalid');
@@ -332,7 +313,7 @@ describe('layout graph of handmade layouts', () => {
   });
 
   test('index.json missing, unreadable, not JSON, or not an index', async () => {
-    const r = memoryReader([]);
+    const r = memorySource([]);
     assert.deepEqual((await buildLayoutGraph({ problem: 'missing' }, r)).index, {
       path: 'index.json',
       status: 'missing',
@@ -356,7 +337,7 @@ describe('layout graph of handmade layouts', () => {
   test('an index.json being typed (a syntax error) still shows what it could recover', async () => {
     const image = manifestOf();
     const broken = indexOf([tagged(MT.manifest, image, 'a')]).replace(/\}\]\}$/, '}],');
-    const g = await buildLayoutGraph({ text: broken }, memoryReader([image, config, layerBytes]));
+    const g = await buildLayoutGraph({ text: broken }, memorySource([image, config, layerBytes]));
     assert.equal(g.index.status, 'invalid');
     assert.equal(g.index.entries.length, 1);
     assert.equal(g.blobs[sha256(image)]!.status, 'ok');
@@ -365,20 +346,20 @@ describe('layout graph of handmade layouts', () => {
   test('bounds: documents read, nodes, and cancellation', async () => {
     const images = Array.from({ length: 20 }, (_, i) => manifestOf([`layer ${i}`]));
     const index = indexOf(images.map((m) => descriptorOf(MT.manifest, m)));
-    const reader = memoryReader([...images, config]);
+    const reader = memorySource([...images, config]);
     const g = await buildLayoutGraph({ text: index }, reader, { maxDocuments: 5 });
     assert.match(g.truncated!, /More than 5 manifests/);
     assert.equal(reader.reads.length, 5);
     assert.equal(Object.values(g.blobs).filter((b) => b.kind === 'image-manifest').length, 5);
 
-    const small = await buildLayoutGraph({ text: index }, memoryReader([...images, config]), {
+    const small = await buildLayoutGraph({ text: index }, memorySource([...images, config]), {
       maxNodes: 10,
     });
     assert.equal(Object.keys(small.blobs).length, 10);
     assert.match(small.truncated!, /more than 10 blobs/);
 
     let calls = 0;
-    const cancelled = await buildLayoutGraph({ text: index }, memoryReader(images), {
+    const cancelled = await buildLayoutGraph({ text: index }, memorySource(images), {
       cancelled: () => ++calls > 3,
       concurrency: 1,
     });
@@ -388,7 +369,7 @@ describe('layout graph of handmade layouts', () => {
   test('a 10,000-entry index.json: every entry in the graph, each distinct blob once', async () => {
     const image = manifestOf();
     const index = indexOf(Array.from({ length: 10_000 }, (_, i) => tagged(MT.manifest, image, `t${i}`)));
-    const g = await buildLayoutGraph({ text: index }, memoryReader([image, config, layerBytes]));
+    const g = await buildLayoutGraph({ text: index }, memorySource([image, config, layerBytes]));
     assert.equal(g.index.entries.length, 10_000);
     assert.equal(Object.keys(g.blobs).length, 3);
   });

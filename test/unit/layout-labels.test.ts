@@ -19,7 +19,7 @@ import {
   type LayoutTreeNode,
 } from '../../client/src/views/layoutModel';
 import { showControls } from '../../server/src/core/controls';
-import { descriptorOf, memoryReader, MT, sha256, text } from '../layouts';
+import { descriptorOf, memorySource, MT, sha256, text } from '../layouts';
 import { assertInert, HOSTILE, shownText } from '../markdown';
 
 const TAG = 'org.opencontainers.image.ref.name';
@@ -83,7 +83,7 @@ const indexJson = {
 
 /** The graph of the layout above, with file URIs for the blobs that are there (as the server sets them). */
 async function graph(): Promise<LayoutGraph> {
-  const reader = memoryReader([
+  const reader = memorySource([
     config,
     layer,
     manifest,
@@ -212,7 +212,7 @@ describe('layout tree model', () => {
     });
     const g = await buildLayoutGraph(
       { text: text({ schemaVersion: 2, manifests: [{ mediaType: MT.index, digest: fake, size: 1 }] }) },
-      memoryReader([{ content: loop, at: fake }]),
+      memorySource([{ content: loop, at: fake }]),
     );
     const top = layoutChildren(layout, g);
     assert.equal(top.length, 1);
@@ -229,20 +229,20 @@ describe('layout tree model', () => {
       layoutChildren(layout, null).map((n) => n.type === 'message' && n.text),
       ['Not an OCI image layout'],
     );
-    const broken = await buildLayoutGraph({ text: '{"schemaVersion": 2, "manifests": [' }, memoryReader([]));
+    const broken = await buildLayoutGraph({ text: '{"schemaVersion": 2, "manifests": [' }, memorySource([]));
     const msgs = layoutChildren(layout, broken);
     assert.equal(msgs[0]!.type, 'message');
     assert.equal(present(msgs[0]!, broken).icon.id, 'warning');
     assert.equal(present(layout, broken).icon.id, 'warning');
     const none = await buildLayoutGraph(
       { text: text({ schemaVersion: 2, manifests: [] }) },
-      memoryReader([]),
+      memorySource([]),
     );
     assert.deepEqual(
       layoutChildren(layout, none).map((n) => n.type === 'message' && n.text),
       ['No images'],
     );
-    const missing = await buildLayoutGraph({ problem: 'missing' }, memoryReader([]));
+    const missing = await buildLayoutGraph({ problem: 'missing' }, memorySource([]));
     assert.match(present(layoutChildren(layout, missing)[0]!, missing).description!, /no index\.json/);
   });
 });
@@ -296,7 +296,7 @@ describe('layout label helpers', () => {
           text: JSON.stringify({ schemaVersion: 2, mediaType: MT.index, manifests: [entry, odd] }),
           layoutVersion: h,
         },
-        memoryReader([manifest, config, layer]),
+        memorySource([manifest, config, layer]),
         { root: 'file:///l' },
       );
       const top = layoutChildren(layout, g);

@@ -178,7 +178,8 @@ describe('layouts on disk', () => {
       maxTotalBytes: 1 << 24,
     });
     assert.deepEqual(few.files.map((f) => f.relative).sort(), ['index.json', 'oci-layout']);
-    assert.match(few.incomplete!, /3 blobs, more than the 2/);
+    // The listing stops at the bound (a layout of 100,000 blobs is not looked at in full for each request).
+    assert.match(few.incomplete!, /more than 2 blobs/);
     const small = await access.jsonFiles(uri(layout), {
       maxBlobs: 10,
       maxFileBytes: 1 << 20,

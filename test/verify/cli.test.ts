@@ -56,13 +56,17 @@ test('a tampered layout: exit 1, the finding at the line and column of the layer
   assert.match(r.stdout, /3 verified, 1 mismatch, 0 not found/);
 });
 
-test('a missing blob (a warning) still exits 1', () => {
+test('a missing blob in a layout is a warning and exits 0 (a layout may lack blobs); --require-complete exits 1', () => {
   const dir = fresh();
   const m = firstManifest(dir);
   fs.rmSync(blobFile(dir, m.config.digest));
   const r = cli(['verify', dir]);
-  assert.equal(r.status, 1);
-  assert.match(r.stdout, /warning oci\/blob-missing/);
+  assert.equal(r.status, 0, r.stdout);
+  assert.match(r.stdout, /warning oci\/blob-missing .*An OCI layout may lack blobs that an external store/);
+  assert.match(r.stdout, /3 verified, 0 mismatches, 1 not found/);
+  const strict = cli(['verify', '--require-complete', dir]);
+  assert.equal(strict.status, 1, strict.stdout);
+  assert.match(strict.stdout, /error oci\/blob-missing/);
 });
 
 test('unreferenced blobs alone (info) exit 0; an invalid layout structure exits 1', () => {

@@ -10,7 +10,7 @@ import {
   createVerifier,
   embeddedDataSource,
   verifyDocument,
-  type BlobSource,
+  type ContentSource,
 } from '../../server/src/core/verify/index';
 import { RULE_BY_CODE } from '../../server/src/core/codes';
 import { covered } from './tools';
@@ -21,7 +21,7 @@ const sha = (b: Uint8Array | string): string => `sha256:${createHash('sha256').u
 function memorySource(
   blobs: Map<string, Uint8Array>,
   opts: { name?: string; chunk?: number; delayMs?: number; statSize?: boolean } = {},
-): BlobSource & { opened: number; active: number; maxActive: number; served: number } {
+): ContentSource & { opened: number; active: number; maxActive: number; served: number } {
   const s = {
     name: opts.name ?? 'memory',
     label: `the ${opts.name ?? 'memory'} store`,
@@ -235,7 +235,7 @@ test('embedded data is a source; non-canonical base64 counts as absent', async (
 
 test('malformed digests and unknown algorithms are skipped, never looked up', async () => {
   let looked = 0;
-  const spy: BlobSource = {
+  const spy: ContentSource = {
     name: 'spy',
     label: 'the spy',
     stat: async () => {
@@ -270,7 +270,7 @@ test('malformed digests and unknown algorithms are skipped, never looked up', as
 });
 
 test('a source error becomes an unreadable result with its sentence', async () => {
-  const failing: BlobSource = {
+  const failing: ContentSource = {
     name: 'registry',
     label: 'registry example/app',
     stat: async () => {

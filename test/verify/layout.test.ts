@@ -7,8 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { embeddedDataSource, verifyDocument } from '../../server/src/core/verify/index';
 import { hashFile, nodeHasherFactory } from '../../server/src/node/verify/hash';
-import { findLayoutRoot, LayoutBlobSource } from '../../server/src/node/verify/layoutStore';
-import { verifyLayout, type LayoutReport } from '../../server/src/node/verify/verifyLayout';
+import type { LayoutReport } from '../../server/src/core/verify/layout';
+import { findLayoutRoot } from '../../server/src/node/content/layoutRoot';
+import {
+  openLayoutSource,
+  verifyLayoutFolder as verifyLayout,
+} from '../../server/src/node/content/layoutSource';
 import {
   blobFile,
   copyLayout,
@@ -210,14 +214,14 @@ test('nested indexes are walked: index.json → index blob → manifest', async 
   assert.deepEqual(codes(r), [`blobs/sha256/${m.digest.slice(7)} oci/blob-digest-mismatch`]);
 });
 
-test('a manifest file inside a layout is verified against the layout (verifyDocument + LayoutBlobSource)', async () => {
+test('a manifest file inside a layout is verified against the layout (verifyDocument + the layout source)', async () => {
   const dir = fresh();
   const m = firstManifest(dir);
   flipByte(blobFile(dir, m.config.digest));
-  const root = await findLayoutRoot(m.file);
+  const root = findLayoutRoot(m.file);
   assert.equal(root, dir);
   const r = await verifyDocument(m.text, {
-    sources: [await LayoutBlobSource.create(root!), embeddedDataSource()],
+    sources: [openLayoutSource(root!), embeddedDataSource()],
     hasher: nodeHasherFactory,
   });
   assert.deepEqual(
@@ -232,7 +236,7 @@ test('a manifest file inside a layout is verified against the layout (verifyDocu
 
 test('hostile digests never become paths outside blobs/', async () => {
   const dir = fresh();
-  const src = await LayoutBlobSource.create(dir);
+  const src = openLayoutSource(dir);
   for (const d of [
     'sha256:../../etc/passwd',
     '../../../etc/passwd:x',
@@ -243,7 +247,11 @@ test('hostile digests never become paths outside blobs/', async () => {
     'sha256:C:\\Windows',
     'con:aux',
   ]) {
-    await assert.rejects(src.resolve(d), (e: Error & { reason?: string }) => e.reason === 'refused', d);
+    await assert.rejects(
+      src.stat({ digest: d, manifest: false }),
+      (e: Error & { reason?: string }) => e.reason === 'refused',
+      d,
+    );
   }
   // Through the engine they are not even looked up (the digest grammar fails first).
   const text = JSON.stringify({
@@ -384,7 +392,7 @@ test('Cancel really stops the reads of a large layer (the signal reaches the fil
   const controller = new AbortController();
   let last = 0;
   const r = await verifyDocument(text, {
-    sources: [await LayoutBlobSource.create(dir)],
+    sources: [openLayoutSource(dir)],
     hasher: nodeHasherFactory,
     signal: controller.signal,
     onProgress: (p) => {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { verifyDocument } from '../../server/src/core/verify/index';
-import { BlobSourceError } from '../../server/src/core/verify/source';
+import { BlobSourceError } from '../../server/src/core/content/source';
 import {
   MAX_UNSIZED_BODY,
   PROGRESS_BYTES,

@@ -41,6 +41,8 @@ export interface VerifyCommand {
   timeoutMs?: number;
   /** Blobs read at once. */
   concurrency?: number;
+  /** Exit 1 on any missing blob, also where a layout may lack it (a self-contained layout is wanted). */
+  requireComplete?: boolean;
   paths: string[];
 }
 
@@ -79,13 +81,18 @@ Verify options:
                              its answer and small bodies must end within it; a large blob may take
                              longer as long as every SECONDS bring 64 KiB more of it
   --concurrency N            Blobs read at once (default 4)
+  --require-complete         Every blob must be present: a blob missing from a layout (which the image
+                             layout spec allows) or a referrer's subject kept elsewhere fails too
 
   A PATH that is a folder is verified as an OCI image layout: oci-layout, index.json, every manifest
   and index reachable from it, every blob (unreferenced and misnamed blobs too). A PATH that is a file
-  is a manifest, index or descriptor whose blobs are read from the enclosing layout (a folder above it
-  with an oci-layout file), else from its embedded data, else from --registry.
-  verify exits with 0 when everything was verified, 1 on a mismatch, a missing blob or an invalid
-  layout, 2 on a usage or I/O error (e.g. an unreachable registry).
+  is a manifest, index or descriptor whose blobs, and the manifests they lead to, are read from the
+  enclosing layout (a folder above it with an oci-layout file), else from their embedded data, else from
+  --registry. A layout may lack blobs that a registry provides: a blob missing from a layout is a
+  warning, a blob missing from the registry an error.
+  verify exits with 0 when everything it found was verified, 1 on a mismatch, a blob that is not what its
+  descriptor names, a manifest too large to check, a blob missing from a registry (from anywhere with
+  --require-complete) or an invalid layout, 2 on a usage or I/O error (e.g. an unreachable registry).
 
 Files and directories:
   A FILE is always checked; it is reported on stderr when it is not recognised as a manifest.
@@ -315,6 +322,9 @@ function parseVerify(args: readonly string[]): Command {
         cmd.concurrency = Number(v);
         return undefined;
       }
+      case '--require-complete':
+        cmd.requireComplete = true;
+        return undefined;
       default:
         return usage(`Unknown option "${name}" for "verify"; run "oci-manifest --help" for usage.`);
     }

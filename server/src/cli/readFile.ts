@@ -5,7 +5,7 @@
  * checked on the descriptor (fstat), and reads stop one byte past the limit, whatever size was seen before.
  */
 import * as fs from 'node:fs';
-import { specialKind } from '../node/verify/layoutStore';
+import { specialKind } from '../node/content/safeDir';
 
 // Not defined on Windows, where opening a named pipe does not wait like this.
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0);

@@ -1,21 +1,16 @@
 /**
- * `oci-manifest verify PATH...`: digest verification on the command line, with the engine the editor
- * uses (core/verify) and the node sources (layout on disk, registry). Output reuses lint's formatters.
+ * `oci-manifest verify PATH...`: digest verification on the command line, with the engine the editor uses
+ * (core/verify) over the node content sources (node/content: a layout folder, a registry). A folder is
+ * verified as a layout; a file, with everything it reaches. Output reuses lint's formatters.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { Finding } from '../core/index';
-import { embeddedDataSource, type BlobSource } from '../core/verify/source';
-import {
-  addSummaries,
-  verifyDocument,
-  type DescriptorResult,
-  type VerifySummary,
-} from '../core/verify/verify';
+import type { ContentSource } from '../core/content/source';
+import { addSummaries, type DescriptorResult, type VerifySummary } from '../core/verify/verify';
+import { verifyTree, type ImageReport } from '../core/verify/layout';
+import { besideLayoutFile, findLayoutRoot } from '../node/content/layoutRoot';
+import { openLayoutSource, verifyLayoutFolder } from '../node/content/layoutSource';
+import { registrySource } from '../node/content/registrySource';
 import { nodeHasherFactory } from '../node/verify/hash';
-import { findLayoutRoot, LayoutBlobSource } from '../node/verify/layoutStore';
-import { RegistryBlobSource } from '../node/verify/registryStore';
-import { verifyLayout } from '../node/verify/verifyLayout';
 import type { VerifyCommand } from './args';
 import { formatJson, formatText } from './format';
 import { MAX_NAMED_SIZE, type FileReport } from './lint';
@@ -42,16 +37,24 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
   const files: VerifiedFile[] = [];
   const summaries: { path: string; summary: VerifySummary; text: string }[] = [];
   const registry = cmd.registry
-    ? new RegistryBlobSource(cmd.registry, {
+    ? registrySource(cmd.registry, {
         insecure: cmd.insecure,
         ...(cmd.timeoutMs !== undefined ? { connectTimeoutMs: cmd.timeoutMs, timeoutMs: cmd.timeoutMs } : {}),
       })
     : undefined;
   const common = {
     hasher: nodeHasherFactory,
+    fallbackSources: registry ? [registry] : [],
     ...(cmd.concurrency !== undefined ? { concurrency: cmd.concurrency } : {}),
+    ...(cmd.requireComplete ? { requireComplete: true } : {}),
   };
-  let layoutProblem = false;
+  let problem = false;
+  const take = (path: string, report: ImageReport): void => {
+    for (const f of report.files)
+      files.push({ path: f.path, kind: f.kind, text: f.text, findings: f.findings, results: f.results });
+    if (report.problem) problem = true;
+    summaries.push({ path, summary: report.summary, text: report.text });
+  };
   try {
     for (const p of cmd.paths) {
       let st: fs.Stats;
@@ -62,11 +65,7 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
         continue;
       }
       if (st.isDirectory()) {
-        const report = await verifyLayout(p, { ...common, fallbackSources: registry ? [registry] : [] });
-        for (const f of report.files)
-          files.push({ path: f.path, kind: f.kind, text: f.text, findings: f.findings, results: f.results });
-        if (report.files.some((f) => f.findings.some((x) => x.severity === 'error'))) layoutProblem = true;
-        summaries.push({ path: p, summary: report.summary, text: report.text });
+        take(p, await verifyLayoutFolder(p, common));
         continue;
       }
       if (!st.isFile()) {
@@ -96,23 +95,19 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
         );
         continue;
       }
-      const sources: BlobSource[] = [];
-      const root = await findLayoutRoot(p);
-      if (root) sources.push(await LayoutBlobSource.create(root));
-      sources.push(embeddedDataSource());
-      if (registry) sources.push(registry);
-      const besideOciLayout = fs.existsSync(path.join(path.dirname(p), 'oci-layout'));
-      const report = await verifyDocument(text, {
+      const root = findLayoutRoot(p);
+      const source: ContentSource | undefined = root ? openLayoutSource(root) : undefined;
+      const report = await verifyTree(text, {
         ...common,
-        sources,
-        origin: { fileName: p, besideOciLayout },
+        ...(source ? { source } : {}),
+        origin: { fileName: p, besideOciLayout: besideLayoutFile(p) },
+        path: p,
       });
-      if (!report.kind) {
+      if (!report) {
         notes.push(`${p}: not a manifest, index or descriptor, so there is nothing to verify.`);
         continue;
       }
-      files.push({ path: p, kind: report.kind, text, findings: report.findings, results: report.results });
-      summaries.push({ path: p, summary: report.summary, text: report.summary.text });
+      take(p, report);
     }
   } catch (err) {
     errors.push(`verification failed: ${err instanceof Error ? err.message : String(err)}.`);
@@ -120,20 +115,10 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
     registry?.close();
   }
 
-  const results = files.flatMap((f) => f.results);
-  const ioFailures = results.filter(
-    (r) => r.status === 'unreadable' && r.error && IO_REASONS.has(r.error.reason),
-  );
-  const contentProblem =
-    layoutProblem ||
-    results.some(
-      (r) =>
-        r.status === 'size-mismatch' ||
-        r.status === 'digest-mismatch' ||
-        r.status === 'missing' ||
-        (r.status === 'unreadable' && r.error?.reason === 'refused'),
-    ) ||
-    files.some((f) => f.findings.some((x: Finding) => x.severity === 'error'));
+  const ioFailures: DescriptorResult[] = [];
+  for (const f of files)
+    for (const r of f.results)
+      if (r.status === 'unreadable' && r.error && IO_REASONS.has(r.error.reason)) ioFailures.push(r);
 
   const total = addSummaries(summaries.map((s) => s.summary));
   let stdout: string;
@@ -168,7 +153,7 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
       `${ioFailures.length} ${ioFailures.length === 1 ? 'blob' : 'blobs'} could not be read (see oci/blob-unreadable above).`,
     );
   const stderr = noteOutput([...notes, ...errors]);
-  const exitCode = errors.length || ioFailures.length ? 2 : contentProblem ? 1 : 0;
+  const exitCode = errors.length || ioFailures.length ? 2 : problem ? 1 : 0;
   return { stdout, stderr, exitCode };
 }
 

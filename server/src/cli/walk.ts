@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { besideLayoutFile, isLayoutRoot, LAYOUT_FILE } from '../node/content/layoutRoot';
 
 /** A file to check. */
 export interface Target {
@@ -37,17 +38,8 @@ export const MAX_DEPTH = 64;
 /** At most this many directory entries are looked at in one run. */
 export const MAX_ENTRIES = 200_000;
 
-const LAYOUT_FILE = 'oci-layout';
 /** Position in an OCI layout of the directory being read. */
 type Role = 'plain' | 'blobs' | 'alg';
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
@@ -56,17 +48,12 @@ function describe(err: unknown): string {
   return e?.code ?? String(err);
 }
 
-/** True when an `oci-layout` file sits in the directory of `file`. */
-export function besideOciLayout(file: string): boolean {
-  return isFile(path.join(path.dirname(file), LAYOUT_FILE));
-}
-
 /** Whether a directory argument is itself inside a layout's `blobs/` tree. */
 function roleOf(dir: string): Role {
   const abs = path.resolve(dir);
   const parent = path.dirname(abs);
-  if (path.basename(abs) === 'blobs' && isFile(path.join(parent, LAYOUT_FILE))) return 'blobs';
-  if (path.basename(parent) === 'blobs' && isFile(path.join(path.dirname(parent), LAYOUT_FILE))) return 'alg';
+  if (path.basename(abs) === 'blobs' && isLayoutRoot(parent)) return 'blobs';
+  if (path.basename(parent) === 'blobs' && isLayoutRoot(path.dirname(parent))) return 'alg';
   return 'plain';
 }
 
@@ -98,7 +85,7 @@ export function collectTargets(paths: readonly string[], options: WalkOptions = 
     if (st.isDirectory()) {
       walkDirectory(p, options, out, add, budget);
     } else if (st.isFile()) {
-      add({ path: p, explicit: true, besideOciLayout: besideOciLayout(p), blob: false });
+      add({ path: p, explicit: true, besideOciLayout: besideLayoutFile(p), blob: false });
     } else {
       out.errors.push(`${p}: not a regular file or directory.`);
     }
@@ -134,9 +121,7 @@ function walkDirectory(
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const isLayout = entries.some(
-      (e) => e.name === LAYOUT_FILE && (e.isFile() || (e.isSymbolicLink() && isFile(path.join(dir, e.name)))),
-    );
+    const isLayout = entries.some((e) => e.name === LAYOUT_FILE) && isLayoutRoot(dir);
 
     for (const entry of entries) {
       if (budget.entries-- <= 0) {

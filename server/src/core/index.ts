@@ -33,6 +33,8 @@ export interface AnalyzeOptions extends DocumentOrigin {
   maxFindings?: number;
   /** Skip `oci/json-syntax` because the host editor reports JSON syntax errors itself. */
   hostReportsSyntax?: boolean;
+  /** `text` already parsed with `parseJson` (a walk that read the document), so that it is parsed once. */
+  parsed?: JsonDocument;
 }
 
 export interface Analysis {
@@ -46,7 +48,7 @@ const MAX_DEPTH = 64;
 
 /** Analyses one document. Never throws; an exception inside a check becomes an `oci/internal-error`. */
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
-  const json = parseJson(text);
+  const json = options.parsed?.text === text ? options.parsed : parseJson(text);
   const detection: Detection | undefined = options.kind
     ? { kind: options.kind, source: 'forced' }
     : detectKind(json.value, options, options.contentDetection ?? true);

@@ -4,6 +4,7 @@
  * entry implements it (server/src/node/layoutGraph.ts); a host without files leaves it out and the features
  * work within the open document only.
  */
+import type { BlobFacts, DocumentKind } from '../core';
 import type { LayoutGraph } from '../protocol';
 
 /** One JSON document of a layout, as read from disk. */
@@ -15,6 +16,8 @@ export interface LayoutJsonFile {
   text: string;
   /** Changes whenever the file changes (its modification time and size), for caches. */
   version: string;
+  /** The kind the layout's graph gives it (a manifest, an index or a config it names), when it names it. */
+  kind?: DocumentKind;
 }
 
 export interface LayoutJsonFiles {
@@ -38,6 +41,16 @@ export interface LayoutFileLimits {
 export interface LayoutAccess {
   /** The `file:` URI of the layout folder holding `uri` (a file or folder at any depth), if any. */
   rootOf(uri: string): Promise<string | undefined>;
+  /**
+   * True when `uri` sits in a layout's root folder, beside its `oci-layout` file (so an `index.json` there is
+   * the layout's index). Synchronous and cached for a moment: it is asked on every validation.
+   */
+  besideLayoutFile(uri: string): boolean;
+  /**
+   * What the layout holds for `digest` at `blobs/<alg>/<encoded>` (present, its size, or why it is not read),
+   * for hovers; undefined for a digest that cannot name a blob.
+   */
+  blobFacts(rootUri: string, digest: string): Promise<BlobFacts | undefined>;
   /** The image graph of the layout at `rootUri` (cached; rebuilt when a file it read changed). */
   graph(rootUri: string): Promise<LayoutGraph>;
   /**

@@ -1,5 +1,4 @@
 import type { Disposable } from 'vscode-languageserver';
-import type { BlobFacts } from '../core';
 import type { LayoutAccess } from './layoutAccess';
 import type { VerifyAccess } from './verifyAccess';
 
@@ -9,18 +8,9 @@ import type { VerifyAccess } from './verifyAccess';
  */
 export interface RuntimeEnvironment {
   /**
-   * True when an `oci-layout` file sits in the same folder as the document (so an `index.json` there is an
-   * image index). Omitted where there is no file system; the server then assumes false.
-   */
-  besideOciLayout?(uri: string): boolean;
-  /**
-   * What the OCI image layout the document belongs to holds for `digest` (`blobs/<alg>/<encoded>`: present,
-   * and its size), for hovers; undefined when the document is not in a layout or there is no file system.
-   */
-  statBlob?(uri: string, digest: string): BlobFacts | undefined;
-  /**
-   * OCI image layouts on disk, for links, definitions, references, code lenses, the layout graph and workspace
-   * diagnostics; omitted where there is no file system (those features then stay within the open document).
+   * OCI image layouts on disk, for kind detection (an `index.json` beside an `oci-layout` file), hovers, links,
+   * definitions, references, code lenses, the layout graph and workspace diagnostics; omitted where there is no
+   * file system (those features then stay within the open document).
    */
   readonly layouts?: LayoutAccess;
   /**

@@ -30,10 +30,12 @@ import {
 } from '../protocol';
 import { internalErrorDiagnostic, toDiagnostic } from './convert';
 import { formatError, guard, runSafeAsync } from './runner';
+import { DiagnosticsPublisher } from './diagnostics';
 import type { RuntimeEnvironment } from './runtime';
 import { sectionOf, SettingsCache } from './settings';
 import { FEATURES } from './features';
-import type { DiagnosticsProvider, FeatureContext } from './features/feature';
+import type { ClientInfo, DiagnosticsProvider, FeatureContext, FeatureHooks } from './features/feature';
+import { VerificationStore } from './features/verify';
 
 export type { RuntimeEnvironment } from './runtime';
 
@@ -56,8 +58,6 @@ interface DocState {
   readonly serial: number;
   timer?: Disposable;
   cache?: Cached;
-  /** True while the last diagnostics pushed for the document were not empty. */
-  published: boolean;
   /** The kind last announced with DOCUMENT_KIND_NOTIFICATION (`kind/source`), or null. */
   announced: string | null;
   /** A validation is waiting for the document's settings; `immediate` says whether to skip the delay then. */
@@ -87,11 +87,24 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
   let refreshSupport = false;
   let hostReportsJsonSyntax = false;
   const providers: DiagnosticsProvider[] = [];
+  const client: { capabilities: ClientInfo['capabilities']; workspaceFolders: readonly string[] } = {
+    capabilities: {},
+    workspaceFolders: [],
+  };
+  const publisher = new DiagnosticsPublisher(connection, () => pullDiagnostics);
+  /** What each feature asked to hear about after registering. */
+  const hooks: [string, FeatureHooks][] = [];
 
   // ---- lifecycle -------------------------------------------------------------------------------------
 
   connection.onInitialize((params): InitializeResult => {
     const caps = params.capabilities;
+    client.capabilities = caps;
+    client.workspaceFolders = params.workspaceFolders?.length
+      ? params.workspaceFolders.map((f) => f.uri)
+      : params.rootUri
+        ? [params.rootUri]
+        : [];
     settings.useConfigurationRequest = caps.workspace?.configuration === true;
     pullDiagnostics = caps.textDocument?.diagnostic !== undefined;
     refreshSupport = caps.workspace?.diagnostics?.refreshSupport === true;
@@ -115,7 +128,7 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
 
   connection.onInitialized(
     guard(connection, 'initialized', () => {
-      for (const f of FEATURES) safely(`${f.id}: initialized`, () => f.initialized?.());
+      for (const [id, h] of hooks) safely(`${id}: initialized`, () => h.initialized?.());
     }),
   );
 
@@ -127,7 +140,7 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
         settings.fallback = readSettings(sectionOf(params.settings));
       }
       settings.reset();
-      for (const f of FEATURES) safely(`${f.id}: settings change`, () => f.settingsChanged?.());
+      for (const [id, h] of hooks) safely(`${id}: settings change`, () => h.settingsChanged?.());
       if (pullDiagnostics && refreshSupport) {
         connection.languages.diagnostics
           .refresh()
@@ -154,9 +167,9 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
       states.set(e.document.uri, {
         serial: ++serials,
         extras: 0,
-        published: old?.published ?? false,
         announced: old?.announced ?? null,
       });
+      publisher.opened(e.document.uri);
       trigger(e.document, true);
     }),
   );
@@ -176,9 +189,9 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
       const st = states.get(uri);
       states.delete(uri);
       settings.forget(uri);
+      publisher.closed(uri);
       if (!st) return;
       st.timer?.dispose();
-      if (st.published && !pullDiagnostics) connection.sendDiagnostics({ uri, diagnostics: [] });
       if (st.announced !== null) announce(uri, undefined, st);
     }),
   );
@@ -265,12 +278,8 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
   }
 
   function publish(uri: string, version: number, diagnostics: Diagnostic[]): void {
-    const st = states.get(uri);
-    if (!st || documents.get(uri)?.version !== version) return;
-    // A document that never had diagnostics (not a manifest, or clean) needs no empty list.
-    if (diagnostics.length === 0 && !st.published) return;
-    connection.sendDiagnostics({ uri, version, diagnostics });
-    st.published = diagnostics.length > 0;
+    if (!states.has(uri) || documents.get(uri)?.version !== version) return;
+    publisher.document(uri, version, diagnostics);
   }
 
   /** The analysis of the document's current version under the current settings, computed at most once. */
@@ -310,9 +319,9 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
   }
 
   function besideOciLayout(uri: string): boolean {
-    if (!runtime.besideOciLayout) return false;
+    if (!runtime.layouts) return false;
     try {
-      return runtime.besideOciLayout(uri);
+      return runtime.layouts.besideLayoutFile(uri);
     } catch (err) {
       connection.console.error(formatError(`oci-manifest: looking for oci-layout beside ${uri} failed`, err));
       return false;
@@ -382,6 +391,9 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
     connection,
     documents,
     runtime,
+    client,
+    diskDiagnostics: publisher,
+    verifications: new VerificationStore(),
     analysisOf: async (uri) => {
       const found = await currentAnalysis(uri);
       if (!found?.cached.analysis) return undefined;
@@ -395,7 +407,10 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
     addDiagnosticsProvider: (provider) => void providers.push(provider),
     refreshDiagnostics: (uri) => safely('diagnostics refresh', () => refreshDiagnostics(uri)),
   };
-  for (const f of FEATURES) f.register(featureContext);
+  for (const f of FEATURES) {
+    const h = f.register(featureContext);
+    if (h) hooks.push([f.id, h]);
+  }
 
   // ---- custom requests -------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
  * leaves it out and verification is limited to embedded `data`.
  */
 import type { DocumentKind, Finding, Severity } from '../core';
-import type { BlobSource, DescriptorResult, HasherFactory, VerifySummary } from '../core/verify';
+import type { ContentSource, DescriptorResult, HasherFactory, VerifySummary } from '../core/verify';
 import type { VerifyCredentials } from '../protocol';
 
 export interface RegistryChoice {
@@ -19,7 +19,7 @@ export interface RegistryChoice {
 
 export interface DocumentSources {
   /** In priority order: embedded data, the layout the document is in, the registry. */
-  sources: BlobSource[];
+  sources: ContentSource[];
   /** The labels of the places searched (`layout /x`, `registry host/repo`). */
   labels: string[];
   /** True when a registry is among the sources. */
@@ -59,6 +59,8 @@ export interface VerifyAccess {
     options: {
       signal: AbortSignal;
       severities: Readonly<Record<string, Severity | 'off'>>;
+      /** A missing blob is an error even where a layout may lack it (`ociManifest.verify.requireComplete`). */
+      requireComplete?: boolean;
       onProgress?: (p: { done: number; total: number; bytes: number; totalBytes: number }) => void;
     },
   ): Promise<LayoutVerification | undefined>;

@@ -1,35 +1,28 @@
 /**
- * OCI image layouts on disk for the navigation features: finding the layout a document belongs to (the
- * nearest folder above it with an `oci-layout` file, a bounded walk), the image graph (core/layout/graph.ts)
- * over the layout's blobs, blob URIs for links, the layout's JSON documents for references and workspace
- * diagnostics, and the layouts under the workspace folders.
- *
- * Safety is the verification engine's (verify/layoutStore.ts): a digest is validated before it becomes a
- * path, only regular files inside `<layout>/blobs/` are read (symbolic links leaving it, FIFOs, devices are
- * refused), `index.json` and `oci-layout` must be regular files inside the layout. Everything is cached per
- * layout and revalidated by modification time, at most once a second.
+ * OCI image layouts on disk for the navigation features (server/src/lsp/layoutAccess.ts): the layout a
+ * document belongs to (THE root rule, node/content/layoutRoot.ts), the image graph (THE walk,
+ * core/layout/graph.ts) over the layout as a content source (node/content/layoutSource.ts, which reads
+ * everything through THE safe reader), what a blob is for hovers, blob URIs for links, the layout's JSON
+ * documents (with the kind the graph gives them) for references and workspace diagnostics, and the layouts
+ * under the workspace folders. Everything is cached per layout and revalidated by modification time, at most
+ * once a second.
  */
-import type { Dirent, Stats } from 'node:fs';
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BlobFacts } from '../core';
+import { MT } from '../core/catalog/core';
+import { readAll, BlobSourceError, type RootFileName } from '../core/content/source';
 import { blobPath, validateDigest } from '../core/digest';
-import { buildLayoutGraph, type LayoutReader } from '../core/layout/graph';
+import type { DocumentKind } from '../core/kinds';
+import { buildLayoutGraph } from '../core/layout/graph';
 import { humanSize } from '../core/layout/format';
 import type { LayoutGraph } from '../protocol';
 import type { LayoutAccess, LayoutFileLimits, LayoutJsonFile, LayoutJsonFiles } from '../lsp/layoutAccess';
-import {
-  isInside,
-  LayoutBlobSource,
-  openRegular,
-  specialKind,
-  type ResolvedBlob,
-} from './verify/layoutStore';
+import { createLayoutRoots, isLayoutRoot, LAYOUT_FILE } from './content/layoutRoot';
+import { LayoutSource, openLayoutSource } from './content/layoutSource';
 
-/** The file that marks a layout's root. */
-const LAYOUT_FILE = 'oci-layout';
-/** How many folders above a document are searched for `oci-layout`. */
-export const MAX_WALK_UP = 32;
 /** An answer about the disk is trusted for this long before it is checked again. */
 const FRESH_MS = 1000;
 /** `index.json` and `oci-layout` larger than this are not read (the graph marks them unreadable). */
@@ -38,6 +31,8 @@ const MAX_ROOT_FILE_BYTES = 16 * 1024 * 1024;
 const MAX_LAYOUTS = 64;
 /** Texts of JSON files kept per layout, in bytes. */
 const TEXT_CACHE_BYTES = 32 * 1024 * 1024;
+/** The first bytes read to tell a JSON blob from a binary one. */
+const SNIFF_BYTES = 512;
 
 /** The bounded walk that finds layouts in the workspace. */
 export const FIND_LIMITS = { maxDepth: 8, maxDirs: 5000, maxLayouts: 50 };
@@ -55,56 +50,6 @@ const toPath = (uri: string): string | undefined => {
 
 const toUri = (p: string): string => pathToFileURL(p).href;
 
-/** Turns an error message into a sentence: capitalised, ending with a period. */
-function sentence(message: string): string {
-  const m = message.trim();
-  const s = m.charAt(0).toUpperCase() + m.slice(1);
-  return /[.!?]$/.test(s) ? s : `${s}.`;
-}
-
-const errorMessage = (err: unknown): string => sentence(err instanceof Error ? err.message : String(err));
-
-async function statOrUndefined(p: string): Promise<Stats | undefined> {
-  try {
-    return await stat(p);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads an open regular file of known size (at most `max` bytes) as UTF-8 text. */
-async function readWhole(b: ResolvedBlob, max: number): Promise<string> {
-  if (b.stats.size > max)
-    throw new Error(`${b.shown} is ${humanSize(b.stats.size)}, above the ${humanSize(max)} read limit`);
-  const handle = await openRegular(b);
-  try {
-    const buf = Buffer.alloc(Math.min(b.stats.size, max) + 1);
-    let filled = 0;
-    while (filled < buf.length) {
-      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    if (filled > max)
-      throw new Error(`${b.shown} grew above the ${humanSize(max)} read limit while it was read`);
-    return buf.subarray(0, filled).toString('utf8');
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
-
-/** The first bytes of a file, to tell JSON from binary blobs without reading them. */
-async function sniff(b: ResolvedBlob, bytes = 512): Promise<Buffer> {
-  const handle = await openRegular(b);
-  try {
-    const buf = Buffer.alloc(Math.min(bytes, b.stats.size));
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
-
 /** True when the bytes start (after white space and a byte-order mark) like a JSON object or array. */
 export function looksLikeJson(head: Uint8Array): boolean {
   let i = 0;
@@ -115,13 +60,6 @@ export function looksLikeJson(head: Uint8Array): boolean {
   return !head.includes(0);
 }
 
-/** One `blobs/<alg>/` folder as listed: entry name → regular file (`file`) or anything else (`other`). */
-interface Listing {
-  mtimeMs: number;
-  checkedAt: number;
-  entries: Map<string, 'file' | 'other'>;
-}
-
 /** A file the graph depends on, with what it looked like when it was read. */
 interface Stamp {
   path: string;
@@ -129,26 +67,44 @@ interface Stamp {
   size: number;
 }
 
+async function stampOf(p: string): Promise<Stamp> {
+  try {
+    const st = await stat(p);
+    return { path: p, mtimeMs: st.mtimeMs, size: st.size };
+  } catch {
+    return { path: p, mtimeMs: -1, size: -1 };
+  }
+}
+
+/** The kind a config descriptor's media type names. */
+function configKind(mediaType: string | undefined): DocumentKind | undefined {
+  if (mediaType === MT.config) return 'image-config';
+  if (mediaType === MT.dockerConfig) return 'docker-config';
+  return undefined;
+}
+
 /** One layout's caches. */
 class Layout {
-  private readonly listings = new Map<string, Listing>();
-  private algorithms?: { mtimeMs: number; checkedAt: number; names: string[] };
-  private graphCache?: { graph: LayoutGraph; stamps: Stamp[]; checkedAt: number };
-  private building?: Promise<LayoutGraph>;
+  private graphCache?: {
+    graph: LayoutGraph;
+    kinds: Map<string, DocumentKind>;
+    stamps: Stamp[];
+    checkedAt: number;
+  };
+  private building?: Promise<{ graph: LayoutGraph; kinds: Map<string, DocumentKind> }>;
   private readonly texts = new Map<string, { version: string; text: string | null }>();
   private textBytes = 0;
+  private readonly signal = new AbortController().signal;
 
   private constructor(
     /** The root as found (not resolved), for URIs. */
     readonly root: string,
-    readonly realRoot: string,
-    private readonly source: LayoutBlobSource,
+    private readonly source: LayoutSource,
     private readonly now: () => number,
   ) {}
 
   static async open(root: string, now: () => number): Promise<Layout> {
-    const source = await LayoutBlobSource.create(root);
-    return new Layout(root, source.realRoot, source, now);
+    return new Layout(root, openLayoutSource(root), now);
   }
 
   get rootUri(): string {
@@ -157,182 +113,75 @@ class Layout {
 
   // ---- blobs -----------------------------------------------------------------------------------------
 
-  /** The algorithm folders under `blobs/` (real folders inside the layout only). */
-  private async algorithmNames(): Promise<string[]> {
-    const t = this.now();
-    if (this.algorithms && t - this.algorithms.checkedAt < FRESH_MS) return this.algorithms.names;
-    const blobsDir = path.join(this.realRoot, 'blobs');
-    const st = await statOrUndefined(blobsDir);
-    if (this.algorithms && st && st.mtimeMs === this.algorithms.mtimeMs) {
-      this.algorithms.checkedAt = t;
-      return this.algorithms.names;
-    }
-    let names: string[] = [];
-    if (st?.isDirectory() && (await this.isInsideRoot(blobsDir))) {
-      try {
-        names = (await readdir(blobsDir, { withFileTypes: true }))
-          .filter((e) => e.isDirectory())
-          .map((e) => e.name);
-      } catch {
-        names = [];
-      }
-    }
-    this.algorithms = { mtimeMs: st?.mtimeMs ?? -1, checkedAt: t, names };
-    return names;
-  }
-
-  private async isInsideRoot(p: string, parent = this.realRoot): Promise<boolean> {
-    try {
-      return isInside(await realpath(p), parent);
-    } catch {
-      return false;
-    }
-  }
-
-  /** The entries of `blobs/<alg>/`, cached by the folder's modification time. */
-  private async listing(algorithm: string): Promise<Listing | undefined> {
-    const t = this.now();
-    const known = this.listings.get(algorithm);
-    if (known && t - known.checkedAt < FRESH_MS) return known;
-    const dir = path.join(this.realRoot, 'blobs', algorithm);
-    const st = await statOrUndefined(dir);
-    if (!st?.isDirectory()) {
-      this.listings.delete(algorithm);
-      return undefined;
-    }
-    if (known && st.mtimeMs === known.mtimeMs) {
-      known.checkedAt = t;
-      return known;
-    }
-    // A `blobs/<alg>` that is a link leading out of `blobs/` (or `blobs/` out of the layout) lists nothing.
-    let realBlobs: string;
-    try {
-      realBlobs = await realpath(path.join(this.realRoot, 'blobs'));
-    } catch {
-      return undefined;
-    }
-    if (!isInside(realBlobs, this.realRoot) || !(await this.isInsideRoot(dir, realBlobs))) return undefined;
-    let dirents: Dirent[];
-    try {
-      dirents = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return undefined;
-    }
-    const entries = new Map<string, 'file' | 'other'>();
-    for (const e of dirents) entries.set(e.name, e.isFile() ? 'file' : 'other');
-    const listing: Listing = { mtimeMs: st.mtimeMs, checkedAt: t, entries };
-    this.listings.set(algorithm, listing);
-    return listing;
-  }
-
-  /**
-   * True when the blob is a regular file inside `blobs/`. A plain directory entry is trusted from the
-   * listing; anything else (a symbolic link) goes through the verification engine's full resolution.
-   */
-  async exists(digest: string): Promise<boolean> {
+  /** What the layout holds for a digest (for hovers): through the safe reader, so a link leaving it is not. */
+  async blobFacts(digest: string): Promise<BlobFacts | undefined> {
     const rel = blobPath(digest);
-    if (!rel) return false;
-    const [, algorithm, encoded] = rel.split('/') as [string, string, string];
-    const listing = await this.listing(algorithm);
-    const entry = listing?.entries.get(encoded);
-    if (entry === undefined) return false;
-    if (entry === 'file') return true;
+    if (!rel || !validateDigest(digest).ok) return undefined;
     try {
-      return (await this.source.resolve(digest)) !== undefined;
-    } catch {
-      return false;
+      const st = await this.source.stat({ digest, manifest: false });
+      return st
+        ? { path: rel, exists: true, ...(st.size !== undefined ? { size: st.size } : {}) }
+        : { path: rel, exists: false };
+    } catch (err) {
+      const shown = path.join(this.root, ...rel.split('/'));
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        path: rel,
+        exists: false,
+        problem: message.startsWith(shown)
+          ? `${message.slice(shown.length).trim()}, so it is not read`
+          : err instanceof BlobSourceError && err.reason === 'refused'
+            ? 'is not read: a symbolic link on its way leads outside the layout, or it is not a regular file'
+            : 'could not be read',
+      };
     }
-  }
-
-  /**
-   * A listed blob ready to open. An entry the listing saw as a regular file (its folder already checked to be
-   * inside `blobs/`) needs one `stat`; `openRegular` then refuses it if it was swapped for anything else.
-   * Other entries (symbolic links) go through the verification engine's full resolution.
-   */
-  private async resolveListed(
-    algorithm: string,
-    encoded: string,
-    digest: string,
-  ): Promise<ResolvedBlob | undefined> {
-    if (this.listings.get(algorithm)?.entries.get(encoded) !== 'file') return this.source.resolve(digest);
-    const real = path.join(this.realRoot, 'blobs', algorithm, encoded);
-    const stats = await statOrUndefined(real);
-    if (!stats?.isFile()) return this.source.resolve(digest);
-    return { shown: path.join(this.root, 'blobs', algorithm, encoded), real, stats };
   }
 
   async blobUris(digests: readonly string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const digest of new Set(digests)) {
-      if (!validateDigest(digest).ok) continue;
-      const rel = blobPath(digest);
-      if (rel && (await this.exists(digest))) out.set(digest, toUri(path.join(this.root, ...rel.split('/'))));
+      if (!validateDigest(digest).ok || !blobPath(digest)) continue;
+      try {
+        const st = await this.source.stat({ digest, manifest: false });
+        if (st?.uri) out.set(digest, st.uri);
+      } catch {
+        // refused: not a regular file inside blobs/
+      }
     }
     return out;
   }
 
-  /** The blob's text (at most `max` bytes), undefined when absent; throws a sentence when it cannot be read. */
-  private async readBlob(digest: string, max: number, stamps: Stamp[]): Promise<string | undefined> {
-    let b: ResolvedBlob | undefined;
+  /** A root file's text, or why not (`missing`, or a phrase). */
+  private async readRootFile(name: RootFileName): Promise<{ text?: string; problem?: string }> {
+    const file = await this.source.readRoot(name, { signal: this.signal });
+    if (file === undefined) return { problem: 'missing' };
+    if ('problem' in file) return { problem: file.problem };
+    if (file.size > MAX_ROOT_FILE_BYTES) {
+      await file.chunks[Symbol.asyncIterator]().return?.();
+      return {
+        problem: `is ${humanSize(file.size)}, above the ${humanSize(MAX_ROOT_FILE_BYTES)} read limit`,
+      };
+    }
     try {
-      b = await this.source.resolve(digest);
+      const bytes = await readAll(file.chunks, MAX_ROOT_FILE_BYTES, file.size);
+      if (!bytes)
+        return { problem: `grew above the ${humanSize(MAX_ROOT_FILE_BYTES)} read limit while it was read` };
+      return { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8') };
     } catch (err) {
-      throw new Error(errorMessage(err), { cause: err });
-    }
-    if (!b) return undefined;
-    stamps.push({ path: b.real, mtimeMs: b.stats.mtimeMs, size: b.stats.size });
-    try {
-      return await readWhole(b, max);
-    } catch (err) {
-      throw new Error(errorMessage(err), { cause: err });
-    }
-  }
-
-  /** `index.json` or `oci-layout`: a regular file inside the layout, or why not. */
-  private async resolveRootFile(name: string): Promise<ResolvedBlob | 'missing' | { problem: string }> {
-    const candidate = path.join(this.realRoot, name);
-    const shown = path.join(this.root, name);
-    try {
-      await lstat(candidate);
-    } catch {
-      return 'missing';
-    }
-    let real: string;
-    let stats: Stats;
-    try {
-      real = await realpath(candidate);
-      stats = await stat(real);
-    } catch {
-      return 'missing';
-    }
-    if (!isInside(real, this.realRoot))
-      return { problem: `is a symbolic link that leads outside the layout, so it was not read` };
-    const special = specialKind(stats);
-    if (special) return { problem: `is ${special}, not a regular file, so it was not read` };
-    return { shown, real, stats };
-  }
-
-  private async readRootFile(name: string, stamps?: Stamp[]): Promise<{ text?: string; problem?: string }> {
-    const r = await this.resolveRootFile(name);
-    if (r === 'missing') {
-      stamps?.push({ path: path.join(this.realRoot, name), mtimeMs: -1, size: -1 });
-      return { problem: 'missing' };
-    }
-    if ('problem' in r) return { problem: r.problem };
-    stamps?.push({ path: r.real, mtimeMs: r.stats.mtimeMs, size: r.stats.size });
-    try {
-      return { text: await readWhole(r, MAX_ROOT_FILE_BYTES) };
-    } catch (err) {
-      const m = err instanceof Error ? err.message : String(err);
-      return { problem: m.startsWith(r.shown) ? m.slice(r.shown.length).trim() : `could not be read (${m})` };
+      return { problem: `could not be read (${err instanceof Error ? err.message : String(err)})` };
     }
   }
 
   // ---- the graph -------------------------------------------------------------------------------------
 
   async graph(): Promise<LayoutGraph> {
+    return (await this.walked()).graph;
+  }
+
+  /** The graph and the kind of each document and config it names (cached; rebuilt when a file it read changed). */
+  private async walked(): Promise<{ graph: LayoutGraph; kinds: Map<string, DocumentKind> }> {
     const cached = this.graphCache;
-    if (cached && (await this.fresh(cached))) return cached.graph;
+    if (cached && (await this.fresh(cached))) return cached;
     this.building ??= this.build().finally(() => (this.building = undefined));
     return this.building;
   }
@@ -342,18 +191,28 @@ class Layout {
     const t = this.now();
     if (t - cached.checkedAt < FRESH_MS) return true;
     for (const s of cached.stamps) {
-      const st = await statOrUndefined(s.path);
-      const mtimeMs = st ? st.mtimeMs : -1;
-      const size = st ? st.size : -1;
-      if (mtimeMs !== s.mtimeMs || size !== s.size) return false;
+      const now = await stampOf(s.path);
+      if (now.mtimeMs !== s.mtimeMs || now.size !== s.size) return false;
     }
     cached.checkedAt = t;
     return true;
   }
 
-  private async build(): Promise<LayoutGraph> {
-    const stamps: Stamp[] = [];
-    const header = await this.readRootFile(LAYOUT_FILE, stamps);
+  private async build(): Promise<{ graph: LayoutGraph; kinds: Map<string, DocumentKind> }> {
+    const real = this.source.realRoot;
+    // What the graph depends on, stamped before reading: a change while it is read shows on the next check.
+    const stamps: Stamp[] = [
+      await stampOf(path.join(real, LAYOUT_FILE)),
+      await stampOf(path.join(real, 'index.json')),
+      await stampOf(path.join(real, 'blobs')),
+    ];
+    try {
+      for (const e of await readdir(path.join(real, 'blobs'), { withFileTypes: true }))
+        if (e.isDirectory()) stamps.push(await stampOf(path.join(real, 'blobs', e.name)));
+    } catch {
+      // no blobs/: the stamp above says so
+    }
+    const header = await this.readRootFile(LAYOUT_FILE);
     let layoutVersion: string | undefined;
     if (header.text !== undefined) {
       try {
@@ -363,39 +222,29 @@ class Layout {
         // The layout check reports a broken oci-layout file; the graph only shows the version when it has one.
       }
     }
-    const index = await this.readRootFile('index.json', stamps);
-    // Presence answers depend on the blob folders' listings: a blob added or removed changes their mtime.
-    for (const algorithm of await this.algorithmNames()) {
-      const st = await statOrUndefined(path.join(this.realRoot, 'blobs', algorithm));
-      if (st)
-        stamps.push({
-          path: path.join(this.realRoot, 'blobs', algorithm),
-          mtimeMs: st.mtimeMs,
-          size: st.size,
-        });
-    }
-    const blobsDir = path.join(this.realRoot, 'blobs');
-    const bst = await statOrUndefined(blobsDir);
-    stamps.push({ path: blobsDir, mtimeMs: bst?.mtimeMs ?? -1, size: bst?.size ?? -1 });
-
-    const reader: LayoutReader = {
-      readJson: (digest, max) => this.readBlob(digest, max, stamps),
-      exists: (digest) => this.exists(digest),
-    };
+    const index = await this.readRootFile('index.json');
     const graph = await buildLayoutGraph(
       { ...index, ...(layoutVersion !== undefined ? { layoutVersion } : {}) },
-      reader,
-      {
-        root: this.rootUri,
-      },
+      this.source,
+      { root: this.rootUri },
     );
     graph.index.uri = toUri(path.join(this.root, 'index.json'));
+    const kinds = new Map<string, DocumentKind>();
     for (const node of Object.values(graph.blobs)) {
-      if ((node.status === 'ok' || node.status === 'invalid') && node.path)
-        node.uri = toUri(path.join(this.root, ...node.path.split('/')));
+      if ((node.status === 'ok' || node.status === 'invalid') && node.path) {
+        node.uri = this.source.describe({ digest: node.digest })?.uri;
+        if (node.uri === undefined) delete node.uri;
+        if (node.kind) stamps.push(await stampOf(path.join(real, ...node.path.split('/'))));
+      }
+      if (node.kind) kinds.set(node.digest, node.kind as DocumentKind);
+      for (const edge of node.children ?? []) {
+        const k = edge.role === 'config' && edge.target ? configKind(edge.mediaType) : undefined;
+        if (k && !kinds.has(edge.target!)) kinds.set(edge.target!, k);
+      }
     }
-    this.graphCache = { graph, stamps, checkedAt: this.now() };
-    return graph;
+    const result = { graph, kinds };
+    this.graphCache = { ...result, stamps, checkedAt: this.now() };
+    return result;
   }
 
   // ---- JSON files ------------------------------------------------------------------------------------
@@ -404,111 +253,120 @@ class Layout {
     const files: LayoutJsonFile[] = [];
     let total = 0;
     let incomplete: string | undefined;
-    for (const name of [LAYOUT_FILE, 'index.json']) {
-      const r = await this.resolveRootFile(name);
-      if (r === 'missing' || 'problem' in r) continue;
-      const text = await this.cachedText(r, MAX_ROOT_FILE_BYTES, false);
+    for (const name of [LAYOUT_FILE, 'index.json'] as const) {
+      const file = await this.source.readRoot(name, { signal: this.signal });
+      if (!file || 'problem' in file) continue;
+      const version = `${file.modified ?? 0}:${file.size}`;
+      const key = path.join(this.source.realRoot, name);
+      const hit = this.texts.get(key);
+      let text: string | null;
+      if (hit && hit.version === version) {
+        text = hit.text;
+        await file.chunks[Symbol.asyncIterator]().return?.();
+      } else {
+        const bytes =
+          file.size <= MAX_ROOT_FILE_BYTES
+            ? await readAll(file.chunks, MAX_ROOT_FILE_BYTES, file.size)
+            : undefined;
+        if (!bytes) await file.chunks[Symbol.asyncIterator]().return?.();
+        text = bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8') : null;
+        this.remember(key, version, text);
+      }
       if (text === null) continue;
-      total += r.stats.size;
-      files.push({
-        uri: toUri(path.join(this.root, name)),
-        relative: name,
-        text,
-        version: `${r.stats.mtimeMs}:${r.stats.size}`,
+      total += file.size;
+      files.push({ uri: toUri(path.join(this.root, name)), relative: name, text, version });
+    }
+    const candidates: { relative: string; digest: string; size: number; version: string }[] = [];
+    let blobCount = 0;
+    for await (const e of this.source.list({ signal: this.signal, maxEntries: limits.maxBlobs + 1 })) {
+      const parts = e.path.split('/');
+      if (parts.length !== 3) continue;
+      blobCount++;
+      if (e.type !== 'file') continue;
+      const digest = `${parts[1]}:${parts[2]}`;
+      if (!validateDigest(digest).ok || !blobPath(digest)) continue;
+      candidates.push({
+        relative: e.path,
+        digest,
+        size: e.size ?? 0,
+        version: `${e.modified ?? 0}:${e.size ?? 0}`,
       });
     }
-    const candidates: { algorithm: string; encoded: string }[] = [];
-    for (const algorithm of await this.algorithmNames()) {
-      const listing = await this.listing(algorithm);
-      for (const encoded of listing?.entries.keys() ?? []) candidates.push({ algorithm, encoded });
-    }
-    const blobCount = candidates.length;
     if (blobCount > limits.maxBlobs) {
       return {
         files,
         blobCount,
-        incomplete: `The layout holds ${blobCount} blobs, more than the ${limits.maxBlobs} looked at; its blobs were not read.`,
+        incomplete: `The layout holds more than ${limits.maxBlobs} blobs, the most that are looked at; its blobs were not read.`,
       };
     }
-    for (const { algorithm, encoded } of candidates) {
-      const digest = `${algorithm}:${encoded}`;
-      if (!validateDigest(digest).ok || !blobPath(digest)) continue;
-      let b: ResolvedBlob | undefined;
-      try {
-        b = await this.resolveListed(algorithm, encoded, digest);
-      } catch {
-        continue; // refused: not a regular file inside blobs/
-      }
-      if (!b || b.stats.size > limits.maxFileBytes) continue;
-      if (total + b.stats.size > limits.maxTotalBytes) {
+    const { kinds } = await this.walked();
+    for (const c of candidates) {
+      if (c.size > limits.maxFileBytes) continue;
+      if (total + c.size > limits.maxTotalBytes) {
         incomplete = `The layout's JSON blobs exceed ${humanSize(limits.maxTotalBytes)} in all; the rest were not read.`;
         break;
       }
       let text: string | null;
       try {
-        text = await this.cachedText(b, limits.maxFileBytes, true);
+        text = await this.blobText(c, limits.maxFileBytes);
       } catch {
-        continue;
+        continue; // refused: not a regular file inside blobs/
       }
       if (text === null) continue;
-      total += b.stats.size;
+      total += c.size;
+      const kind = kinds.get(c.digest);
       files.push({
-        uri: toUri(path.join(this.root, 'blobs', algorithm, encoded)),
-        relative: `blobs/${algorithm}/${encoded}`,
+        uri: toUri(path.join(this.root, ...c.relative.split('/'))),
+        relative: c.relative,
         text,
-        version: `${b.stats.mtimeMs}:${b.stats.size}`,
+        version: c.version,
+        ...(kind ? { kind } : {}),
       });
     }
     return incomplete ? { files, blobCount, incomplete } : { files, blobCount };
   }
 
-  /** The file's text, or null when it is not JSON (sniffed when `sniffFirst`); cached by mtime and size. */
-  private async cachedText(b: ResolvedBlob, max: number, sniffFirst: boolean): Promise<string | null> {
-    const version = `${b.stats.mtimeMs}:${b.stats.size}`;
-    const hit = this.texts.get(b.real);
-    if (hit && hit.version === version) return hit.text;
+  /** A blob's text, or null when it is not JSON (sniffed first); cached by modification time and size. */
+  private async blobText(
+    c: { relative: string; digest: string; size: number; version: string },
+    max: number,
+  ): Promise<string | null> {
+    const key = path.join(this.source.realRoot, ...c.relative.split('/'));
+    const hit = this.texts.get(key);
+    if (hit && hit.version === c.version) return hit.text;
+    const read = async (limit: number): Promise<Uint8Array | undefined> => {
+      const content = await this.source.open(
+        { digest: c.digest, manifest: false },
+        { signal: this.signal, maxBytes: limit },
+      );
+      return content ? readAll(content.chunks, limit, Math.min(limit, c.size)) : undefined;
+    };
     let text: string | null = null;
-    if (!sniffFirst || looksLikeJson(await sniff(b))) text = await readWhole(b, max);
+    const head = await read(Math.min(SNIFF_BYTES, c.size));
+    if (head && looksLikeJson(head)) {
+      const bytes = await read(max);
+      if (bytes) text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+    }
+    this.remember(key, c.version, text);
+    return text;
+  }
+
+  private remember(key: string, version: string, text: string | null): void {
+    const hit = this.texts.get(key);
     if (hit?.text) this.textBytes -= hit.text.length;
     if (text === null || this.textBytes + text.length <= TEXT_CACHE_BYTES) {
-      this.texts.set(b.real, { version, text });
+      this.texts.set(key, { version, text });
       if (text) this.textBytes += text.length;
     } else {
-      this.texts.delete(b.real);
+      this.texts.delete(key);
     }
-    return text;
   }
 }
 
 /** Creates the node implementation of {@link LayoutAccess}. */
 export function createLayoutAccess(now: () => number = Date.now): LayoutAccess {
   const layouts = new Map<string, Promise<Layout>>();
-  const roots = new Map<string, { at: number; root: string | undefined }>();
-
-  /** The nearest folder at or above `start` with an `oci-layout` regular file, at most MAX_WALK_UP levels up. */
-  const findRoot = async (start: string): Promise<string | undefined> => {
-    let dir = path.resolve(start);
-    const st = await statOrUndefined(dir);
-    if (!st?.isDirectory()) dir = path.dirname(dir);
-    const t = now();
-    const hit = roots.get(dir);
-    if (hit && t - hit.at < FRESH_MS * 2) return hit.root;
-    let found: string | undefined;
-    let cur = dir;
-    for (let i = 0; i <= MAX_WALK_UP; i++) {
-      const marker = await statOrUndefined(path.join(cur, LAYOUT_FILE));
-      if (marker?.isFile()) {
-        found = cur;
-        break;
-      }
-      const parent = path.dirname(cur);
-      if (parent === cur) break;
-      cur = parent;
-    }
-    if (roots.size >= 1000) roots.clear();
-    roots.set(dir, { at: t, root: found });
-    return found;
-  };
+  const roots = createLayoutRoots(now);
 
   const layoutAt = (rootUri: string): Promise<Layout> => {
     const root = toPath(rootUri);
@@ -528,11 +386,18 @@ export function createLayoutAccess(now: () => number = Date.now): LayoutAccess {
     async rootOf(uri) {
       const p = toPath(uri);
       if (!p) return undefined;
-      const root = await findRoot(p);
+      const root = roots.rootOf(p);
       return root ? toUri(root) : undefined;
+    },
+    besideLayoutFile(uri) {
+      const p = toPath(uri);
+      return p ? roots.isRoot(path.dirname(p)) : false;
     },
     async graph(rootUri) {
       return (await layoutAt(rootUri)).graph();
+    },
+    async blobFacts(rootUri, digest) {
+      return (await layoutAt(rootUri)).blobFacts(digest);
     },
     async blobUris(rootUri, digests) {
       return (await layoutAt(rootUri)).blobUris(digests);
@@ -549,8 +414,12 @@ export function createLayoutAccess(now: () => number = Date.now): LayoutAccess {
       }
       const seen = new Set<string>();
       let dirs = 0;
-      while (queue.length > 0 && dirs < FIND_LIMITS.maxDirs && found.length < FIND_LIMITS.maxLayouts) {
-        const { dir, depth } = queue.shift()!;
+      for (
+        let head = 0;
+        head < queue.length && dirs < FIND_LIMITS.maxDirs && found.length < FIND_LIMITS.maxLayouts;
+        head++
+      ) {
+        const { dir, depth } = queue[head]!;
         if (seen.has(dir)) continue;
         seen.add(dir);
         dirs++;
@@ -560,7 +429,7 @@ export function createLayoutAccess(now: () => number = Date.now): LayoutAccess {
         } catch {
           continue;
         }
-        const isLayout = entries.some((e) => e.name === LAYOUT_FILE && e.isFile());
+        const isLayout = entries.some((e) => e.name === LAYOUT_FILE) && isLayoutRoot(dir);
         if (isLayout) found.push(toUri(dir));
         if (depth >= FIND_LIMITS.maxDepth) continue;
         for (const e of entries) {

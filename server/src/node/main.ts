@@ -14,8 +14,6 @@ import {
 import { showControls } from '../core/controls';
 import { formatError } from '../lsp/runner';
 import { startServer } from '../lsp/server';
-import { createBlobProbe } from './blobs';
-import { createOciLayoutProbe } from './layout';
 import { createLayoutAccess } from './layoutGraph';
 import { createVerifyAccess } from './verifyAccess';
 
@@ -71,8 +69,6 @@ process.on('unhandledRejection', (err) =>
 
 startServer(connection, {
   pid: process.pid,
-  besideOciLayout: createOciLayoutProbe(),
-  statBlob: createBlobProbe(),
   layouts: createLayoutAccess(),
   verify: createVerifyAccess(),
   timer: {

@@ -1,17 +1,19 @@
 /**
- * The node side of digest verification in the editor (RuntimeEnvironment.verify): blob sources for a document
- * (embedded data, the OCI image layout it is in, a registry with credentials from the client or the user's
- * Docker config), *Verify Layout*, and streamed hashing of a file. The safety rules live in node/verify/.
+ * The node side of digest verification in the editor (RuntimeEnvironment.verify): content sources for a
+ * document (embedded data, the OCI image layout it is in, a registry with credentials from the client or the
+ * user's Docker config), *Verify Layout*, and streamed hashing of a file. The sources and the safety rules
+ * live in node/content/.
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { embeddedDataSource, type BlobSource } from '../core/verify';
+import { embeddedDataSource, type ContentSource } from '../core/content/source';
+import { verifyLayout } from '../core/verify/layout';
 import type { DocumentSources, RegistryChoice, VerifyAccess } from '../lsp/verifyAccess';
+import { findLayoutRoot } from './content/layoutRoot';
+import { openLayoutSource } from './content/layoutSource';
+import { registrySource, type RegistryContentSource } from './content/registrySource';
 import { hashFile, nodeHasherFactory } from './verify/hash';
-import { findLayoutRoot, LayoutBlobSource } from './verify/layoutStore';
-import { RegistryBlobSource } from './verify/registryStore';
-import { verifyLayout } from './verify/verifyLayout';
 
 const filePath = (uri: string): string | undefined => {
   try {
@@ -21,10 +23,10 @@ const filePath = (uri: string): string | undefined => {
   }
 };
 
-function registrySource(choice: RegistryChoice): RegistryBlobSource | undefined {
+function registryOf(choice: RegistryChoice): RegistryContentSource | undefined {
   const reference = choice.registry?.trim();
   if (!reference) return undefined;
-  return new RegistryBlobSource(reference, {
+  return registrySource(reference, {
     insecure: choice.insecure,
     ...(choice.credentials ? { credentials: choice.credentials } : {}),
     connectTimeoutMs: 10_000,
@@ -56,12 +58,12 @@ export function createVerifyAccess(): VerifyAccess {
     hasher: nodeHasherFactory,
 
     async sources(uri, choice): Promise<DocumentSources> {
-      const sources: BlobSource[] = [embeddedDataSource()];
+      const sources: ContentSource[] = [embeddedDataSource()];
       const file = filePath(uri);
-      const root = file ? await findLayoutRoot(file) : undefined;
-      if (root) sources.push(await LayoutBlobSource.create(root));
+      const root = file ? findLayoutRoot(file) : undefined;
+      if (root) sources.push(openLayoutSource(root));
       // An invalid registry reference throws here: the caller reports it.
-      const registry = registrySource(choice);
+      const registry = registryOf(choice);
       if (registry) sources.push(registry);
       return {
         sources,
@@ -73,27 +75,35 @@ export function createVerifyAccess(): VerifyAccess {
 
     async verifyLayout(uri, choice, options) {
       const file = filePath(uri);
-      const root = file ? await findLayoutRoot(file) : undefined;
+      const root = file ? findLayoutRoot(file) : undefined;
       if (!root) return undefined;
-      const registry = registrySource(choice);
+      const registry = registryOf(choice);
       try {
-        const report = await verifyLayout(root, {
+        const report = await verifyLayout(openLayoutSource(root), {
           hasher: nodeHasherFactory,
           signal: options.signal,
           severities: options.severities,
+          ...(options.requireComplete ? { requireComplete: true } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           fallbackSources: registry ? [registry] : [],
         });
         return {
           root: pathToFileURL(root).href,
-          files: report.files.map((f) => ({
-            uri: pathToFileURL(f.path).href,
-            relative: f.relative,
-            kind: f.kind,
-            text: f.text,
-            findings: f.findings,
-            results: f.results,
-          })),
+          files: report.files.flatMap((f) =>
+            // Documents fetched from a registry have no file to show findings on.
+            f.uri?.startsWith('file:')
+              ? [
+                  {
+                    uri: f.uri,
+                    relative: f.relative,
+                    kind: f.kind,
+                    text: f.text,
+                    findings: f.findings,
+                    results: f.results,
+                  },
+                ]
+              : [],
+          ),
           summary: report.summary,
           text: report.text,
           cancelled: report.cancelled,

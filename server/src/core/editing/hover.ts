@@ -30,6 +30,8 @@ export interface BlobFacts {
   exists: boolean;
   /** Its size in bytes, when it exists. */
   size?: number;
+  /** Why it is not read although something is there (a phrase after the path, e.g. `is a FIFO …`). */
+  problem?: string;
 }
 
 export interface HoverOptions {
@@ -383,7 +385,8 @@ function digestHover(analysis: Analysis, value: string, path: Path, options: Hov
         check =
           declared === blob.size ? ' · ✓ matches `size`' : ` · ✗ \`size\` says ${groupDigits(declared)}`;
       lines.push(`**In this layout:** ${mdCode(blob.path)} exists, ${size}${check}.`);
-    } else lines.push(`**In this layout:** ${mdCode(blob.path)} is missing.`);
+    } else if (blob.problem) lines.push(`**In this layout:** ${mdCode(blob.path)} ${mdText(blob.problem)}.`);
+    else lines.push(`**In this layout:** ${mdCode(blob.path)} is missing.`);
   }
   lines.push(specLink('image-spec/descriptor.md#digests'));
   return lines.join('\n\n');

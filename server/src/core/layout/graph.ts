@@ -1,9 +1,14 @@
 /**
- * The image graph of an OCI image layout: from `index.json` through nested indexes to each manifest's config
- * and layers, with referrers (manifests whose `subject` names a node) attached to their subject and missing or
- * unreadable blobs marked. Pure: the blobs come through a {@link LayoutReader} the front end supplies (which
- * owns the file-system safety rules); everything here is bounded (depth, documents read, nodes, edges, bytes)
- * and linear in what it reads.
+ * THE walk over an image graph: from a root document (a layout's `index.json`, or any manifest or index being
+ * verified) through nested indexes to each manifest's config and layers, with referrers (manifests whose
+ * `subject` names a node) attached to their subject and missing, unreadable or invalid blobs marked. Used by
+ * the OCI Layouts view (`buildLayoutGraph`, reading documents and looking for the other blobs), by verification
+ * (core/verify/layout.ts, reading and hashing every blob once through the verifier) and, through the view's
+ * graph, by workspace diagnostics and navigation.
+ *
+ * Pure: blobs come through a {@link WalkReader}, built over a {@link ContentSource} ({@link sourceReader}) or
+ * over the verification engine. Everything here is bounded (depth, documents read, nodes, edges, bytes) and
+ * linear in what it reads: a FIFO of jobs per level, no recursion, no spread of an input-sized array.
  */
 import type {
   LayoutBlobNode,
@@ -14,12 +19,14 @@ import type {
   LayoutNodeStatus,
 } from '../../protocol';
 import { mediaTypeInfo, isManifestOrIndexType } from '../catalog/mediaTypes';
-import { detectKind } from '../detect';
+import { documentFromBytes, type ContentDocument } from '../content/document';
+import { BlobSourceError, readAll, type ContentSource } from '../content/source';
 import { blobPath, validateDigest } from '../digest';
 import { formatPath, type Path } from '../findings';
+import { detectKind } from '../detect';
 import { parseJson } from '../json/document';
-import { KIND_LABELS, type DocumentKind } from '../kinds';
-import { descriptorsOf, isIndexKind, isManifestKind, isObject, type DescriptorRole } from '../model';
+import { KIND_LABELS } from '../kinds';
+import { descriptorsOf, isIndexKind, isObject, type DescriptorRef, type DescriptorRole } from '../model';
 import { humanSize, platformText, refNameOf, shortDigest, shortMediaType } from './format';
 
 export type {
@@ -30,26 +37,36 @@ export type {
   LayoutNodeStatus,
 } from '../../protocol';
 
-/** How the graph gets at the layout's blobs. Digests passed in are always valid and safe to use as paths. */
-export interface LayoutReader {
-  /**
-   * The text of the blob, read only when it is at most `maxBytes` long; undefined when the layout has no such
-   * blob. Throws when the blob is there but cannot be read (too large, not a regular file, outside the layout,
-   * an I/O error); the error's message, a full sentence, becomes the node's problem.
-   */
-  readJson(digest: string, maxBytes: number): Promise<string | undefined>;
-  /** Whether the blob is there (a regular file inside the layout), without reading it. May throw likewise. */
-  exists(digest: string): Promise<boolean>;
+/** What the walk learned about one blob it reached. */
+export interface BlobVisit {
+  status: LayoutNodeStatus;
+  /** A sentence saying what is wrong, when `status` is not `ok`. */
+  problem?: string;
+  /** For a blob read as a document: the document, which the walk enters when it has no `problem`. */
+  document?: ContentDocument;
 }
 
-/** What the front end read of `index.json` (and `oci-layout`). */
+/**
+ * How the walk gets at the blobs it reaches. `document` is true when a descriptor names the blob as a manifest
+ * or an index (the walk reads it and goes on into it); otherwise the reader only has to say whether it is
+ * there (and may read it, e.g. to verify it). Never throws: every problem is a status.
+ */
+export interface WalkReader {
+  visit(ref: DescriptorRef, document: boolean): Promise<BlobVisit>;
+}
+
+/** The root document of a walk, as the front end read it. */
 export interface LayoutIndexInput {
   /** The text of `index.json`; undefined when it could not be read. */
   text?: string;
+  /** The root already read as a document (a streamed `index.json`, a manifest being verified). */
+  document?: ContentDocument;
   /** Why there is no text: `missing` or a sentence fragment for an unreadable file. */
   problem?: 'missing' | string;
   /** `imageLayoutVersion` from `oci-layout`, when known. */
   layoutVersion?: string;
+  /** The root may be any document with descriptors, not only an index (verification of one document). */
+  anyKind?: boolean;
 }
 
 export interface LayoutGraphOptions {
@@ -65,12 +82,23 @@ export interface LayoutGraphOptions {
   maxEdges?: number;
   /** A manifest or index larger than this is not read (default 4 MiB, what registries accept). */
   maxDocumentBytes?: number;
-  /** Stop reading documents after this many characters in all (default 64 MiB). */
+  /** Stop reading documents after this many bytes in all (default 64 MiB). */
   maxTotalBytes?: number;
   /** Reads in flight at once (default 8). */
   concurrency?: number;
   /** Checked between reads; when it turns true the walk stops and the graph is marked truncated. */
   cancelled?: () => boolean;
+  /** Keep every document entered (by digest) in the result, for front ends that lint or verify them. */
+  keepDocuments?: boolean;
+}
+
+/** What a walk found: the graph, the root document and (when asked) every document entered. */
+export interface LayoutWalk {
+  graph: LayoutGraph;
+  /** The root document as read (undefined when there is none). */
+  root?: ContentDocument;
+  /** The manifests and indexes entered, by digest, in the order they were reached (with `keepDocuments`). */
+  documents: Map<string, ContentDocument>;
 }
 
 const DEFAULTS = {
@@ -92,8 +120,6 @@ export const EDGE_ROLE: Readonly<Record<DescriptorRole, LayoutEdgeRole>> = {
   blob: 'blob',
   self: 'blob',
 };
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Builds one edge from a descriptor; `problem` when it cannot be followed. */
 export function layoutEdge(
@@ -149,37 +175,126 @@ function pointsAtDocument(edge: LayoutEdge): boolean {
   return !!info && isManifestOrIndexType(info);
 }
 
-const isGraphKind = (k: DocumentKind): boolean => isManifestKind(k) || isIndexKind(k);
-
-/** Reads a document's descriptors as edges, in document order with the subject last. */
-function edgesOf(kind: DocumentKind, value: unknown): LayoutEdge[] {
-  return descriptorsOf(kind, value).map((d) => layoutEdge(EDGE_ROLE[d.role], d.path, d.value));
+/** A document's descriptors as edges, in document order with the subject last. */
+function edgesOf(refs: readonly DescriptorRef[]): LayoutEdge[] {
+  const out: LayoutEdge[] = [];
+  for (const d of refs) out.push(layoutEdge(EDGE_ROLE[d.role], d.path, d.value));
+  return out;
 }
+
+/** The descriptor behind an edge, as the readers take it. */
+const refOf = (edge: LayoutEdge): DescriptorRef => ({
+  path: edge.path,
+  role: edge.role as DescriptorRole,
+  value: edge.descriptor,
+});
 
 interface Job {
   digest: string;
   depth: number;
   read: boolean;
+  /** The edge that scheduled it (its descriptor is what the reader looks the blob up by). */
+  edge: LayoutEdge;
+}
+
+/** Sentences for thrown errors: capitalised, with a full stop. */
+function sentence(message: string): string {
+  const m = message.trim();
+  const s = m.charAt(0).toUpperCase() + m.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
 /**
- * Builds the graph. Never throws for bad content: every problem becomes a node status. Each blob is looked
- * at once, however many descriptors name it.
+ * A reader over a content source for the view: documents are read (at most `maxDocumentBytes` each, never
+ * hashed), other blobs are only looked up.
+ */
+export function sourceReader(
+  source: ContentSource,
+  options: { maxDocumentBytes?: number; signal?: AbortSignal } = {},
+): WalkReader {
+  const max = options.maxDocumentBytes ?? DEFAULTS.maxDocumentBytes;
+  const signal = options.signal ?? new AbortController().signal;
+  return {
+    async visit(ref, document) {
+      const digest = ref.value.digest as string;
+      const path = blobPath(digest) ?? digest;
+      const blob = {
+        digest,
+        manifest: document,
+        ...(typeof ref.value.mediaType === 'string' ? { mediaType: ref.value.mediaType } : {}),
+      };
+      try {
+        const stat = await source.stat(blob, signal);
+        if (!stat) return { status: 'missing', problem: `The layout has no ${path}.` };
+        if (!document) return { status: 'ok' };
+        if (stat.size !== undefined && stat.size > max)
+          return {
+            status: 'unreadable',
+            problem: `${stat.where} is ${humanSize(stat.size)}, above the ${humanSize(max)} read limit.`,
+          };
+        const content = await source.open(blob, { signal, maxBytes: max + 1 });
+        if (!content) return { status: 'missing', problem: `The layout has no ${path}.` };
+        const bytes = await readAll(content.chunks, max, stat.size);
+        if (!bytes)
+          return {
+            status: 'unreadable',
+            problem: `${stat.where} grew above the ${humanSize(max)} read limit while it was read.`,
+          };
+        const doc = documentFromBytes(bytes, 'manifest', blob.mediaType);
+        if (doc.problem)
+          return {
+            status: 'invalid',
+            problem: `A descriptor says this blob is a manifest or an index, but it ${doc.problem}.`,
+            document: doc,
+          };
+        return { status: 'ok', document: doc };
+      } catch (err) {
+        return {
+          status: 'unreadable',
+          problem: sentence(
+            err instanceof BlobSourceError || err instanceof Error ? err.message : String(err),
+          ),
+        };
+      }
+    },
+  };
+}
+
+/**
+ * Builds the graph of a layout for the view, reading its blobs from `source`. Never throws for bad content:
+ * every problem becomes a node status. Each blob is looked at once, however many descriptors name it.
  */
 export async function buildLayoutGraph(
   index: LayoutIndexInput,
-  reader: LayoutReader,
+  source: ContentSource,
   options: LayoutGraphOptions = {},
 ): Promise<LayoutGraph> {
+  const reader = sourceReader(source, {
+    ...(options.maxDocumentBytes !== undefined ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
+  });
+  return (await walkLayout(index, reader, options)).graph;
+}
+
+/**
+ * Walks the graph from the root document with `reader`. Never throws for bad content: every problem becomes a
+ * node status. Each blob is visited once, however many descriptors name it.
+ */
+export async function walkLayout(
+  index: LayoutIndexInput,
+  reader: WalkReader,
+  options: LayoutGraphOptions = {},
+): Promise<LayoutWalk> {
   const o = { ...DEFAULTS, ...stripUndefined(options) };
   // Keys are valid digests (they hold a ":"), so no key can be "__proto__".
   const blobs: Record<string, LayoutBlobNode> = {};
-  const graph: LayoutGraph = { root: options.root ?? '', index: readIndex(index), blobs };
+  const { node: indexNode, document: root } = readIndex(index);
+  const graph: LayoutGraph = { root: options.root ?? '', index: indexNode, blobs };
   if (index.layoutVersion !== undefined) graph.layoutVersion = index.layoutVersion;
+  const documents = new Map<string, ContentDocument>();
 
   let nodes = 0;
   let edges = graph.index.entries.length;
-  let documents = 0;
+  let documentsRead = 0;
   let totalBytes = 0;
   const truncate = (why: string): void => {
     graph.truncated ??= why;
@@ -223,7 +338,7 @@ export async function buildLayoutGraph(
         continue;
       }
       scheduled.set(edge.target, read ? 'read' : 'exists');
-      into.push({ digest: edge.target, depth, read });
+      into.push({ digest: edge.target, depth, read, edge });
     }
   };
 
@@ -234,15 +349,11 @@ export async function buildLayoutGraph(
       return;
     }
     if (!job.read) {
-      try {
-        if (await reader.exists(job.digest)) setStatus(node, 'ok');
-        else setStatus(node, 'missing', `The layout has no ${node.path}.`);
-      } catch (err) {
-        setStatus(node, 'unreadable', errorText(err));
-      }
+      const v = await reader.visit(refOf(job.edge), false);
+      setStatus(node, v.status, v.problem);
       return;
     }
-    if (documents >= o.maxDocuments) {
+    if (documentsRead >= o.maxDocuments) {
       truncate(`More than ${o.maxDocuments} manifests and indexes; the rest were not read.`);
       return;
     }
@@ -252,39 +363,23 @@ export async function buildLayoutGraph(
       );
       return;
     }
-    documents++;
-    let text: string | undefined;
-    try {
-      text = await reader.readJson(job.digest, o.maxDocumentBytes);
-    } catch (err) {
-      setStatus(node, 'unreadable', errorText(err));
+    documentsRead++;
+    const v = await reader.visit(refOf(job.edge), true);
+    setStatus(node, v.status, v.problem);
+    const doc = v.document;
+    if (doc?.kind && (v.status === 'ok' || v.status === 'invalid')) node.kind = doc.kind;
+    if (!doc || doc.problem || v.status !== 'ok') {
+      if (doc && options.keepDocuments) documents.set(job.digest, doc);
       return;
     }
-    if (text === undefined) {
-      setStatus(node, 'missing', `The layout has no ${node.path}.`);
-      return;
+    totalBytes += doc.text?.length ?? doc.streamed?.bytes ?? 0;
+    if (options.keepDocuments) documents.set(job.digest, doc);
+    const value = doc.value;
+    if (isObject(value)) {
+      if (typeof value.mediaType === 'string') node.mediaType = value.mediaType;
+      if (typeof value.artifactType === 'string') node.artifactType = value.artifactType;
     }
-    totalBytes += text.length;
-    const json = parseJson(text);
-    if (!json.strict || json.value === undefined) {
-      setStatus(node, 'invalid', 'The blob is not valid JSON, so it is not a manifest or an index.');
-      return;
-    }
-    const detection = detectKind(json.value, {}, true);
-    if (!detection || !isGraphKind(detection.kind)) {
-      const what = detection
-        ? `it reads as ${KIND_LABELS[detection.kind]}`
-        : 'it is not a document this extension recognises';
-      setStatus(node, 'invalid', `A descriptor says this blob is a manifest or an index, but ${what}.`);
-      if (detection) node.kind = detection.kind;
-      return;
-    }
-    setStatus(node, 'ok');
-    node.kind = detection.kind;
-    const root = json.value as Record<string, unknown>;
-    if (typeof root.mediaType === 'string') node.mediaType = root.mediaType;
-    if (typeof root.artifactType === 'string') node.artifactType = root.artifactType;
-    let children = edgesOf(detection.kind, root);
+    let children = edgesOf(doc.refs);
     if (edges + children.length > o.maxEdges) {
       children = children.slice(0, Math.max(0, o.maxEdges - edges));
       truncate(`The layout graph has more than ${o.maxEdges} descriptors; the rest are not shown.`);
@@ -306,7 +401,7 @@ export async function buildLayoutGraph(
 
   linkReferrers(graph);
   markCycles(graph);
-  return graph;
+  return { graph, documents, ...(root ? { root } : {}) };
 }
 
 function setStatus(node: LayoutBlobNode, status: LayoutNodeStatus, problem?: string): void {
@@ -321,37 +416,52 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return out;
 }
 
-/** Reads `index.json` into the root node. */
-function readIndex(index: LayoutIndexInput): LayoutIndexNode {
+/** Reads the root document into the root node. */
+function readIndex(index: LayoutIndexInput): { node: LayoutIndexNode; document?: ContentDocument } {
   const node: LayoutIndexNode = { path: 'index.json', status: 'ok', entries: [] };
-  if (index.text === undefined) {
-    node.status = index.problem === undefined || index.problem === 'missing' ? 'missing' : 'unreadable';
-    node.problem =
-      node.status === 'missing'
-        ? 'The layout has no index.json, which every OCI image layout must have.'
-        : `index.json ${index.problem}.`;
-    return node;
+  let doc = index.document;
+  if (doc === undefined) {
+    if (index.text === undefined) {
+      node.status = index.problem === undefined || index.problem === 'missing' ? 'missing' : 'unreadable';
+      node.problem =
+        node.status === 'missing'
+          ? 'The layout has no index.json, which every OCI image layout must have.'
+          : `index.json ${index.problem}.`;
+      return { node };
+    }
+    // A layout's index.json is known by its place; a text being typed keeps what a tolerant parse recovers.
+    const json = parseJson(index.text);
+    const kind =
+      json.value === undefined
+        ? undefined
+        : detectKind(json.value, { fileName: 'index.json', besideOciLayout: true }, true)?.kind;
+    doc = {
+      text: index.text,
+      json,
+      value: json.value,
+      refs: kind && isObject(json.value) ? descriptorsOf(kind, json.value) : [],
+      ...(kind ? { kind } : {}),
+      ...(json.strict ? {} : { problem: 'is not valid JSON' }),
+    };
   }
-  const json = parseJson(index.text);
-  if (json.value === undefined) {
+  if (doc.value === undefined) {
     node.status = 'invalid';
-    node.problem = 'index.json is not valid JSON.';
-    return node;
+    node.problem = doc.problem ? `index.json ${doc.problem}.` : 'index.json is not valid JSON.';
+    return { node, document: doc };
   }
-  const detection = detectKind(json.value, { fileName: 'index.json', besideOciLayout: true }, true);
-  const kind = detection?.kind;
+  const kind = doc.kind;
   if (kind) node.kind = kind;
-  if (!kind || !isIndexKind(kind)) {
+  if (!index.anyKind && (!kind || !isIndexKind(kind))) {
     node.status = 'invalid';
     node.problem = `index.json must be an image index, but it reads as ${kind ? KIND_LABELS[kind] : 'something else'}.`;
-    return node;
+    return { node, document: doc };
   }
-  if (!json.strict) {
+  if (doc.json && !doc.json.strict) {
     node.status = 'invalid';
     node.problem = 'index.json has JSON syntax errors; the entries shown are what could be recovered.';
   }
-  node.entries = isObject(json.value) ? edgesOf(kind, json.value) : [];
-  return node;
+  node.entries = edgesOf(doc.refs);
+  return { node, document: doc };
 }
 
 /** Fills `referrers` of each subject from the manifests that name it. */

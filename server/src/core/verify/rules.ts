@@ -7,6 +7,7 @@ import type { RuleInfo } from '../findings';
  */
 const DESCRIPTOR = 'image-spec/descriptor.md';
 const LAYOUT = 'image-spec/image-layout.md';
+const MANIFEST = 'image-spec/manifest.md';
 
 export const verifyRules: readonly RuleInfo[] = [
   {
@@ -14,8 +15,32 @@ export const verifyRules: readonly RuleInfo[] = [
     severity: 'warning',
     title: 'The blob a descriptor names was not found',
     description:
-      'Digest verification looked for the content in every source it was given (embedded `data`, the enclosing OCI image layout, a registry) and none had it. A layout may lack blobs that an external store provides, so this is a warning; the message says where it looked.',
+      'Digest verification looked for the content in every source it was given (embedded `data`, the enclosing OCI image layout, a registry) and none had it; the message says where it looked. An image layout may lack blobs that an external store provides (a layout that pulled one platform of a multi-platform index), so there it is a warning and `oci-manifest verify` exits 0. A registry must hold every blob its manifests name, so a blob missing from a registry is an error, as is any missing blob with `oci-manifest verify --require-complete` or the `ociManifest.verify.requireComplete` setting.',
     spec: `${LAYOUT}#blobs`,
+  },
+  {
+    code: 'oci/subject-elsewhere',
+    severity: 'info',
+    title: "A referrer's subject is not among the blobs looked in",
+    description:
+      'A manifest with a `subject` (a signature, an SBOM, an attestation) refers to another image, which usually lives in the registry the referrer was pushed to. A layout or repository that holds only the referrer is fine, so this is information; with `--require-complete` (or the `ociManifest.verify.requireComplete` setting) it is an error.',
+    spec: `${MANIFEST}#image-manifest-property-descriptions`,
+  },
+  {
+    code: 'oci/blob-not-manifest',
+    severity: 'error',
+    title: 'A blob named as a manifest or an index is not one',
+    description:
+      'The descriptor (an index entry, a `subject`, or any descriptor whose media type is a manifest or index type) names content that has the right size and digest but is not a manifest or an index: binary, UTF-16, empty, not JSON, JSON of another shape, or an image config. Clients that pull it fail to parse it. The blob is linted as the kind its descriptor names, so its own problems show on it too.',
+    spec: `${DESCRIPTOR}#properties`,
+  },
+  {
+    code: 'oci/blob-not-checked',
+    severity: 'warning',
+    title: 'A manifest or an index was too large to check in full',
+    description:
+      'Manifests and indexes up to 16 MiB are read, linted and walked; a larger one (or one met after 256 MiB of documents in one run) is hashed and its descriptors are followed while it streams, but its content is not linted. It is not counted as verified, and `oci-manifest verify` exits 1, so a manifest too large to check never passes silently. The same finding says when a walk had to stop at one of its bounds.',
+    spec: `${DESCRIPTOR}#properties`,
   },
   {
     code: 'oci/blob-size-mismatch',

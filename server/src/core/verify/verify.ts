@@ -2,9 +2,22 @@
  * The verification engine: for each descriptor, find its content in the sources (in priority order),
  * check the length, then the digest, and turn the outcome into a result and, when something is wrong,
  * a finding on the descriptor's `digest` value. Pure: sources and hashers are injected.
+ *
+ * Each blob is read once per verifier (outcomes are shared by every descriptor naming the same digest and
+ * size), with at most `size + 1` bytes read; a descriptor whose `size` is not a non-negative integer is not
+ * read at all. A blob named as a manifest or an index is interpreted in the same read that hashes it
+ * (core/content/document.ts): held in a buffer sized to it when small, scanned as it streams when too large
+ * to hold. Scheduling is a FIFO queue with a fixed number of readers: linear in the number of blobs.
  */
 import type { VerifyCounts, VerifyResultStatus } from '../../protocol';
 import { RULE_BY_CODE } from '../codes';
+import {
+  documentFromBytes,
+  documentFromScan,
+  type ContentDocument,
+  type DocumentExpectation,
+} from '../content/document';
+import { DescriptorScanner } from '../content/scan';
 import { detectKind, type DocumentOrigin } from '../detect';
 import { isRegisteredAlgorithm, validateDigest, type RegisteredAlgorithm } from '../digest';
 import { formatPath, SEVERITIES, type Finding, type Path, type Severity, type Span } from '../findings';
@@ -25,9 +38,9 @@ import {
   type BlobContent,
   type BlobErrorReason,
   type BlobRef,
-  type BlobSource,
+  type ContentSource,
   type HasherFactory,
-} from './source';
+} from '../content/source';
 
 /** What became of one descriptor (the type the protocol carries to the client). */
 export type VerifyStatus = VerifyResultStatus;
@@ -39,6 +52,8 @@ export interface BlobOutcome {
   source?: string;
   /** Where the content was found (file path or URL), for messages. */
   where?: string;
+  /** A URI for the content (a `file:` URI, a URL), when the source gives one. */
+  uri?: string;
   /** The real length; with `sizeIsLowerBound`, reading stopped there and the content is longer. */
   actualSize?: number;
   sizeIsLowerBound?: boolean;
@@ -46,10 +61,21 @@ export interface BlobOutcome {
   actualDigest?: string;
   /** The labels of the sources consulted, in order (for `missing`). */
   searched: string[];
+  /**
+   * For `missing`: true when the blob may well live elsewhere: a store that may lack blobs (an OCI layout)
+   * was searched and no store that must hold them (a registry) was.
+   */
+  mayBeElsewhere?: boolean;
+  /** For `missing`: true when a store that must hold every blob its manifests name (a registry) was searched. */
+  mustHave?: boolean;
   /** Why the blob is `unreadable`. */
   error?: { reason: BlobErrorReason; message: string };
-  /** Why the descriptor was `skipped`. */
+  /** Why the descriptor was `skipped`, `invalid` or `unchecked`: a phrase. */
   reason?: string;
+  /** The content read as a document, for blobs named as manifests or indexes (kept when asked to). */
+  document?: ContentDocument;
+  /** The kind the content was read as (kept even when the document is not). */
+  kind?: DocumentKind;
 }
 
 /** One descriptor's result, in document order. */
@@ -95,7 +121,7 @@ export interface VerifyProgress {
 
 export interface VerifierOptions {
   /** Where content comes from, in priority order. The first source that has a blob decides its outcome. */
-  sources: readonly BlobSource[];
+  sources: readonly ContentSource[];
   /** Defaults to node:crypto for SHA-2 and @noble/hashes for BLAKE3. */
   hasher?: HasherFactory;
   /** Blobs read at the same time (default 4). */
@@ -113,6 +139,19 @@ export interface VerifierOptions {
   digestOnSizeMismatch?: boolean;
   /** Never read more than this many bytes of one blob (default 2^53 - 1). */
   maxReadBytes?: number;
+  /**
+   * Every blob must be present: a missing blob is an error even where a layout may lack it (image-layout.md
+   * allows a layout to miss blobs that an external store provides). Default false.
+   */
+  requireComplete?: boolean;
+  /** Keep each document read (its text and parse) in the outcome, for a walk that goes on into it. */
+  keepDocuments?: boolean;
+  /** A manifest or index larger than this is scanned as it streams instead of held (default 16 MiB). */
+  maxDocumentBytes?: number;
+  /** At most this many bytes of documents are held at once, or in all when they are kept (default 256 MiB). */
+  maxHeldBytes?: number;
+  /** A streamed document keeps at most this many descriptors (default 1,000,000). */
+  maxScannedDescriptors?: number;
 }
 
 /** Verifies descriptors with shared sources, concurrency bound, cache and progress. */
@@ -123,9 +162,14 @@ export interface Verifier {
    * failures become results.
    */
   verify(refs: readonly DescriptorRef[], locate: (path: Path) => Span): Promise<VerifyReport>;
+  /** The outcome for one descriptor's blob (read at most once per verifier). Never rejects. */
+  outcome(ref: DescriptorRef): Promise<BlobOutcome>;
 }
 
 const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_MAX_DOCUMENT = 16 * 1024 * 1024;
+const DEFAULT_MAX_HELD = 256 * 1024 * 1024;
+const DEFAULT_MAX_SCANNED = 1_000_000;
 
 /** The media types served from a registry's `/manifests/` endpoint. */
 export const MANIFEST_MEDIA_TYPES: readonly string[] = [
@@ -145,10 +189,30 @@ export function namesManifest(ref: DescriptorRef): boolean {
   return ref.role === 'manifest' || ref.role === 'subject';
 }
 
-/** A counting semaphore. */
-function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+/** A descriptor's `size` when it is one a blob can have: a safe non-negative integer. */
+export function validSize(size: unknown): number | undefined {
+  return typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined;
+}
+
+/**
+ * A counting semaphore with a FIFO queue (a head index, not `shift()`: a queue of 200,000 waiting tasks
+ * stays linear).
+ */
+export function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;
-  const waiting: (() => void)[] = [];
+  let waiting: (() => void)[] = [];
+  let head = 0;
+  const next = (): void => {
+    if (head < waiting.length) {
+      const wake = waiting[head]!;
+      waiting[head++] = undefined as unknown as () => void;
+      if (head > 1024 && head * 2 > waiting.length) {
+        waiting = waiting.slice(head);
+        head = 0;
+      }
+      wake();
+    }
+  };
   return async (task) => {
     if (active >= n) await new Promise<void>((r) => waiting.push(r));
     active++;
@@ -156,7 +220,7 @@ function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
       return await task();
     } finally {
       active--;
-      waiting.shift()?.();
+      next();
     }
   };
 }
@@ -168,6 +232,18 @@ function listOf(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
+/** The severity of `code` under `overrides`, or `off`. */
+function severityOf(
+  code: string,
+  overrides: Readonly<Record<string, Severity | 'off'>> | undefined,
+  fallback?: Severity,
+): Severity | 'off' {
+  const o = overrides?.[code];
+  if (o === 'off') return 'off';
+  if (o && SEVERITIES.includes(o)) return o;
+  return fallback ?? RULE_BY_CODE.get(code)?.severity ?? 'warning';
+}
+
 /** Creates a verifier. Several `verify` calls may run at once; they share the bound and the cache. */
 export function createVerifier(options: VerifierOptions): Verifier {
   const sources = options.sources;
@@ -175,6 +251,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const run = limiter(Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY)));
   const signal = options.signal ?? new AbortController().signal;
   const maxRead = options.maxReadBytes ?? Number.MAX_SAFE_INTEGER;
+  const maxDocument = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT;
+  const maxHeld = options.maxHeldBytes ?? DEFAULT_MAX_HELD;
+  const maxScanned = options.maxScannedDescriptors ?? DEFAULT_MAX_SCANNED;
+  let held = 0;
   const cache = new Map<string, Promise<BlobOutcome>>();
   const progress: VerifyProgress = { done: 0, total: 0, bytes: 0, totalBytes: 0 };
   const report = (digest?: string): void => {
@@ -183,15 +263,55 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   const cancelled = (searched: string[]): BlobOutcome => ({ status: 'cancelled', searched });
 
+  /** How the document named by `ref` is read along with its hash: held (a buffer of `size`) or scanned. */
+  function captureFor(ref: BlobRef): { buffer?: Uint8Array; scanner?: DescriptorScanner } | undefined {
+    if (!ref.manifest || ref.size === undefined) return undefined;
+    if (ref.size <= maxDocument && held + ref.size <= maxHeld) {
+      held += ref.size;
+      return { buffer: new Uint8Array(ref.size) };
+    }
+    return { scanner: new DescriptorScanner({ maxDescriptors: maxScanned }) };
+  }
+
+  /** The verified content of a manifest-named blob, read as a document: `invalid` or `unchecked` when it must be. */
+  function asDocument(
+    ref: BlobRef,
+    capture: { buffer?: Uint8Array; scanner?: DescriptorScanner },
+    outcome: BlobOutcome,
+  ): BlobOutcome {
+    const expect: DocumentExpectation = 'manifest';
+    const doc = capture.buffer
+      ? documentFromBytes(capture.buffer, expect, ref.mediaType)
+      : documentFromScan(capture.scanner!.end(), expect, ref.mediaType);
+    if (capture.buffer && !options.keepDocuments) held -= capture.buffer.length;
+    const out: BlobOutcome = { ...outcome };
+    if (doc.kind) out.kind = doc.kind;
+    if (options.keepDocuments) out.document = doc;
+    if (doc.problem) {
+      out.status = 'invalid';
+      out.reason = doc.problem;
+    } else if (doc.streamed) {
+      out.status = 'unchecked';
+      out.reason = `is ${mib(doc.streamed.bytes)}, above the ${mib(maxDocument)} a manifest or an index is checked in full; its size, digest and descriptors were checked, its content was not${doc.streamed.dropped ? ` (and ${doc.streamed.dropped} of its descriptors were too large or too many to follow)` : ''}`;
+    }
+    return out;
+  }
+
   async function readAndHash(
     ref: BlobRef,
     algorithm: RegisteredAlgorithm,
     content: BlobContent,
     searched: string[],
-    source: BlobSource,
+    source: ContentSource,
   ): Promise<BlobOutcome> {
     const expected = ref.size;
-    const base = { source: source.name, where: content.where, searched };
+    const base: BlobOutcome = {
+      status: 'verified',
+      source: source.name,
+      where: content.where,
+      searched,
+      ...(content.uri ? { uri: content.uri } : {}),
+    };
     const iterator = content.chunks[Symbol.asyncIterator]();
     const close = async (): Promise<void> => {
       try {
@@ -200,18 +320,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
         // Closing is best effort.
       }
     };
-    const keepReading = options.digestOnSizeMismatch === true || expected === undefined;
+    const keepReading = options.digestOnSizeMismatch === true;
     if (!keepReading && content.size !== undefined && content.size !== expected) {
       await close();
-      return { status: 'size-mismatch', ...base, actualSize: content.size };
+      return { ...base, status: 'size-mismatch', actualSize: content.size };
     }
     const h = await hasher(algorithm);
+    const capture = captureFor(ref);
+    const release = (): void => {
+      if (capture?.buffer) held -= capture.buffer.length;
+    };
     let n = 0;
     let over = false;
     try {
       for (;;) {
         if (signal.aborted) {
           await close();
+          release();
           return cancelled(searched);
         }
         const next = await iterator.next();
@@ -226,35 +351,48 @@ export function createVerifier(options: VerifierOptions): Verifier {
         }
         if (n + chunk.length > maxRead) {
           await close();
+          release();
           return {
-            status: 'unreadable',
             ...base,
+            status: 'unreadable',
             error: { reason: 'refused', message: `it is longer than the ${maxRead}-byte read limit` },
           };
         }
         h.update(chunk);
+        if (capture?.buffer && n + chunk.length <= capture.buffer.length) capture.buffer.set(chunk, n);
+        else capture?.scanner?.write(chunk);
         n += chunk.length;
         progress.bytes += chunk.length;
         report(ref.digest);
       }
     } catch (err) {
       await close();
+      release();
       if (signal.aborted) return cancelled(searched);
       return unreadable(err, base);
     }
-    if (signal.aborted) return cancelled(searched);
+    if (signal.aborted) {
+      release();
+      return cancelled(searched);
+    }
     if (over) {
+      release();
       const announced = content.size !== undefined && content.size > expected! ? content.size : undefined;
       return announced !== undefined
-        ? { status: 'size-mismatch', ...base, actualSize: announced }
-        : { status: 'size-mismatch', ...base, actualSize: n, sizeIsLowerBound: true };
+        ? { ...base, status: 'size-mismatch', actualSize: announced }
+        : { ...base, status: 'size-mismatch', actualSize: n, sizeIsLowerBound: true };
     }
     const actualDigest = `${algorithm}:${h.digest()}`;
-    if (expected !== undefined && n !== expected)
-      return { status: 'size-mismatch', ...base, actualSize: n, actualDigest };
-    if (actualDigest !== ref.digest)
-      return { status: 'digest-mismatch', ...base, actualSize: n, actualDigest };
-    return { status: 'verified', ...base, actualSize: n, actualDigest };
+    if (expected !== undefined && n !== expected) {
+      release();
+      return { ...base, status: 'size-mismatch', actualSize: n, actualDigest };
+    }
+    if (actualDigest !== ref.digest) {
+      release();
+      return { ...base, status: 'digest-mismatch', actualSize: n, actualDigest };
+    }
+    const verified: BlobOutcome = { ...base, actualSize: n, actualDigest };
+    return capture ? asDocument(ref, capture, verified) : verified;
   }
 
   function unreadable(err: unknown, base: Omit<BlobOutcome, 'status'>): BlobOutcome {
@@ -262,23 +400,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
       err instanceof BlobSourceError
         ? { reason: err.reason, message: err.message }
         : { reason: 'io' as const, message: err instanceof Error ? err.message : String(err) };
-    return { status: 'unreadable', ...base, error };
+    return { ...base, status: 'unreadable', error };
   }
 
   async function check(ref: BlobRef, algorithm: RegisteredAlgorithm): Promise<BlobOutcome> {
     const searched: string[] = [];
+    let partial = false;
+    let complete = false;
     for (const source of sources) {
       if (signal.aborted) return cancelled(searched);
       searched.push(source.label);
+      if (source.completeness === 'partial') partial = true;
+      if (source.completeness === 'complete') complete = true;
       try {
         const stat = await source.stat(ref, signal);
         if (!stat) continue;
-        const keepReading = options.digestOnSizeMismatch === true || ref.size === undefined;
+        const keepReading = options.digestOnSizeMismatch === true;
         if (!keepReading && stat.size !== undefined && stat.size !== ref.size)
           return {
             status: 'size-mismatch',
             source: source.name,
             where: stat.where,
+            ...(stat.uri ? { uri: stat.uri } : {}),
             actualSize: stat.size,
             searched,
           };
@@ -291,32 +434,32 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return unreadable(err, { source: source.name, where: source.label, searched });
       }
     }
-    return { status: 'missing', searched };
+    return {
+      status: 'missing',
+      searched,
+      ...(partial && !complete ? { mayBeElsewhere: true } : {}),
+      ...(complete ? { mustHave: true } : {}),
+    };
   }
+
+  const decided = (outcome: BlobOutcome): Promise<BlobOutcome> => Promise.resolve(outcome);
 
   function outcomeFor(ref: DescriptorRef): { outcome: Promise<BlobOutcome>; digest?: string; size?: number } {
     const d = ref.value.digest;
     const s = ref.value.size;
-    const size = typeof s === 'number' && Number.isSafeInteger(s) && s >= 0 ? s : undefined;
+    const size = validSize(s);
     if (typeof d !== 'string')
-      return {
-        outcome: Promise.resolve({ status: 'skipped', searched: [], reason: 'it has no digest' }),
-        size,
-      };
+      return { outcome: decided({ status: 'skipped', searched: [], reason: 'it has no digest' }), size };
     const verdict = validateDigest(d);
     if (!verdict.ok)
       return {
-        outcome: Promise.resolve({
-          status: 'skipped',
-          searched: [],
-          reason: `its digest ${verdict.explanation}`,
-        }),
+        outcome: decided({ status: 'skipped', searched: [], reason: `its digest ${verdict.explanation}` }),
         digest: d,
         size,
       };
     if (!isRegisteredAlgorithm(verdict.algorithm))
       return {
-        outcome: Promise.resolve({
+        outcome: decided({
           status: 'skipped',
           searched: [],
           reason: `its digest uses the algorithm ${q(verdict.algorithm)}, which oci-manifest cannot compute`,
@@ -324,15 +467,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
         digest: d,
         size,
       };
+    if (size === undefined)
+      // Reading content of unknown length has no bound: a descriptor must say how long its content is.
+      return {
+        outcome: decided({
+          status: 'skipped',
+          searched: [],
+          reason:
+            s === undefined
+              ? 'it has no size, so its content was not read'
+              : `its size ${typeof s === 'string' ? q(s) : String(s)} is not a non-negative integer, so its content was not read`,
+        }),
+        digest: d,
+      };
     const algorithm = verdict.algorithm;
     const data = typeof ref.value.data === 'string' ? ref.value.data : undefined;
     const mediaType = typeof ref.value.mediaType === 'string' ? ref.value.mediaType : undefined;
     const blob: BlobRef = { digest: d, manifest: namesManifest(ref), size, mediaType, data };
-    const key = `${d}\u0000${size ?? ''}\u0000${blob.manifest}\u0000${data ?? ''}`;
+    const key = `${d}\u0000${size}\u0000${blob.manifest}\u0000${data ?? ''}`;
     let outcome = cache.get(key);
     if (!outcome) {
       progress.total++;
-      progress.totalBytes += size ?? 0;
+      progress.totalBytes += size;
       outcome = run(async () => {
         const o = signal.aborted ? cancelled([]) : await check(blob, algorithm);
         progress.done++;
@@ -343,13 +499,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     return { outcome, digest: d, size };
   }
-
-  const severityOf = (code: string): Severity | 'off' => {
-    const o = options.severities?.[code];
-    if (o === 'off') return 'off';
-    if (o && SEVERITIES.includes(o)) return o;
-    return RULE_BY_CODE.get(code)?.severity ?? 'warning';
-  };
 
   function findingFor(r: DescriptorResult): Finding | undefined {
     const at = formatPath(r.path);
@@ -364,6 +513,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     };
     let code: string;
     let message: string;
+    let fallback: Severity | undefined;
     switch (r.status) {
       case 'size-mismatch': {
         code = 'oci/blob-size-mismatch';
@@ -379,11 +529,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
         message = `The content of ${at} from ${r.where} has the expected ${r.actualSize} bytes but hashes to ${q(r.actualDigest ?? '')}, not to the descriptor's digest ${q(digest)}; the content was changed or the descriptor names other content.`;
         break;
       case 'missing':
+        facts.searched = r.searched;
+        if (r.role === 'subject') {
+          code = 'oci/subject-elsewhere';
+          message = `The subject of this referrer (${q(digest)}) is not in ${listOf(r.searched) || 'any source given'}; a referrer's subject is an image kept elsewhere (usually in the registry the referrer was pushed to), which ${r.searched.length ? 'these need not hold' : 'need not be here'}.`;
+          if (options.requireComplete) fallback = 'error';
+          break;
+        }
         code = 'oci/blob-missing';
         message = r.searched.length
           ? `No content for ${at} (${q(digest)}) was found in ${listOf(r.searched)}.`
           : `No content for ${at} (${q(digest)}) could be looked for: the document is not inside an OCI image layout, the descriptor has no embedded data, and no registry was given.`;
-        facts.searched = r.searched;
+        // A registry must have what its manifests name; so must a layout when completeness is required.
+        if (options.requireComplete || r.mustHave) fallback = 'error';
+        else if (r.mayBeElsewhere)
+          message += ' An OCI layout may lack blobs that an external store (a registry) provides.';
         break;
       case 'unreadable':
         code = 'oci/blob-unreadable';
@@ -391,21 +551,32 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (!/[.!?]$/.test(message)) message += '.';
         facts.reason = r.error?.reason;
         break;
+      case 'invalid':
+        code = 'oci/blob-not-manifest';
+        message = `The content of ${at} (${q(digest)}) from ${r.where} is named as a manifest or an index, but it ${r.reason}.`;
+        facts.reason = r.reason;
+        break;
+      case 'unchecked':
+        code = 'oci/blob-not-checked';
+        message = `The content of ${at} (${q(digest)}) from ${r.where} ${r.reason}.`;
+        facts.reason = r.reason;
+        break;
       default:
         return undefined;
     }
-    const severity = severityOf(code);
+    const severity = severityOf(code, options.severities, fallback);
     if (severity === 'off') return undefined;
     for (const k of Object.keys(facts)) if (facts[k] === undefined) delete facts[k];
     return { code, severity, message, offset: r.span.offset, length: r.span.length, data: facts };
   }
 
   return {
+    outcome: (ref) => outcomeFor(ref).outcome,
     async verify(refs, locate) {
       const pending = refs.map((ref) => ({ ref, ...outcomeFor(ref) }));
       const results: DescriptorResult[] = [];
       for (const p of pending) {
-        const o = await p.outcome;
+        const { document: _document, ...o } = await p.outcome;
         const r: DescriptorResult = {
           ...o,
           searched: [...o.searched],
@@ -421,12 +592,36 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (f) r.finding = f;
         results.push(r);
       }
-      const findings = results.flatMap((r) => (r.finding ? [r.finding] : []));
+      const findings: Finding[] = [];
+      for (const r of results) if (r.finding) findings.push(r.finding);
       findings.sort((a, b) => a.offset - b.offset);
       const summary = summarize(results);
       return { results, findings, summary, cancelled: summary.cancelled > 0 };
     },
   };
+}
+
+const mib = (n: number): string => `${(n / 1048576).toFixed(n % 1048576 === 0 ? 0 : 1)} MiB`;
+
+/**
+ * True when a result leaves the content in doubt for a front end deciding its exit status: a mismatch, content
+ * that is not what it is named as or was not checked, refused content, or a missing blob that no rule excuses
+ * (a layout may lack blobs and a referrer's subject may live elsewhere, unless completeness is required).
+ */
+export function isContentProblem(r: DescriptorResult, requireComplete = false): boolean {
+  switch (r.status) {
+    case 'size-mismatch':
+    case 'digest-mismatch':
+    case 'invalid':
+    case 'unchecked':
+      return true;
+    case 'unreadable':
+      return r.error?.reason === 'refused';
+    case 'missing':
+      return requireComplete || (r.role !== 'subject' && !r.mayBeElsewhere);
+    default:
+      return false;
+  }
 }
 
 /** The counter each status adds to. */
@@ -436,17 +631,22 @@ const COUNTER: Readonly<Record<VerifyResultStatus, Exclude<keyof VerifyCounts, '
   'digest-mismatch': 'digestMismatch',
   missing: 'missing',
   unreadable: 'unreadable',
+  invalid: 'invalid',
+  unchecked: 'unchecked',
   skipped: 'skipped',
   cancelled: 'cancelled',
 };
 
-const noCounts = (): VerifyCounts => ({
+/** All counts at zero. */
+export const noCounts = (): VerifyCounts => ({
   total: 0,
   verified: 0,
   sizeMismatch: 0,
   digestMismatch: 0,
   missing: 0,
   unreadable: 0,
+  invalid: 0,
+  unchecked: 0,
   skipped: 0,
   cancelled: 0,
 });
@@ -468,13 +668,15 @@ export function summaryText(s: Omit<VerifySummary, 'text'>): string {
     `${s.missing} not found`,
   ];
   if (s.unreadable) parts.push(`${s.unreadable} unreadable`);
+  if (s.invalid) parts.push(`${s.invalid} not ${s.invalid === 1 ? 'a manifest' : 'manifests'}`);
+  if (s.unchecked) parts.push(`${s.unchecked} not checked`);
   if (s.skipped) parts.push(`${s.skipped} skipped`);
   if (s.cancelled) parts.push(`${s.cancelled} cancelled`);
   return parts.join(', ');
 }
 
 /** Adds summaries together (e.g. the manifests of a layout). */
-export function addSummaries(list: readonly VerifySummary[]): VerifySummary {
+export function addSummaries(list: readonly VerifyCounts[]): VerifySummary {
   const t = noCounts();
   for (const s of list) for (const k of Object.keys(t) as (keyof VerifyCounts)[]) t[k] += s[k];
   return { ...t, text: summaryText(t) };

@@ -1,13 +1,15 @@
 /**
  * `textDocument/hover`: the core's hover for the key or value under the cursor, from the cached analysis of
- * the current version (no parsing or validation per request). Digests are looked up in the OCI image layout
- * the document belongs to through the runtime, when it has a file system.
+ * the current version (no parsing or validation per request). A digest is looked up in the OCI image layout
+ * the document belongs to (through the runtime's layout access, which reads with the one safe reader), when
+ * there is a file system: the core asks for the digest under the cursor, the blob is looked up, and the hover
+ * is made again with the answer.
  */
 import { MarkupKind, type Hover } from 'vscode-languageserver';
-import { hoverAt } from '../../core';
+import { hoverAt, type BlobFacts } from '../../core';
 import { runSafeAsync } from '../runner';
 import type { Feature } from './feature';
-import { verifiedNoteAt } from './verify';
+import { layoutRootOf } from './layoutSupport';
 
 export const hoverFeature: Feature = {
   id: 'hover',
@@ -19,13 +21,24 @@ export const hoverFeature: Feature = {
         const found = await ctx.analysisOf(uri);
         if (!found) return null;
         const { doc, analysis } = found;
-        const statBlob = ctx.runtime.statBlob;
         const offset = doc.offsetAt(params.position);
-        const result = hoverAt(analysis, offset, {
-          blob: statBlob ? (digest) => statBlob(uri, digest) : undefined,
+        // The core is synchronous: ask which digest it would look up, look it up, then hover with the answer.
+        let asked: string | undefined;
+        let result = hoverAt(analysis, offset, {
+          blob: (digest) => {
+            asked = digest;
+            return undefined;
+          },
         });
+        const layouts = ctx.runtime.layouts;
+        if (result && asked !== undefined && layouts) {
+          const root = await layoutRootOf(ctx, uri);
+          let facts: BlobFacts | undefined;
+          if (root) facts = await layouts.blobFacts(root, asked).catch(() => undefined);
+          if (facts) result = hoverAt(analysis, offset, { blob: (d) => (d === asked ? facts : undefined) });
+        }
         if (!result) return null;
-        const verified = verifiedNoteAt(uri, analysis, offset);
+        const verified = ctx.verifications.verifiedNoteAt(uri, analysis, offset);
         return {
           contents: {
             kind: MarkupKind.Markdown,

@@ -5,10 +5,11 @@
  * bounded walk (node/layoutGraph.ts), at most {@link MAX_LAYOUTS} of them, each with at most 200 blobs and
  * 16 MiB of JSON; one file is checked per turn of the event loop. Setting `ociManifest.layouts.workspaceDiagnostics`.
  *
- * Pushed in both diagnostic models: a file open in the editor is served by the document diagnostics instead
- * (its pushed list is cleared on open and restored from disk on close). Layouts are checked again when the
- * client reports file changes (a watcher is registered where the client allows), when a workspace folder
- * is added or removed, and when the settings change.
+ * Each file is linted as the kind the layout's graph gives it (a config named by a manifest is linted as a
+ * config), else as detected. The diagnostics go to the server's one publisher (lsp/diagnostics.ts), which
+ * pushes them in both diagnostic models while the file is not open and hands over to the document diagnostics
+ * while it is. Layouts are checked again when the client reports file changes (a watcher is registered where
+ * the client allows), when a workspace folder is added or removed, and when the settings change.
  */
 import {
   DidChangeWatchedFilesNotification,
@@ -18,11 +19,10 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze } from '../../core';
 import type { Settings } from '../../protocol';
-import { toDiagnostic } from '../convert';
+import { toDiagnostic, uriKey } from '../convert';
 import type { LayoutFileLimits, LayoutJsonFile } from '../layoutAccess';
 import { formatError, guard } from '../runner';
 import type { Feature, FeatureContext } from './feature';
-import { uriKey } from './layoutSupport';
 
 /** What is read of one layout for its workspace diagnostics. */
 export const WORKSPACE_LIMITS: LayoutFileLimits = {
@@ -35,11 +35,8 @@ export const MAX_LAYOUTS = 20;
 /** Quiet time after a burst of file events before the layouts are checked again. */
 const SETTLE_MS = 300;
 
-// Read from the initialize request (one client per server process).
-let folders: string[] = [];
-let canWatch = false;
-let hasFolderEvents = false;
-let pullModel = false;
+/** The owner of these diagnostics in the server's publisher. */
+const OWNER = 'layouts';
 
 interface Checked {
   uri: string;
@@ -59,6 +56,7 @@ function check(file: LayoutJsonFile, s: Settings): Diagnostic[] {
   const analysis = analyze(file.text, {
     fileName: pathOf(file.uri),
     besideOciLayout: file.relative === 'index.json',
+    ...(file.kind ? { kind: file.kind } : {}),
     contentDetection: s['diagnostics.contentDetection'],
     severities: s['diagnostics.severity'],
     maxFullCheckSize: s['diagnostics.maxFullCheckSize'],
@@ -73,22 +71,19 @@ function start(ctx: FeatureContext): {
   settingsChanged(): void;
   initialized(): void;
 } {
-  const { connection, documents, runtime } = ctx;
+  const { connection, runtime } = ctx;
   /** Per layout root: per file key, the last check. Reused while the file's version is unchanged. */
   let checked = new Map<string, Map<string, Checked>>();
-  /** Per file key: what was last pushed (non-empty lists only). */
-  const pushed = new Map<string, Checked>();
   const skippedLogged = new Set<string>();
   let generation = 0;
   let timer: { dispose(): void } | undefined;
+  /** The workspace folders (from initialize, then folder events). */
+  let folders: string[] | undefined;
   /** The layouts found by the last walk; walked again only when folders or `oci-layout` files come and go. */
   let roots: string[] | undefined;
 
   const log = (what: string, err: unknown): void =>
     connection.console.error(formatError(`oci-manifest: ${what}`, err));
-  const send = (uri: string, diagnostics: Diagnostic[]): void => {
-    void connection.sendDiagnostics({ uri, diagnostics }).catch(() => undefined);
-  };
   const nextTurn = (): Promise<void> => new Promise((resolve) => runtime.timer.setImmediate(resolve));
 
   const refresh = (delay: number): void => {
@@ -104,6 +99,7 @@ function start(ctx: FeatureContext): {
     if (!layouts) return;
     const gen = ++generation;
     const stale = (): boolean => gen !== generation;
+    folders ??= [...ctx.client.workspaceFolders];
     if (!roots) {
       const found = folders.length ? (await layouts.findLayouts(folders)).slice(0, MAX_LAYOUTS) : [];
       if (stale()) return;
@@ -140,57 +136,18 @@ function start(ctx: FeatureContext): {
       next.set(root, now);
     }
     checked = next;
-    publish();
-  }
-
-  /** Pushes what changed: new lists for closed files, empty lists for files gone, fixed or opened. */
-  function publish(): void {
-    const open = new Set(documents.all().map((d) => uriKey(d.uri)));
-    const wanted = new Map<string, Checked>();
+    // Through the one publisher: it shows them while the file is not open, and clears what is gone or fixed.
+    const keep = new Set<string>();
     for (const files of checked.values()) {
-      for (const [key, entry] of files)
-        if (entry.diagnostics.length && !open.has(key)) wanted.set(key, entry);
+      for (const [key, entry] of files) {
+        if (!entry.diagnostics.length) continue;
+        keep.add(key);
+        ctx.diskDiagnostics.file(OWNER, entry.uri, entry.diagnostics);
+      }
     }
-    for (const [key, entry] of pushed) {
-      if (wanted.has(key) || open.has(key)) continue; // open files are cleared in onDidOpen
-      send(entry.uri, []);
-      pushed.delete(key);
-    }
-    for (const [key, entry] of wanted) {
-      if (pushed.get(key)?.diagnostics === entry.diagnostics) continue;
-      send(entry.uri, entry.diagnostics);
-      pushed.set(key, entry);
-    }
+    ctx.diskDiagnostics.retainFiles(OWNER, keep);
   }
 
-  documents.onDidOpen(
-    guard(connection, 'layout diagnostics: didOpen', (e: { document: TextDocument }) => {
-      const key = uriKey(e.document.uri);
-      const entry = pushed.get(key);
-      if (!entry) return;
-      pushed.delete(key);
-      if (pullModel) {
-        // Pulled diagnostics live in another collection: ours would show twice.
-        send(entry.uri, []);
-        return;
-      }
-      // Pushed: the document's own diagnostics replace ours, unless it has none, in which case ours would stay.
-      void ctx.analysisOf(e.document.uri).then((found) => {
-        if (!found || found.analysis.findings.length === 0) send(entry.uri, []);
-      });
-    }),
-  );
-  documents.onDidClose(
-    guard(connection, 'layout diagnostics: didClose', (e: { document: TextDocument }) => {
-      const key = uriKey(e.document.uri);
-      for (const files of checked.values()) {
-        if (files.has(key)) {
-          refresh(0);
-          return;
-        }
-      }
-    }),
-  );
   connection.onDidChangeWatchedFiles(
     guard(connection, 'workspace/didChangeWatchedFiles', (params: DidChangeWatchedFilesParams) => {
       if (params.changes.some((c) => /[/\\]oci-layout$/.test(pathOf(c.uri)))) roots = undefined;
@@ -206,7 +163,8 @@ function start(ctx: FeatureContext): {
     },
     initialized() {
       if (!runtime.layouts) return;
-      if (canWatch) {
+      const caps = ctx.client.capabilities;
+      if (caps.workspace?.didChangeWatchedFiles?.dynamicRegistration === true) {
         connection.client
           .register(DidChangeWatchedFilesNotification.type, {
             watchers: [
@@ -217,10 +175,13 @@ function start(ctx: FeatureContext): {
           })
           .catch((err: unknown) => log('registering the OCI layout file watcher failed', err));
       }
-      if (hasFolderEvents) {
+      if (caps.workspace?.workspaceFolders === true) {
         connection.workspace.onDidChangeWorkspaceFolders((e) => {
           const removed = new Set(e.removed.map((f) => f.uri));
-          folders = [...folders.filter((f) => !removed.has(f)), ...e.added.map((f) => f.uri)];
+          folders = [
+            ...(folders ?? ctx.client.workspaceFolders).filter((f) => !removed.has(f)),
+            ...e.added.map((f) => f.uri),
+          ];
           roots = undefined;
           refresh(0);
         });
@@ -230,30 +191,18 @@ function start(ctx: FeatureContext): {
   };
 }
 
-let instance: ReturnType<typeof start> | undefined;
-
 export const layoutDiagnosticsFeature: Feature = {
   id: 'layoutDiagnostics',
-  capabilities(client, params) {
-    folders = params.workspaceFolders?.length
-      ? params.workspaceFolders.map((f) => f.uri)
-      : params.rootUri
-        ? [params.rootUri]
-        : [];
-    canWatch = client.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
-    hasFolderEvents = client.workspace?.workspaceFolders === true;
-    pullModel = client.textDocument?.diagnostic !== undefined;
-    return hasFolderEvents
+  capabilities(client) {
+    return client.workspace?.workspaceFolders === true
       ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } }
       : {};
   },
   register(ctx) {
-    instance = start(ctx);
-  },
-  initialized() {
-    instance?.initialized();
-  },
-  settingsChanged() {
-    instance?.settingsChanged();
+    const instance = start(ctx);
+    return {
+      initialized: () => instance.initialized(),
+      settingsChanged: () => instance.settingsChanged(),
+    };
   },
 };

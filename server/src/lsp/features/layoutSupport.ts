@@ -42,18 +42,3 @@ export async function layoutRootOf(ctx: FeatureContext, uri: string): Promise<st
     return undefined;
   }
 }
-
-/**
- * A key that is equal for two spellings of the same `file:` URI (editors and Node encode characters
- * differently, e.g. `%3A` for the colon of a Windows drive).
- */
-export function uriKey(uri: string): string {
-  try {
-    const u = new URL(uri);
-    let p = decodeURIComponent(u.pathname);
-    if (/^\/[A-Za-z]:/.test(p)) p = p.charAt(1).toLowerCase() + p.slice(2);
-    return `${u.protocol}//${u.host}${p}`;
-  } catch {
-    return uri;
-  }
-}

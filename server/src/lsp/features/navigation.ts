@@ -14,7 +14,8 @@ import { EDGE_ROLE } from '../../core/layout/graph';
 import type { LayoutFileLimits } from '../layoutAccess';
 import { formatError, runSafeAsync } from '../runner';
 import type { Feature, FeatureContext } from './feature';
-import { layoutRootOf, occurrencesOf, rangeOf, uriKey } from './layoutSupport';
+import { uriKey } from '../convert';
+import { layoutRootOf, occurrencesOf, rangeOf } from './layoutSupport';
 
 /** The files searched for references: bounds on the work one request may do. */
 export const REFERENCE_LIMITS: LayoutFileLimits = {
@@ -23,11 +24,8 @@ export const REFERENCE_LIMITS: LayoutFileLimits = {
   maxTotalBytes: 64 * 1024 * 1024,
 };
 
-// What the client supports, read at initialize (one client per server process).
-let definitionLinks = false;
-
 /** Per file of a layout, the ranges of each digest its descriptors name, kept while the file is unchanged. */
-const fileIndex = new Map<string, { version: string; ranges: Map<string, Range[]> }>();
+type FileIndex = Map<string, { version: string; ranges: Map<string, Range[]> }>;
 const MAX_INDEXED_FILES = 20_000;
 
 function indexText(uri: string, relative: string, text: string): Map<string, Range[]> {
@@ -44,7 +42,12 @@ function indexText(uri: string, relative: string, text: string): Map<string, Ran
   return ranges;
 }
 
-async function references(ctx: FeatureContext, uri: string, offset: number): Promise<Location[]> {
+async function references(
+  ctx: FeatureContext,
+  fileIndex: FileIndex,
+  uri: string,
+  offset: number,
+): Promise<Location[]> {
   const found = await ctx.analysisOf(uri);
   if (!found) return [];
   const { doc, analysis } = found;
@@ -94,8 +97,7 @@ async function references(ctx: FeatureContext, uri: string, offset: number): Pro
 
 export const navigationFeature: Feature = {
   id: 'navigation',
-  capabilities(client) {
-    definitionLinks = client.textDocument?.definition?.linkSupport === true;
+  capabilities() {
     return {
       documentLinkProvider: { resolveProvider: false },
       definitionProvider: true,
@@ -103,6 +105,7 @@ export const navigationFeature: Feature = {
     };
   },
   register(ctx) {
+    const fileIndex: FileIndex = new Map();
     ctx.connection.onDocumentLinks((params, token) =>
       runSafeAsync<DocumentLink[]>(ctx.connection, 'textDocument/documentLink', [], token, async () => {
         const uri = params.textDocument.uri;
@@ -148,7 +151,7 @@ export const navigationFeature: Feature = {
           const target = (await ctx.runtime.layouts.blobUris(root, [at.digest])).get(at.digest);
           if (!target) return [];
           const start: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-          if (definitionLinks) {
+          if (ctx.client.capabilities.textDocument?.definition?.linkSupport === true) {
             return [
               {
                 originSelectionRange: rangeOf(found.doc, at.span),
@@ -167,7 +170,7 @@ export const navigationFeature: Feature = {
       runSafeAsync<Location[]>(ctx.connection, 'textDocument/references', [], token, async () => {
         const doc = ctx.documents.get(params.textDocument.uri);
         if (!doc) return [];
-        return references(ctx, params.textDocument.uri, doc.offsetAt(params.position));
+        return references(ctx, fileIndex, params.textDocument.uri, doc.offsetAt(params.position));
       }),
     );
   },

@@ -4,9 +4,11 @@
  * `runtime.verify`). Findings (`oci/blob-*`, `oci/layout-*`) are merged into the document's diagnostics through a
  * diagnostics provider and kept while the descriptor they belong to is unchanged: each result remembers its
  * descriptor's path and text, and is dropped once the text at that path differs. A blob finding is not shown
- * while the same descriptor has a live `oci/data-*` finding (the lint already says it). Verified descriptors
- * show in the hover of their digest ({@link verifiedNoteAt}); the quick-fix for a size or digest mismatch is
- * {@link blobFixFor}.
+ * while the same descriptor has a live `oci/data-*` finding (the lint already says it). What was found is kept
+ * in a {@link VerificationStore} the server owns (in the feature context): verified descriptors show in the
+ * hover of their digest (`verifiedNoteAt`) and in the code lenses (`verificationsOf`); the quick-fix for a size
+ * or digest mismatch is {@link blobFixFor}. Findings of files that are not open (*Verify Layout*) go to the
+ * server's one diagnostics publisher.
  */
 import { humanSize } from '../../core/layout/format';
 import {
@@ -54,7 +56,7 @@ import {
   type VerifyLayoutParams,
   type VerifyLayoutResult,
 } from '../../protocol';
-import { toDiagnostic } from '../convert';
+import { toDiagnostic, uriKey } from '../convert';
 import { formatError } from '../runner';
 import type { RegistryChoice } from '../verifyAccess';
 import type { Feature, FeatureContext } from './feature';
@@ -86,8 +88,69 @@ interface Stored {
   fileFindings: Finding[];
 }
 
-/** Per URI. Module state: one client per server process. */
-const store = new Map<string, Stored>();
+/** What the verify requests found, per document URI; the server keeps one (FeatureContext.verifications). */
+export class VerificationStore {
+  private readonly store = new Map<string, Stored>();
+
+  get(uri: string): Stored | undefined {
+    return this.store.get(uri);
+  }
+
+  set(uri: string, stored: Stored): void {
+    this.store.set(uri, stored);
+  }
+
+  delete(uri: string): void {
+    this.store.delete(uri);
+  }
+
+  /** The diagnostics verification adds to the current version of a document. */
+  extraDiagnostics(doc: TextDocument, analysis: Analysis): Diagnostic[] {
+    const stored = this.store.get(doc.uri);
+    if (!stored) return [];
+    const out: Diagnostic[] = [];
+    const dataFindings = analysis.findings.filter((f) => f.code.startsWith('oci/data-'));
+    const kept: Tracked[] = [];
+    for (const t of stored.tracked) {
+      const span = liveSpan(analysis, t);
+      if (!span) continue; // the descriptor changed: its result is gone for good
+      kept.push(t);
+      const f = t.result.finding;
+      if (!f) continue;
+      if (dataFindings.some((d) => d.offset >= span.offset && d.offset < span.offset + span.length)) continue;
+      const at = resolve(analysis.json, { path: [...t.path, 'digest'] });
+      out.push(
+        toDiagnostic(doc, { ...f, offset: at.offset, length: at.length, data: { ...f.data, path: t.path } }),
+      );
+    }
+    stored.tracked = kept;
+    if (stored.fileFindings.length) {
+      if (analysis.json.text === stored.text)
+        for (const f of stored.fileFindings) out.push(toDiagnostic(doc, f));
+      else stored.fileFindings = [];
+    }
+    if (!stored.tracked.length && !stored.fileFindings.length) this.store.delete(doc.uri);
+    return out;
+  }
+
+  /**
+   * A line for the hover of a digest whose descriptor was verified and is unchanged since, e.g.
+   * "✓ Verified against `/layout/blobs/sha256/…` at 14:03:12.", else undefined.
+   */
+  verifiedNoteAt(uri: string, analysis: Analysis, offset: number): string | undefined {
+    const stored = this.store.get(uri);
+    if (!stored) return undefined;
+    for (const t of stored.tracked) {
+      if (t.result.status !== 'verified') continue;
+      const at = analysis.json.locate([...t.path, 'digest']);
+      if (!at || offset < at.offset || offset > at.offset + at.length) continue;
+      if (!liveSpan(analysis, t)) return undefined;
+      const where = t.result.where ?? t.result.source ?? 'its content';
+      return `✓ Verified against ${mdCode(where)} at ${clock(t.at)}: ${t.result.actualSize ?? t.result.size} bytes with this digest.`;
+    }
+    return undefined;
+  }
+}
 
 /** The value at `path` in a parsed document, or undefined. */
 function valueAt(root: unknown, path: Path): unknown {
@@ -111,62 +174,10 @@ function liveSpan(analysis: Analysis, t: Tracked): Span | undefined {
   return analysis.json.text.slice(span.offset, span.offset + span.length) === t.text ? span : undefined;
 }
 
-/** The diagnostics verification adds to the current version of a document. */
-function extraDiagnostics(doc: TextDocument, analysis: Analysis): Diagnostic[] {
-  const stored = store.get(doc.uri);
-  if (!stored) return [];
-  const out: Diagnostic[] = [];
-  const dataFindings = analysis.findings.filter((f) => f.code.startsWith('oci/data-'));
-  const kept: Tracked[] = [];
-  for (const t of stored.tracked) {
-    const span = liveSpan(analysis, t);
-    if (!span) continue; // the descriptor changed: its result is gone for good
-    kept.push(t);
-    const f = t.result.finding;
-    if (!f) continue;
-    if (dataFindings.some((d) => d.offset >= span.offset && d.offset < span.offset + span.length)) continue;
-    const at = resolve(analysis.json, { path: [...t.path, 'digest'] });
-    out.push(
-      toDiagnostic(doc, { ...f, offset: at.offset, length: at.length, data: { ...f.data, path: t.path } }),
-    );
-  }
-  stored.tracked = kept;
-  if (stored.fileFindings.length) {
-    if (analysis.json.text === stored.text)
-      for (const f of stored.fileFindings) out.push(toDiagnostic(doc, f));
-    else stored.fileFindings = [];
-  }
-  if (!stored.tracked.length && !stored.fileFindings.length) store.delete(doc.uri);
-  return out;
-}
-
 function clock(at: number): string {
   const d = new Date(at);
   const two = (n: number): string => String(n).padStart(2, '0');
   return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-}
-
-/**
- * A line for the hover of a digest whose descriptor was verified and is unchanged since, e.g.
- * "✓ Verified against `/layout/blobs/sha256/…` at 14:03:12.", else undefined.
- */
-export function verifiedNoteAt(uri: string, analysis: Analysis, offset: number): string | undefined {
-  const stored = store.get(uri);
-  if (!stored) return undefined;
-  for (const t of stored.tracked) {
-    if (t.result.status !== 'verified') continue;
-    const at = analysis.json.locate([...t.path, 'digest']);
-    if (!at || offset < at.offset || offset > at.offset + at.length) continue;
-    if (!liveSpan(analysis, t)) return undefined;
-    const where = t.result.where ?? t.result.source ?? 'its content';
-    return `✓ Verified against ${mdCode(where)} at ${clock(t.at)}: ${t.result.actualSize ?? t.result.size} bytes with this digest.`;
-  }
-  return undefined;
-}
-
-/** The results the last verifications gave for a document's descriptors that are still unchanged (for code lenses). */
-export function verificationsOf(uri: string): readonly { path: Path; status: DescriptorResult['status'] }[] {
-  return (store.get(uri)?.tracked ?? []).map((t) => ({ path: t.path, status: t.result.status }));
 }
 
 /**
@@ -232,8 +243,10 @@ const failure = (message: string): ResponseError<void> =>
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-function start(ctx: FeatureContext, workDoneSupport: () => boolean) {
+function start(ctx: FeatureContext): void {
   const { connection, documents, runtime } = ctx;
+  const store = ctx.verifications;
+  const workDoneSupport = (): boolean => ctx.client.capabilities.window?.workDoneProgress === true;
 
   /** Progress for a request: the client's token when it sent one, else one the server creates when allowed. */
   async function progressFor(token: string | number | undefined): Promise<{
@@ -333,6 +346,7 @@ function start(ctx: FeatureContext, workDoneSupport: () => boolean) {
           signal: abort.signal,
           onProgress: reporterOf(reporter),
           severities: settings['diagnostics.severity'],
+          requireComplete: settings['verify.requireComplete'],
           digestOnSizeMismatch: true,
         });
         // Remember what was decided (a cancelled descriptor keeps its earlier result, if any).
@@ -391,8 +405,8 @@ function start(ctx: FeatureContext, workDoneSupport: () => boolean) {
     },
   );
 
-  /** Per layout root: the files whose diagnostics Verify Layout pushed (not open at the time). */
-  const pushed = new Map<string, Set<string>>();
+  /** Per layout root: the files (uriKey) Verify Layout found something in, shown through the one publisher. */
+  const reported = new Map<string, Set<string>>();
 
   connection.onRequest(
     VERIFY_LAYOUT_REQUEST,
@@ -408,12 +422,14 @@ function start(ctx: FeatureContext, workDoneSupport: () => boolean) {
         const report = await access.verifyLayout(params.uri, registryOf(settings, params), {
           signal: abort.signal,
           severities: settings['diagnostics.severity'],
+          requireComplete: settings['verify.requireComplete'],
           onProgress: reporterOf(reporter),
         });
         if (!report)
           return failure(
             `${params.uri} is not inside an OCI image layout (no folder above it has an oci-layout file).`,
           );
+        const owner = `verify:${report.root}`;
         const now = new Set<string>();
         for (const file of report.files) {
           const own = file.findings.filter((f) => VERIFY_CODES.has(f.code));
@@ -437,30 +453,30 @@ function start(ctx: FeatureContext, workDoneSupport: () => boolean) {
           if (tracked.length || fileFindings.length)
             store.set(file.uri, { text: file.text, tracked, fileFindings });
           else store.delete(file.uri);
-          if (documents.get(file.uri)) {
-            ctx.refreshDiagnostics(file.uri);
-          } else if (own.length) {
-            // Not open: push the file's lint (as the workspace diagnostics would) with the verification findings.
-            const doc = TextDocument.create(file.uri, 'json', 0, file.text);
-            const lint =
-              file.text && settings['layouts.workspaceDiagnostics']
-                ? analyze(file.text, {
-                    fileName: file.uri,
-                    besideOciLayout: file.relative === 'index.json',
-                    severities: settings['diagnostics.severity'],
-                    maxFullCheckSize: settings['diagnostics.maxFullCheckSize'],
-                  }).findings
-                : [];
-            const diagnostics = [...lint, ...own].map((f) => toDiagnostic(doc, f));
-            void connection.sendDiagnostics({ uri: file.uri, diagnostics });
-            now.add(file.uri);
-          }
+          if (documents.get(file.uri)) ctx.refreshDiagnostics(file.uri);
+          if (!own.length) continue;
+          // On disk: the file's lint (as the workspace diagnostics would) with the verification findings; the
+          // publisher shows them while the file is not open (once each, beside the workspace diagnostics).
+          const doc = TextDocument.create(file.uri, 'json', 0, file.text);
+          const lint =
+            file.text && settings['layouts.workspaceDiagnostics']
+              ? analyze(file.text, {
+                  fileName: file.uri,
+                  besideOciLayout: file.relative === 'index.json',
+                  ...(file.kind ? { kind: file.kind } : {}),
+                  severities: settings['diagnostics.severity'],
+                  maxFullCheckSize: settings['diagnostics.maxFullCheckSize'],
+                }).findings
+              : [];
+          const diagnostics: Diagnostic[] = [];
+          for (const f of lint) diagnostics.push(toDiagnostic(doc, f));
+          for (const f of own) diagnostics.push(toDiagnostic(doc, f));
+          ctx.diskDiagnostics.file(owner, file.uri, diagnostics);
+          now.add(uriKey(file.uri));
         }
-        // Files this layout's last run reported that are fine now (and still not open) lose their findings.
-        for (const uri of pushed.get(report.root) ?? []) {
-          if (!now.has(uri) && !documents.get(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
-        }
-        pushed.set(report.root, now);
+        // Files this layout's last run reported that are fine now lose their findings.
+        ctx.diskDiagnostics.retainFiles(owner, now);
+        reported.set(report.root, now);
         return {
           root: report.root,
           summary: report.text,
@@ -512,23 +528,19 @@ function start(ctx: FeatureContext, workDoneSupport: () => boolean) {
     },
   );
 
-  ctx.addDiagnosticsProvider(extraDiagnostics);
-  // Results belong to an opening of the document; a layout file that was pushed keeps them (they match the disk).
+  ctx.addDiagnosticsProvider((doc, analysis) => store.extraDiagnostics(doc, analysis));
+  // Results belong to an opening of the document; a layout file Verify Layout reported keeps them (they match
+  // the disk).
   documents.onDidClose((e) => {
-    const stored = store.get(e.document.uri);
-    if (stored && ![...pushed.values()].some((s) => s.has(e.document.uri))) store.delete(e.document.uri);
+    const key = uriKey(e.document.uri);
+    if (store.get(e.document.uri) && ![...reported.values()].some((s) => s.has(key)))
+      store.delete(e.document.uri);
   });
 }
 
-let workDone = false;
-
 export const verifyFeature: Feature = {
   id: 'verify',
-  capabilities(client) {
-    workDone = client.window?.workDoneProgress === true;
-    return {};
-  },
   register(ctx) {
-    start(ctx, () => workDone);
+    start(ctx);
   },
 };

@@ -26,7 +26,7 @@ import { LayerHygiene, type HygieneResult, type LayerHygieneOptions } from '../.
 import { TarError } from '../../core/tar/header';
 import { TarParser } from '../../core/tar/parser';
 import { cancelled } from '../../core/tar/table';
-import type { Hasher } from '../../core/verify/source';
+import type { Hasher } from '../../core/content/source';
 import { nodeHasherFactory } from '../verify/hash';
 import { createZstdDecoder, type ZstdDecoder } from './zstd';
 

@@ -2,14 +2,14 @@
  * Streaming hashing with bounded memory. Two buffers of a few MiB alternate: while the consumer hashes
  * one (synchronously, on the main thread), the read of the next one runs on libuv's thread pool. That
  * overlap is what makes this faster than `openssl dgst`, which reads and hashes in turn.
- * Memory is two chunks per open blob, whatever the blob's size.
+ * Memory is two chunks per open blob, whatever the blob's size; a small blob gets buffers sized to it.
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createBLAKE3 } from 'hash-wasm';
 import type { RegisteredAlgorithm } from '../../core/digest';
-import type { Hasher, HasherFactory } from '../../core/verify/source';
+import type { Hasher, HasherFactory } from '../../core/content/source';
 
 /** Bytes read per step. 4 MiB measured best here (1 MiB loses the overlap to per-call overhead). */
 export const CHUNK_SIZE = 4 * 1024 * 1024;
@@ -19,6 +19,8 @@ export interface ReadChunksOptions {
   /** Stop after this many bytes (default: to the end of the file). */
   maxBytes?: number;
   chunkSize?: number;
+  /** The file's size when known: buffers are no larger than it needs (size + 1, to see a file that grew). */
+  size?: number;
 }
 
 function abortError(): Error {
@@ -29,15 +31,39 @@ function abortError(): Error {
 
 /**
  * The file's bytes in chunks, reading the next chunk while the consumer handles the current one. Takes
- * ownership of `handle`: it is closed when the iteration ends, fails or is stopped early. A chunk is
- * valid only until the next one is requested (the two buffers are reused).
+ * ownership of `handle`: it is closed when the iteration ends, fails or is stopped early, also when it is
+ * stopped before it started (a generator's `finally` would not run then). A chunk is valid only until the
+ * next one is requested (the two buffers are reused).
  */
-export async function* readChunks(
+export function readChunks(
   handle: FileHandle,
   options: ReadChunksOptions = {},
+): AsyncIterableIterator<Uint8Array> {
+  const chunks = chunksOf(handle, options);
+  let started = false;
+  const iterator: AsyncIterableIterator<Uint8Array> = {
+    next: () => {
+      started = true;
+      return chunks.next();
+    },
+    return: async () => {
+      if (!started) await handle.close().catch(() => undefined);
+      return chunks.return(undefined);
+    },
+    throw: (err?: unknown) => chunks.throw(err),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+async function* chunksOf(
+  handle: FileHandle,
+  options: ReadChunksOptions,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const size = options.chunkSize ?? CHUNK_SIZE;
   const limit = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  // Ten thousand small manifests must not cost two 4 MiB buffers each.
+  const needed = Math.min(limit, options.size !== undefined ? options.size + 1 : limit);
+  const size = Math.max(1, Math.min(options.chunkSize ?? CHUNK_SIZE, needed));
   const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
   let position = 0;
   let which = 0;
@@ -106,7 +132,7 @@ export async function hashFile(
   }
   const h = await nodeHasherFactory(algorithm);
   let size = 0;
-  for await (const chunk of readChunks(handle, options)) {
+  for await (const chunk of readChunks(handle, { ...options, size: st.size })) {
     h.update(chunk);
     size += chunk.length;
   }

@@ -25,10 +25,10 @@ import {
   BlobSourceError,
   type BlobContent,
   type BlobRef,
-  type BlobSource,
   type BlobStat,
+  type ContentSource,
   type OpenOptions,
-} from '../../core/verify/source';
+} from '../../core/content/source';
 import { MANIFEST_MEDIA_TYPES } from '../../core/verify/verify';
 import {
   canonicalUrl,
@@ -141,7 +141,7 @@ interface SendOptions {
   authorize: boolean;
 }
 
-export class RegistryBlobSource implements BlobSource {
+export class RegistryBlobSource implements ContentSource {
   readonly name = 'registry';
   readonly label: string;
   readonly host: string;
