@@ -1,7 +1,9 @@
 /**
  * Runs the BUILT CLI (dist/cli.js) as a process. When dist/cli.js is missing or older than the sources
  * (running one test file by hand), it is rebuilt first, written to a temporary file and renamed, so that
- * test files running in parallel never see a half-written bundle.
+ * test files running in parallel never see a half-written bundle. `OCI_MANIFEST_CLI` runs another build
+ * instead (e.g. the one of an earlier commit, to see a regression test fail there), as `OCI_MANIFEST_SERVER`
+ * does for the LSP tests.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const CLI = path.join(ROOT, 'dist', 'cli.js');
+export const CLI = process.env.OCI_MANIFEST_CLI ?? path.join(ROOT, 'dist', 'cli.js');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -30,6 +32,7 @@ let built: Promise<void> | undefined;
 /** Makes sure dist/cli.js exists and is not older than server/src or package.json. */
 export function ensureCli(): Promise<void> {
   built ??= (async () => {
+    if (process.env.OCI_MANIFEST_CLI) return;
     const have = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
     const need = Math.max(
       newestSource(path.join(ROOT, 'server', 'src')),
@@ -62,13 +65,16 @@ export interface CliResult {
   status: number | null;
 }
 
-/** Runs `oci-manifest ...args` in `cwd` and returns what it printed and its exit status. */
-export function cli(args: readonly string[], cwd: string = ROOT): CliResult {
+/**
+ * Runs `oci-manifest ...args` in `cwd` and returns what it printed and its exit status. `timeoutMs` is a guard
+ * against a hang (default 60 s), raised by tests that feed hostile sizes on a busy machine.
+ */
+export function cli(args: readonly string[], cwd: string = ROOT, timeoutMs = 60_000): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: 'utf8',
-    timeout: 60_000,
-    maxBuffer: 64 * 1024 * 1024,
+    timeout: timeoutMs,
+    maxBuffer: 256 * 1024 * 1024,
   });
   if (r.error) throw r.error;
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -368,6 +368,50 @@ describe('documentSymbol for clients without hierarchy', () => {
       assert.equal(links.length, 1);
       assert.deepEqual(links[0]!.originSelectionRange, at);
       assert.equal(links[0]!.targetUri, uri(blobFile(join(tmp.dir, 'l'), MANIFEST)));
+    } finally {
+      await c.stop();
+      tmp.cleanup();
+    }
+  });
+});
+
+describe('hovers read through the safe reader', () => {
+  test('a digest whose blob is a link out of the layout is not "there" (its size is not read)', async () => {
+    const tmp = tempDir('oci-hover-');
+    const c = await LspClient.start({ settings: { diagnostics: { delay: 0 } } });
+    try {
+      const dir = join(tmp.dir, 'l');
+      const config = j({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } });
+      const secret = '18 bytes, outside!';
+      const inside = 'a layer inside';
+      const manifest = j({
+        schemaVersion: 2,
+        mediaType: MT.manifest,
+        config: descriptorOf(MT.config, config),
+        layers: [descriptorOf(MT.layer, secret), descriptorOf(MT.layer, inside)],
+      });
+      writeLayout(dir, { schemaVersion: 2, manifests: [descriptorOf(MT.manifest, manifest)] }, [
+        config,
+        manifest,
+        inside,
+      ]);
+      const outside = join(tmp.dir, 'outside-file');
+      writeFileSync(outside, secret);
+      symlinkSync(outside, blobFile(dir, sha256(secret)));
+      const u = uri(blobFile(dir, sha256(manifest)));
+      await c.open(u, manifest);
+      const hoverOn = async (digest: string): Promise<string> => {
+        const at = rangeOf(manifest, digest).start;
+        return JSON.stringify((await c.hover(u, at.line, at.character + 5))?.contents);
+      };
+      // Before: "exists, 18 bytes" (the hover followed the link).
+      const out = await hoverOn(sha256(secret));
+      assert.doesNotMatch(out, /exists/);
+      assert.match(
+        out,
+        /is a symbolic link that leads outside the layout's blobs directory, so it is not read/,
+      );
+      assert.match(await hoverOn(sha256(inside)), /exists, 14 bytes/);
     } finally {
       await c.stop();
       tmp.cleanup();

@@ -6,12 +6,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, openSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import {
   CancellationTokenSource,
+  DiagnosticSeverity,
   WorkDoneProgress,
   type CodeAction,
   type Diagnostic,
@@ -233,6 +234,48 @@ describe('verification', () => {
       strayP.diagnostics.map(codeOf).some((code) => code.startsWith('oci/layout-')),
       JSON.stringify(strayP),
     );
+  });
+
+  test('Verify Layout lists nothing outside the layout: a blobs folder linked out is reported, not read', async () => {
+    const layout = join(tmp.dir, 'linked-blobs');
+    writeLayout(layout, { schemaVersion: 2, mediaType: MT.index, manifests: [] });
+    const outside = join(tmp.dir, 'outside-blobs');
+    mkdirSync(join(outside, 'sha256'), { recursive: true });
+    writeFileSync(join(outside, 'sha256', 'name-outside-the-layout'), 'x');
+    writeFileSync(join(outside, 'sha256', 'cd'.repeat(32)), 'secret');
+    rmSync(join(layout, 'blobs'), { recursive: true });
+    symlinkSync(outside, join(layout, 'blobs'));
+    const result = (await c.connection.sendRequest(VERIFY_LAYOUT_REQUEST, {
+      uri: uri(layout),
+    })) as VerifyLayoutResult;
+    // Before: both entries outside were listed (and published as the layout's blobs).
+    assert.doesNotMatch(JSON.stringify(result), /name-outside-the-layout|cdcdcdcd/);
+    assert.deepEqual(
+      result.files.map((f) => f.relative),
+      ['.', 'oci-layout', 'index.json'],
+    );
+  });
+
+  test('a layout that lacks a blob: a warning, or an error with ociManifest.verify.requireComplete', async () => {
+    const layout = join(tmp.dir, 'partial');
+    const made = corruptLayout(layout);
+    rmSync(join(layout, 'blobs', 'sha256', made.layerA.slice(7)));
+    const u = uri(made.manifestFile);
+    const severityOf = async (): Promise<number | undefined> => {
+      const mark = c.mark(u);
+      await c.connection.sendRequest(VERIFY_LAYOUT_REQUEST, { uri: uri(layout) });
+      const p = await c.waitForPublish(u, mark, (x) =>
+        x.diagnostics.some((d) => codeOf(d) === 'oci/blob-missing'),
+      );
+      return p.diagnostics.find((d) => codeOf(d) === 'oci/blob-missing')!.severity;
+    };
+    assert.equal(await severityOf(), DiagnosticSeverity.Warning);
+    await c.configure({ diagnostics: { delay: 0 }, verify: { requireComplete: true } });
+    try {
+      assert.equal(await severityOf(), DiagnosticSeverity.Error);
+    } finally {
+      await c.configure({ diagnostics: { delay: 0 } });
+    }
   });
 
   test('computeDigest guesses the media type and hashes the file', async () => {

@@ -198,3 +198,31 @@ test('against a real registry: exit 0, then 1 after tampering; an unreachable or
     child.kill();
   }
 });
+
+test('manifests fetched from a registry are walked like layout ones: a layer the registry lacks is an error', async () => {
+  const reg = await startRegistry();
+  try {
+    push(clean, reg.host, 'walk');
+    const m = firstManifest(clean);
+    const lone = path.join(tmp.dir, 'walk.index.json');
+    fs.copyFileSync(path.join(clean, 'index.json'), lone);
+    const ok = cli(['verify', '--registry', `${reg.host}/walk`, lone]);
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    // The index entry, then the manifest's config and two layers, all read from the registry.
+    assert.match(ok.stdout, /: 4 verified, 0 mismatches, 0 not found/);
+    fs.rmSync(path.dirname(reg.blobData(m.layers[1]!.digest)), { recursive: true });
+    const bad = cli(['verify', '--registry', `${reg.host}/walk`, lone]);
+    // Before: "1 verified", exit 0 (the manifest was hashed, never walked).
+    assert.equal(bad.status, 1, bad.stdout);
+    assert.match(
+      bad.stdout,
+      new RegExp(
+        `^http://${reg.host.replace(/\./g, '\\.')}/v2/walk/manifests/${m.digest}:\\d+:\\d+ error oci/blob-missing No content for layers\\[1\\]`,
+        'm',
+      ),
+    );
+    assert.match(bad.stdout, /: 3 verified, 0 mismatches, 1 not found/);
+  } finally {
+    await reg.stop();
+  }
+});

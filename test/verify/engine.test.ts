@@ -382,3 +382,139 @@ test('the verification rules are in the rule table', () => {
   ])
     assert.ok(RULE_BY_CODE.has(code), code);
 });
+
+/** A source holding one large blob made up as it is read (nothing held), counting what it serves. */
+function virtualSource(digest: string, size: number): ContentSource & { served: number; opened: number } {
+  const s = {
+    name: 'virtual',
+    label: 'the virtual store',
+    served: 0,
+    opened: 0,
+    async stat(ref: { digest: string }) {
+      return ref.digest === digest ? { size, where: 'virtual' } : undefined;
+    },
+    async open(ref: { digest: string }, o: { maxBytes: number }) {
+      if (ref.digest !== digest) return undefined;
+      s.opened++;
+      const chunk = new Uint8Array(1 << 20);
+      return {
+        size,
+        where: 'virtual',
+        chunks: (async function* () {
+          for (let at = 0; at < Math.min(size, o.maxBytes); at += chunk.length) {
+            const part = chunk.subarray(0, Math.min(chunk.length, size - at, o.maxBytes - at));
+            s.served += part.length;
+            yield part;
+          }
+        })(),
+      };
+    },
+  };
+  return s;
+}
+
+test('a size that is not a non-negative integer means the content is not read; one blob named 21 times is read once', async () => {
+  const size = 64 << 20;
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  const bad: unknown[] = [-1, 2 ** 63, 1.5, '12', null];
+  const layers: Record<string, unknown>[] = bad.map((s) => ({
+    mediaType: 'application/vnd.oci.image.layer.v1.tar',
+    digest,
+    size: s,
+  }));
+  layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest });
+  const text = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha('{}'), size: 2, data: 'e30=' },
+    layers,
+  });
+  const store = virtualSource(digest, size);
+  const r = await verifyDocument(text, { sources: [embeddedDataSource(), store] });
+  // Before: each invalid size read the whole blob (its content unbounded).
+  assert.equal(store.served, 0);
+  assert.deepEqual(
+    r.results.slice(1).map((x) => x.status),
+    ['skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped'],
+  );
+  assert.match(
+    r.results[1]!.reason!,
+    /its size -1 is not a non-negative integer, so its content was not read/,
+  );
+  assert.match(r.results[4]!.reason!, /its size "12" is not/);
+  assert.match(r.results[6]!.reason!, /it has no size/);
+  assert.equal(r.summary.verified, 1);
+
+  // The same blob with its right size, named 21 times: read once, to its end.
+  const again = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha('{}'), size: 2, data: 'e30=' },
+    layers: Array.from({ length: 21 }, () => ({
+      mediaType: 'application/vnd.oci.image.layer.v1.tar',
+      digest,
+      size,
+    })),
+  });
+  const once = virtualSource(digest, size);
+  const r2 = await verifyDocument(again, { sources: [embeddedDataSource(), once] });
+  assert.equal(once.opened, 1);
+  assert.equal(once.served, size);
+  assert.equal(r2.summary.digestMismatch, 21);
+});
+
+test('a blob named as a manifest is read as one in the same read that hashes it: invalid when it is not one', async () => {
+  const config = new TextEncoder().encode(
+    '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}',
+  );
+  const fine = new TextEncoder().encode(manifest([]));
+  const store = memorySource(
+    new Map([
+      [sha(config), config],
+      [sha(fine), fine],
+    ]),
+  );
+  const index = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(fine), size: fine.length },
+      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha(config), size: config.length },
+    ],
+  });
+  const r = await verifyDocument(index, { sources: [store] });
+  assert.deepEqual(
+    r.results.map((x) => x.status),
+    ['verified', 'invalid'],
+  );
+  assert.equal(store.opened, 2, 'one read each');
+  const f = r.findings.find((x) => x.code === 'oci/blob-not-manifest')!;
+  assert.equal(f.severity, 'error');
+  assert.equal(covered(index, f), JSON.stringify(sha(config)));
+  assert.match(f.message, /is named as a manifest or an index, but it reads as OCI image config/);
+  assert.equal(r.summary.text, '1 verified, 0 mismatches, 0 not found, 1 not a manifest');
+});
+
+test('a missing blob: a warning where a layout may lack it, an error where a registry must have it or completeness is required', async () => {
+  const text = manifest([{ digest: sha(layerA), size: layerA.length }]);
+  const partial = {
+    ...memorySource(new Map([[sha(config), config]]), { name: 'layout' }),
+    completeness: 'partial' as const,
+  };
+  const complete = { ...memorySource(new Map(), { name: 'registry' }), completeness: 'complete' as const };
+  const layout = await verifyDocument(text, { sources: [partial] });
+  const missing = layout.findings.find((x) => x.code === 'oci/blob-missing')!;
+  assert.equal(missing.severity, 'warning');
+  assert.match(missing.message, /may lack blobs that an external store/);
+  assert.equal(layout.results[1]!.mayBeElsewhere, true);
+  const registry = await verifyDocument(text, { sources: [partial, complete] });
+  assert.equal(registry.findings.find((x) => x.code === 'oci/blob-missing')!.severity, 'error');
+  const strict = await verifyDocument(text, { sources: [partial], requireComplete: true });
+  assert.equal(strict.findings.find((x) => x.code === 'oci/blob-missing')!.severity, 'error');
+  // A user's level wins.
+  const quiet = await verifyDocument(text, {
+    sources: [partial, complete],
+    severities: { 'oci/blob-missing': 'info' },
+  });
+  assert.equal(quiet.findings.find((x) => x.code === 'oci/blob-missing')!.severity, 'info');
+});

@@ -404,3 +404,45 @@ test('Cancel really stops the reads of a large layer (the signal reaches the fil
   assert.equal(r.results.find((x) => x.digest === layer.digest)!.status, 'cancelled');
   assert.ok(last < big / 4, `stopped after ${last} bytes`);
 });
+
+test('a small blob is read with buffers sized to it, not two 4 MiB ones (10,000 small manifests stay cheap)', async () => {
+  const dir = fresh();
+  const m = firstManifest(dir);
+  const src = openLayoutSource(dir);
+  const content = await src.open(
+    { digest: m.config.digest, size: m.config.size, manifest: false },
+    { signal: new AbortController().signal, maxBytes: m.config.size + 1 },
+  );
+  const chunks: Uint8Array[] = [];
+  for await (const c of content!.chunks) chunks.push(c);
+  assert.equal(chunks.length, 1);
+  assert.equal(chunks[0]!.length, m.config.size);
+  // Before: every blob got two buffers of 4 MiB, whatever its size.
+  assert.ok(chunks[0]!.buffer.byteLength < 64 * 1024, `a ${chunks[0]!.buffer.byteLength}-byte buffer`);
+});
+
+test('links: followed while they stay in blobs/ (also through ".."), refused once they leave it or the layout', async () => {
+  const dir = fresh();
+  const m = firstManifest(dir);
+  const [l0, l1] = m.layers as [(typeof m.layers)[0], (typeof m.layers)[0]];
+  const sha = path.join(dir, 'blobs', 'sha256');
+  // l0: a relative link through "..", staying in blobs/.
+  fs.mkdirSync(path.join(dir, 'blobs', 'store'));
+  fs.renameSync(blobFile(dir, l0.digest), path.join(dir, 'blobs', 'store', 'l0'));
+  fs.symlinkSync(path.join('..', 'store', 'l0'), blobFile(dir, l0.digest));
+  // l1: an absolute link to the layout's own folder, outside blobs/.
+  fs.renameSync(blobFile(dir, l1.digest), path.join(dir, 'l1'));
+  fs.symlinkSync(path.join(dir, 'l1'), blobFile(dir, l1.digest));
+  // The config: a link that climbs out of the layout with "..".
+  const outside = path.join(tmp.dir, `outside-config${n++}`);
+  fs.renameSync(blobFile(dir, m.config.digest), outside);
+  fs.symlinkSync(path.relative(sha, outside), blobFile(dir, m.config.digest));
+  const r = await verifyLayout(dir);
+  const results = file(r, `blobs/sha256/${m.digest.slice(7)}`).results;
+  const byDigest = (d: string) => results.find((x) => x.digest === d)!;
+  assert.equal(byDigest(l0.digest).status, 'verified');
+  assert.equal(byDigest(l1.digest).status, 'unreadable');
+  assert.match(byDigest(l1.digest).error!.message, /leads outside the layout's blobs directory/);
+  assert.equal(byDigest(m.config.digest).status, 'unreadable');
+  assert.match(byDigest(m.config.digest).error!.message, /leads outside/);
+});

@@ -12,6 +12,7 @@ import {
   verifyDocument,
   type DocumentVerifyReport,
 } from '../../server/src/core/verify/index';
+import { registrySource } from '../../server/src/node/content/registrySource';
 import { nodeHasherFactory } from '../../server/src/node/verify/hash';
 import {
   parseChallenge,
@@ -50,7 +51,8 @@ async function viaRegistry(
   repo: string,
   options: RegistryOptions = {},
 ): Promise<DocumentVerifyReport> {
-  const src = new RegistryBlobSource(`${host}/${repo}`, { dockerConfig: false, ...FAST, ...options });
+  // Through the registry's content-source adapter, as the CLI and the editor use it.
+  const src = registrySource(`${host}/${repo}`, { dockerConfig: false, ...FAST, ...options });
   try {
     return await verifyDocument(text, { sources: [embeddedDataSource(), src], hasher: nodeHasherFactory });
   } finally {
@@ -99,6 +101,8 @@ test('anonymous registry: blobs and manifests verify; tampered storage gives eac
     const gone = await viaRegistry(manifest.text, reg.host, 'team/app');
     const g = gone.findings.find((x) => x.code === 'oci/blob-missing')!;
     assert.equal(covered(manifest.text, g), JSON.stringify(l1.digest));
+    // A registry must hold what its manifests name (a layout need not): an error.
+    assert.equal(g.severity, 'error');
     assert.match(g.message, new RegExp(`registry ${reg.host.replace(/\./g, '\\.')}/team/app`));
     assert.equal(gone.summary.text, '0 verified, 2 mismatches, 1 not found');
   } finally {

@@ -60,6 +60,8 @@ export class DescriptorScanner {
   private member: 'one' | 'list' | 'scalar' | 'skip' | undefined;
   /** Inside a LIST member (its array is open at depth 2): the index of the current entry. */
   private entry = 0;
+  /** True once the list has an entry (so that its length counts entries that are not descriptors). */
+  private entries = false;
   /** The piece being captured (a descriptor or a scalar): its chunks, and the depth it closes at. */
   private piece: Uint8Array[] | undefined;
   private pieceBytes = 0;
@@ -148,6 +150,7 @@ export class DescriptorScanner {
       if (isSpace(c)) continue;
       switch (c) {
         case QUOTE:
+          if (this.depth === 2 && this.member === 'list') this.entries = true;
           this.inString = true;
           if (this.depth === 1 && this.expectKey) {
             this.keyParts = [];
@@ -162,6 +165,7 @@ export class DescriptorScanner {
         case 0x7b: // {
         case 0x5b: {
           // [
+          if (this.depth === 2 && this.member === 'list') this.entries = true;
           this.depth++;
           if (this.depth === 1) {
             this.expectKey = true;
@@ -173,6 +177,7 @@ export class DescriptorScanner {
               pieceStart = i;
             } else if (this.member === 'list' && c === 0x5b) {
               this.entry = 0;
+              this.entries = false;
               if (!Array.isArray(this.skeleton[this.key])) this.skeleton[this.key] = [];
             } else {
               this.member = 'skip';
@@ -191,6 +196,11 @@ export class DescriptorScanner {
             return;
           }
           this.depth--;
+          if (this.depth === 1 && this.member === 'list' && this.entries) {
+            // The list closes: its length counts every entry, descriptors or not.
+            const list = this.skeleton[this.key] as unknown[];
+            if (list.length < this.entry + 1) list.length = this.entry + 1;
+          }
           if (this.piece && this.depth === this.pieceDepth) {
             this.pushPiece(chunk, pieceStart, i + 1);
             pieceStart = -1;
@@ -226,6 +236,7 @@ export class DescriptorScanner {
               c === 0 ? 'holds NUL bytes, so it is UTF-16 or binary, not UTF-8 JSON' : 'is not JSON';
             return;
           }
+          if (this.depth === 2 && this.member === 'list') this.entries = true;
           // A number or a literal: at depth 1 it is a scalar member's value.
           if (this.depth === 1 && this.member === 'scalar' && !this.piece) {
             this.startPiece(1);
@@ -292,7 +303,10 @@ export class DescriptorScanner {
       this.piece = [];
       return;
     }
-    this.piece!.push(chunk.slice(from, to)); // a copy: the chunk is reused by the reader
+    // A copy (Buffer's slice() would be a view): the reader reuses the chunk's memory for the next read.
+    const copy = new Uint8Array(to - from);
+    copy.set(chunk.subarray(from, to));
+    this.piece!.push(copy);
   }
 
   private pieceValue(): unknown {

@@ -532,7 +532,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         facts.searched = r.searched;
         if (r.role === 'subject') {
           code = 'oci/subject-elsewhere';
-          message = `The subject of this referrer (${q(digest)}) is not in ${listOf(r.searched) || 'any source given'}; a referrer's subject is an image kept elsewhere (usually in the registry the referrer was pushed to), which ${r.searched.length ? 'these need not hold' : 'need not be here'}.`;
+          message = `The subject of this referrer (${q(digest)}) is not in ${listOf(r.searched) || 'any source given'}. A referrer's subject is an image kept elsewhere (usually in the registry the referrer was pushed to), so it need not be here.`;
           if (options.requireComplete) fallback = 'error';
           break;
         }
@@ -573,19 +573,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return {
     outcome: (ref) => outcomeFor(ref).outcome,
     async verify(refs, locate) {
-      const pending = refs.map((ref) => ({ ref, ...outcomeFor(ref) }));
+      // Start every read first (the limiter bounds them), then collect in document order.
+      const pending = refs.map(outcomeFor);
       const results: DescriptorResult[] = [];
-      for (const p of pending) {
-        const { document: _document, ...o } = await p.outcome;
-        const r: DescriptorResult = {
-          ...o,
-          searched: [...o.searched],
-          path: p.ref.path,
-          role: p.ref.role,
-          manifest: namesManifest(p.ref),
-          span: locate([...p.ref.path, 'digest']),
-        };
-        if (typeof p.ref.value.mediaType === 'string') r.mediaType = p.ref.value.mediaType;
+      for (let i = 0; i < refs.length; i++) {
+        const ref = refs[i]!;
+        const p = pending[i]!;
+        const r = resultOf(await p.outcome, ref, locate([...ref.path, 'digest']));
         if (p.digest !== undefined) r.digest = p.digest;
         if (p.size !== undefined) r.size = p.size;
         const f = findingFor(r);
@@ -599,6 +593,34 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return { results, findings, summary, cancelled: summary.cancelled > 0 };
     },
   };
+}
+
+/**
+ * A descriptor's result from its blob's outcome (shared by every descriptor naming the blob: `searched` is
+ * shared too, read-only). Built field by field, without the outcome's document, in one shape.
+ */
+function resultOf(o: BlobOutcome, ref: DescriptorRef, span: Span): DescriptorResult {
+  const r: DescriptorResult = {
+    status: o.status,
+    searched: o.searched,
+    path: ref.path,
+    role: ref.role,
+    manifest: namesManifest(ref),
+    span,
+  };
+  if (o.source !== undefined) r.source = o.source;
+  if (o.where !== undefined) r.where = o.where;
+  if (o.uri !== undefined) r.uri = o.uri;
+  if (o.actualSize !== undefined) r.actualSize = o.actualSize;
+  if (o.sizeIsLowerBound) r.sizeIsLowerBound = true;
+  if (o.actualDigest !== undefined) r.actualDigest = o.actualDigest;
+  if (o.mayBeElsewhere) r.mayBeElsewhere = true;
+  if (o.mustHave) r.mustHave = true;
+  if (o.error !== undefined) r.error = o.error;
+  if (o.reason !== undefined) r.reason = o.reason;
+  if (o.kind !== undefined) r.kind = o.kind;
+  if (typeof ref.value.mediaType === 'string') r.mediaType = ref.value.mediaType;
+  return r;
 }
 
 const mib = (n: number): string => `${(n / 1048576).toFixed(n % 1048576 === 0 ? 0 : 1)} MiB`;
