@@ -10,6 +10,10 @@
  * whole process (its start-up is a few milliseconds). The file is read once first, so every run reads
  * from the page cache.
  *
+ * Two more rows time the scheduling of the walk (issue 13): `verify` on a manifest file naming 200,000 distinct
+ * blobs (none there, so nothing is read: queue and results only), and Verify Layout on a layout of 10,000 small
+ * manifests (each read and hashed once, with buffers sized to it). Both must stay linear; no peer to compare with.
+ *
  * Output is Markdown. Targets: sha256 ≥ 1.0× openssl's throughput (medians); peak RSS on 1 GiB within
  * 16 MiB of that on 64 MiB. It is a benchmark, not a test: it always exits 0, and says when a target is
  * missed. `BENCH_QUICK=1`: a 256 MiB file and one round (a smoke run). `BENCH_VERIFY_MIB=N` sets the size.
@@ -39,6 +43,8 @@ async function buildRunner(dir) {
     import { readFileSync } from 'node:fs';
     import { hashFile } from ${JSON.stringify(join(ROOT, 'server', 'src', 'node', 'verify', 'hash.ts'))};
     import { verifyLayoutFolder as verifyLayout } from ${JSON.stringify(join(ROOT, 'server', 'src', 'node', 'content', 'layoutSource.ts'))};
+    import { verifyTree } from ${JSON.stringify(join(ROOT, 'server', 'src', 'core', 'verify', 'layout.ts'))};
+    import { nodeHasherFactory } from ${JSON.stringify(join(ROOT, 'server', 'src', 'node', 'verify', 'hash.ts'))};
     const [file, alg, warm] = process.argv.slice(2);
     // Verify Layout's one-off start-up (schema compilation for the lint of index.json) is not throughput.
     if (warm) await verifyLayout(warm);
@@ -46,6 +52,9 @@ async function buildRunner(dir) {
     let r;
     if (alg === 'layout') {
       const v = await verifyLayout(file);
+      r = { size: 0, digest: v.text };
+    } else if (alg === 'tree') {
+      const v = await verifyTree(readFileSync(file, 'utf8'), { path: file, hasher: nodeHasherFactory });
       r = { size: 0, digest: v.text };
     } else {
       r = await hashFile(file, alg);
@@ -184,6 +193,59 @@ async function main() {
     if (!layoutText.startsWith('3 verified'))
       misses.push(`Verify Layout on the benchmark layout said "${layoutText}"`);
 
+    // Scheduling: a manifest naming 200,000 distinct blobs that are not there, and 10,000 small manifests.
+    const manyText = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: sha(configText),
+        size: configText.length,
+      },
+      layers: Array.from({ length: 200_000 }, (_, i) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        digest: sha(`layer ${i}`),
+        size: 1000 + (i % 7),
+      })),
+    });
+    const manyFile = join(dir, 'many.manifest.json');
+    writeFileSync(manyFile, manyText);
+    const smallDir = join(dir, 'small-manifests');
+    mkdirSync(join(smallDir, 'blobs', 'sha256'), { recursive: true });
+    writeFileSync(join(smallDir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(join(smallDir, 'blobs', 'sha256', sha(configText).slice(7)), configText);
+    const entries = [];
+    for (let i = 0; i < 10_000; i++) {
+      const m = warmManifest.replace('"layers":[]', `"layers":[],"annotations":{"n":"${i}"}`);
+      writeFileSync(join(smallDir, 'blobs', 'sha256', sha(m).slice(7)), m);
+      entries.push({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: sha(m),
+        size: m.length,
+      });
+    }
+    writeFileSync(join(smallDir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: entries }));
+    const treeRuns = [];
+    const smallRuns = [];
+    let treeHwm = 0;
+    let smallHwm = 0;
+    let treeText = '';
+    let smallText = '';
+    for (let i = 0; i < OTHER_ROUNDS; i++) {
+      const t = await ours(runner, manyFile, 'tree', warmDir);
+      treeRuns.push(t.ms);
+      treeHwm = Math.max(treeHwm, t.hwm);
+      treeText = t.digest;
+      const l = await ours(runner, smallDir, 'layout', warmDir);
+      smallRuns.push(l.ms);
+      smallHwm = Math.max(smallHwm, l.hwm);
+      smallText = l.digest;
+    }
+    if (!treeText.startsWith('0 verified, 0 mismatches, 200001 not found'))
+      misses.push(`verify on the 200,000-descriptor manifest said "${treeText}"`);
+    if (!smallText.startsWith('20000 verified'))
+      misses.push(`Verify Layout on the 10,000-manifest layout said "${smallText}"`);
+
     let hwmSmall = 0;
     for (let i = 0; i < 2; i++) hwmSmall = Math.max(hwmSmall, (await ours(runner, small, 'sha256')).hwm);
 
@@ -213,6 +275,11 @@ async function main() {
       `| \`openssl dgst -sha512\` | ${ssl512 !== undefined ? fmt(mbps(bytes, ssl512)) : '—'} | | | |`,
       `| oci-manifest blake3 (hash-wasm, WebAssembly) | ${fmt(mbps(bytes, median(b3)))} | | | |`,
       `| Verify Layout, one ${BIG_MIB} MiB layer (engine + layout source + walk, sha256, warm) | ${fmt(mbps(bytes, median(layoutRuns)))} | ${sslRate ? `${(mbps(bytes, median(layoutRuns)) / sslRate).toFixed(2)}×` : '—'} | | ${mib(layoutHwm)} |`,
+      '',
+      '| scheduling (median of rounds, warm) | ms | peak RSS |',
+      '| --- | ---: | ---: |',
+      `| verify a manifest file naming 200,000 blobs that are not there | ${fmt(median(treeRuns))} | ${mib(treeHwm)} |`,
+      `| Verify Layout on 10,000 small manifests (each read and hashed once) | ${fmt(median(smallRuns))} | ${mib(smallHwm)} |`,
       '',
       '| peak RSS (VmHWM) of one sha256 run | value |',
       '| --- | ---: |',

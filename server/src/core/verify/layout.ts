@@ -216,7 +216,7 @@ class ImageCheck {
     const walk = await walkLayout(
       { document: root, anyKind, ...(layoutVersion !== undefined ? { layoutVersion } : {}) },
       this.reader(),
-      { ...WALK_LIMITS, keepDocuments: true, cancelled: () => this.signal.aborted },
+      { ...WALK_LIMITS, keepDocuments: true, lean: true, cancelled: () => this.signal.aborted },
     );
     const truncated = walk.graph.truncated;
     const rootResults = await this.results(root, truncated);
