@@ -95,6 +95,8 @@ export interface LayoutGraphOptions {
    * verification, which reports per descriptor and never shows the graph (200,000 layers cost half as much).
    */
   lean?: boolean;
+  /** Go on into the documents reached (default true); false reads them (to know what they are) and stops there. */
+  descend?: boolean;
 }
 
 /** What a walk found: the graph, the root document and (when asked) every document entered. */
@@ -410,7 +412,7 @@ export async function walkLayout(
     node.children = children;
     const subject = children.find((e) => e.role === 'subject');
     if (subject?.target) node.subject = subject.target;
-    schedule(children, job.depth + 1, next);
+    if (options.descend !== false) schedule(children, job.depth + 1, next);
   };
 
   let level: Job[] = [];

@@ -66,7 +66,6 @@ export {
   namesManifest,
   summarize,
   summaryText,
-  verifyDescriptors,
   validSize,
   verifyDocument,
   type BlobOutcome,

@@ -20,7 +20,7 @@ import { detectKind, type DocumentOrigin } from '../detect';
 import { blobPath, parseDigest, validateDigest } from '../digest';
 import type { Path, Span } from '../findings';
 import { resolve } from '../index';
-import { parseJson } from '../json/document';
+import { parseJson, type JsonDocument } from '../json/document';
 import type { DocumentKind } from '../kinds';
 import { walkLayout, type BlobVisit, type LayoutWalk, type WalkReader } from '../layout/graph';
 import { descriptorsOf, type DescriptorRef } from '../model';
@@ -59,6 +59,8 @@ const WALK_LIMITS = {
 export interface VerifyImageOptions extends Omit<VerifierOptions, 'sources'> {
   /** Sources asked after the first (and embedded data) for blobs it lacks, e.g. a registry. */
   fallbackSources?: readonly ContentSource[];
+  /** Every source, in priority order, instead of the first one, embedded data and `fallbackSources`. */
+  sources?: readonly ContentSource[];
   /** Report the error-level findings of `oci-layout`, `index.json` and the documents reached (default true). */
   lint?: boolean;
   /** Hash unreferenced blobs to check they are named by their content (default true). */
@@ -139,13 +141,18 @@ class ImageCheck {
   constructor(
     readonly options: VerifyImageOptions,
     readonly first: ContentSource | undefined,
+    /** The walk goes on into the documents it reaches (so the engine keeps them for it). */
+    readonly descend = true,
   ) {
     this.signal = options.signal ?? new AbortController().signal;
-    const sources: ContentSource[] = [];
-    if (first) sources.push(first);
-    sources.push(embeddedDataSource());
-    for (const s of options.fallbackSources ?? []) sources.push(s);
-    this.verifier = createVerifier({ ...options, signal: this.signal, sources, keepDocuments: true });
+    let sources: ContentSource[] = [];
+    if (options.sources) sources = [...options.sources];
+    else {
+      if (first) sources.push(first);
+      sources.push(embeddedDataSource());
+      for (const s of options.fallbackSources ?? []) sources.push(s);
+    }
+    this.verifier = createVerifier({ ...options, signal: this.signal, sources, keepDocuments: descend });
   }
 
   severityOf(code: string): Severity | undefined {
@@ -216,7 +223,13 @@ class ImageCheck {
     const walk = await walkLayout(
       { document: root, anyKind, ...(layoutVersion !== undefined ? { layoutVersion } : {}) },
       this.reader(),
-      { ...WALK_LIMITS, keepDocuments: true, lean: true, cancelled: () => this.signal.aborted },
+      {
+        ...WALK_LIMITS,
+        keepDocuments: this.descend,
+        lean: true,
+        descend: this.descend,
+        cancelled: () => this.signal.aborted,
+      },
     );
     const truncated = walk.graph.truncated;
     const rootResults = await this.results(root, truncated);
@@ -681,6 +694,15 @@ export interface VerifyTreeOptions extends VerifyImageOptions {
   source?: ContentSource;
   /** How the document itself is shown (its path). */
   path: string;
+  /** `text` already parsed (an editor's analysis), so that it is parsed once. */
+  parsed?: JsonDocument;
+  /** Only the descriptors at these paths (e.g. from a code lens); all when absent. */
+  paths?: readonly Path[];
+  /**
+   * Go on into the manifests and indexes the document names (default true). False checks the document's own
+   * descriptors: each blob read and hashed, a manifest or index read as one, but not walked (*Verify Digests*).
+   */
+  descend?: boolean;
 }
 
 /**
@@ -689,12 +711,16 @@ export interface VerifyTreeOptions extends VerifyImageOptions {
  * first report is the document's own; `undefined` when it is not a document with descriptors.
  */
 export async function verifyTree(text: string, options: VerifyTreeOptions): Promise<ImageReport | undefined> {
-  const check = new ImageCheck(options, options.source);
-  const json = parseJson(text);
+  const check = new ImageCheck(options, options.source, options.descend !== false);
+  const json = options.parsed?.text === text ? options.parsed : parseJson(text);
   const kind = options.kind ?? detectKind(json.value, options.origin ?? {}, true)?.kind;
   if (!kind || json.value === undefined) return undefined;
   if (!hasDescriptors(kind)) return undefined;
-  const refs = descriptorsOf(kind, json.value);
+  let refs = descriptorsOf(kind, json.value);
+  if (options.paths) {
+    const wanted = new Set(options.paths.map((p) => JSON.stringify(p)));
+    refs = refs.filter((r) => wanted.has(JSON.stringify(r.path)));
+  }
   const root: ContentDocument = { text, json, value: json.value, kind, refs };
   const walked = await check.walk(root, undefined, true);
   const own: ImageFileReport = {

@@ -704,15 +704,6 @@ export function addSummaries(list: readonly VerifyCounts[]): VerifySummary {
   return { ...t, text: summaryText(t) };
 }
 
-/** Verifies descriptors once (a verifier used for one call). */
-export function verifyDescriptors(
-  refs: readonly DescriptorRef[],
-  locate: (path: Path) => Span,
-  options: VerifierOptions,
-): Promise<VerifyReport> {
-  return createVerifier(options).verify(refs, locate);
-}
-
 export interface VerifyDocumentOptions extends VerifierOptions {
   /** Read the document as this kind instead of detecting it. */
   kind?: DocumentKind;

@@ -36,8 +36,9 @@ import { parseJson } from '../../core/json/document';
 import { descriptorsOf, isObject } from '../../core/model';
 import {
   embeddedDataSource,
-  verifyDescriptors,
+  summarize,
   verifyRules,
+  verifyTree,
   type DescriptorResult,
   type VerifyProgress,
   type VerifySummary,
@@ -321,11 +322,8 @@ function start(ctx: FeatureContext): void {
       );
       const at = Date.now();
       const kind = analysis.detection?.kind;
-      let refs = kind ? descriptorsOf(kind as DocumentKind, analysis.json.value) : [];
-      if (params.paths) {
-        const wanted = new Set(params.paths.map(pathKey));
-        refs = refs.filter((r) => wanted.has(pathKey(r.path)));
-      }
+      let count = kind ? descriptorsOf(kind as DocumentKind, analysis.json.value).length : 0;
+      if (params.paths) count = Math.min(count, params.paths.length);
       const choice = registryOf(settings, params);
       let sources;
       try {
@@ -337,9 +335,17 @@ function start(ctx: FeatureContext): void {
       }
       const { reporter, cancelled } = await progressFor(params.workDoneToken);
       const abort = abortOn(token, cancelled);
-      reporter.begin('Verifying digests', 0, `${refs.length} descriptors`, true);
+      reporter.begin('Verifying digests', 0, `${count} descriptors`, true);
       try {
-        const report = await verifyDescriptors(refs, (p) => resolve(analysis.json, { path: p }), {
+        // The walk, stopping at the document's own descriptors: each blob read and hashed once, a manifest or
+        // index it names read as one (not walked).
+        const tree = await verifyTree(analysis.json.text, {
+          path: params.uri,
+          parsed: analysis.json,
+          ...(kind ? { kind: kind as DocumentKind } : {}),
+          ...(params.paths ? { paths: params.paths } : {}),
+          descend: false,
+          lint: false,
           sources: access ? sources.sources : [embeddedDataSource()],
           ...(access ? { hasher: access.hasher } : {}),
           concurrency: CONCURRENCY,
@@ -349,6 +355,8 @@ function start(ctx: FeatureContext): void {
           requireComplete: settings['verify.requireComplete'],
           digestOnSizeMismatch: true,
         });
+        const results = tree?.files[0]?.results ?? [];
+        const report = { results, summary: summarize(results), cancelled: tree?.cancelled ?? false };
         // Remember what was decided (a cancelled descriptor keeps its earlier result, if any).
         const decided = report.results.filter((r) => r.status !== 'cancelled');
         const tracked: Tracked[] = [];
@@ -370,7 +378,7 @@ function start(ctx: FeatureContext): void {
           fileFindings: before?.fileFindings ?? [],
         });
         ctx.refreshDiagnostics(params.uri);
-        const results: VerifyDescriptorResult[] = report.results.map((r) => ({
+        const shown: VerifyDescriptorResult[] = report.results.map((r) => ({
           path: [...r.path],
           status: r.status,
           range: {
@@ -387,7 +395,7 @@ function start(ctx: FeatureContext): void {
         return {
           summary: report.summary.text,
           counts: countsOf(report.summary),
-          results,
+          results: shown,
           cancelled: report.cancelled,
           searched: sources.labels,
           registryMightHelp: !sources.hasRegistry && report.summary.missing > 0,
