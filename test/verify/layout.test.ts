@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { embeddedDataSource, verifyDocument } from '../../server/src/core/verify/index';
 import { hashFile, nodeHasherFactory } from '../../server/src/node/verify/hash';
-import type { LayoutReport } from '../../server/src/core/verify/layout';
+import { verifyLayout as verifyLayoutSource, type LayoutReport } from '../../server/src/core/verify/layout';
 import { findLayoutRoot } from '../../server/src/node/content/layoutRoot';
 import {
   openLayoutSource,
@@ -421,28 +421,29 @@ test('a small blob is read with buffers sized to it, not two 4 MiB ones (10,000 
   assert.ok(chunks[0]!.buffer.byteLength < 64 * 1024, `a ${chunks[0]!.buffer.byteLength}-byte buffer`);
 });
 
-test('links: followed while they stay in blobs/ (also through ".."), refused once they leave it or the layout', async () => {
-  const dir = fresh();
-  const m = firstManifest(dir);
-  const [l0, l1] = m.layers as [(typeof m.layers)[0], (typeof m.layers)[0]];
-  const sha = path.join(dir, 'blobs', 'sha256');
-  // l0: a relative link through "..", staying in blobs/.
-  fs.mkdirSync(path.join(dir, 'blobs', 'store'));
-  fs.renameSync(blobFile(dir, l0.digest), path.join(dir, 'blobs', 'store', 'l0'));
-  fs.symlinkSync(path.join('..', 'store', 'l0'), blobFile(dir, l0.digest));
-  // l1: an absolute link to the layout's own folder, outside blobs/.
-  fs.renameSync(blobFile(dir, l1.digest), path.join(dir, 'l1'));
-  fs.symlinkSync(path.join(dir, 'l1'), blobFile(dir, l1.digest));
-  // The config: a link that climbs out of the layout with "..".
-  const outside = path.join(tmp.dir, `outside-config${n++}`);
-  fs.renameSync(blobFile(dir, m.config.digest), outside);
-  fs.symlinkSync(path.relative(sha, outside), blobFile(dir, m.config.digest));
-  const r = await verifyLayout(dir);
-  const results = file(r, `blobs/sha256/${m.digest.slice(7)}`).results;
-  const byDigest = (d: string) => results.find((x) => x.digest === d)!;
-  assert.equal(byDigest(l0.digest).status, 'verified');
-  assert.equal(byDigest(l1.digest).status, 'unreadable');
-  assert.match(byDigest(l1.digest).error!.message, /leads outside the layout's blobs directory/);
-  assert.equal(byDigest(m.config.digest).status, 'unreadable');
-  assert.match(byDigest(m.config.digest).error!.message, /leads outside/);
-});
+for (const procFd of [true, false])
+  test(`links: followed while they stay in blobs/ (also through ".."), refused once they leave it or the layout (${procFd ? 'through /proc/self/fd' : 'the portable path'})`, async () => {
+    const dir = fresh();
+    const m = firstManifest(dir);
+    const [l0, l1] = m.layers as [(typeof m.layers)[0], (typeof m.layers)[0]];
+    const sha = path.join(dir, 'blobs', 'sha256');
+    // l0: a relative link through "..", staying in blobs/.
+    fs.mkdirSync(path.join(dir, 'blobs', 'store'));
+    fs.renameSync(blobFile(dir, l0.digest), path.join(dir, 'blobs', 'store', 'l0'));
+    fs.symlinkSync(path.join('..', 'store', 'l0'), blobFile(dir, l0.digest));
+    // l1: an absolute link to the layout's own folder, outside blobs/.
+    fs.renameSync(blobFile(dir, l1.digest), path.join(dir, 'l1'));
+    fs.symlinkSync(path.join(dir, 'l1'), blobFile(dir, l1.digest));
+    // The config: a link that climbs out of the layout with "..".
+    const outside = path.join(tmp.dir, `outside-config${n++}`);
+    fs.renameSync(blobFile(dir, m.config.digest), outside);
+    fs.symlinkSync(path.relative(sha, outside), blobFile(dir, m.config.digest));
+    const r = await verifyLayoutSource(openLayoutSource(dir, { procFd }), { hasher: nodeHasherFactory });
+    const results = file(r, `blobs/sha256/${m.digest.slice(7)}`).results;
+    const byDigest = (d: string) => results.find((x) => x.digest === d)!;
+    assert.equal(byDigest(l0.digest).status, 'verified');
+    assert.equal(byDigest(l1.digest).status, 'unreadable');
+    assert.match(byDigest(l1.digest).error!.message, /leads outside the layout's blobs directory/);
+    assert.equal(byDigest(m.config.digest).status, 'unreadable');
+    assert.match(byDigest(m.config.digest).error!.message, /leads outside/);
+  });

@@ -45,9 +45,15 @@ export class LayoutSource implements ContentSource {
     this.label = `the OCI layout at ${dir.root}`;
   }
 
-  /** A source over the folder `root` (`oci-layout` is not required, so broken layouts can be read). */
-  static open(root: string, options: { chunkSize?: number } = {}): LayoutSource {
-    return new LayoutSource(SafeDir.open(root), options.chunkSize);
+  /**
+   * A source over the folder `root` (`oci-layout` is not required, so broken layouts can be read). `procFd:
+   * false` makes the safe reader take its portable path (for tests).
+   */
+  static open(root: string, options: { chunkSize?: number; procFd?: boolean } = {}): LayoutSource {
+    return new LayoutSource(
+      SafeDir.open(root, options.procFd !== undefined ? { procFd: options.procFd } : {}),
+      options.chunkSize,
+    );
   }
 
   /** The folder as given. */
@@ -242,7 +248,10 @@ function safeStat(
 }
 
 /** Opens the layout at `root` (a folder) as a content source. */
-export function openLayoutSource(root: string, options: { chunkSize?: number } = {}): LayoutSource {
+export function openLayoutSource(
+  root: string,
+  options: { chunkSize?: number; procFd?: boolean } = {},
+): LayoutSource {
   return LayoutSource.open(root, options);
 }
 

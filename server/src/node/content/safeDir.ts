@@ -107,13 +107,18 @@ export class SafeDir {
     readonly root: string,
     /** Its real path. */
     readonly realRoot: string,
+    /** Open each folder relative to the one before through /proc/self/fd (else: full paths, the fallback). */
+    private readonly procFd: boolean,
   ) {}
 
-  /** A folder to read from; throws when `root` is not a folder. */
-  static open(root: string): SafeDir {
+  /**
+   * A folder to read from; throws when `root` is not a folder. `procFd: false` takes the portable path even
+   * where /proc is there (the tests run both).
+   */
+  static open(root: string, options: { procFd?: boolean } = {}): SafeDir {
     const st = lstatFollow(root);
     if (!st.isDirectory()) throw new Error(`${root} is not a folder`);
-    return new SafeDir(root, realpath(root));
+    return new SafeDir(root, realpath(root), PROC_FD && options.procFd !== false);
   }
 
   /** The path as shown to users: under the root as given. */
@@ -131,7 +136,7 @@ export class SafeDir {
     let queue = rel.slice();
     let links = 0;
     const openRoot = (): string => {
-      if (!PROC_FD) return this.realRoot;
+      if (!this.procFd) return this.realRoot;
       const fd = openSync(this.realRoot, constants.O_RDONLY | constants.O_DIRECTORY);
       held.push(fd);
       return `/proc/self/fd/${fd}`;
@@ -197,7 +202,7 @@ export class SafeDir {
             release();
             return undefined;
           }
-          if (PROC_FD) {
+          if (this.procFd) {
             let fd: number;
             try {
               fd = openSync(here, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
@@ -318,7 +323,7 @@ export class SafeDir {
     try {
       if (!r.stats.isDirectory()) return undefined;
       let dir = path.join(r.parent, r.name);
-      if (PROC_FD) {
+      if (this.procFd) {
         const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
         r.held.push(fd);
         const opened = fstatSync(fd);
