@@ -137,14 +137,15 @@ async function main() {
     writeFileSync(join(layoutDir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
     linkSync(big, join(layoutDir, 'blobs', 'sha256', digestOfBig.slice(7)));
     writeFileSync(join(layoutDir, 'blobs', 'sha256', sha(configText).slice(7)), configText);
+    const configDescriptor = {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: sha(configText),
+      size: configText.length,
+    };
     const manifestText = JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: sha(configText),
-        size: configText.length,
-      },
+      config: configDescriptor,
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOfBig, size: bytes }],
     });
     writeFileSync(join(layoutDir, 'blobs', 'sha256', sha(manifestText).slice(7)), manifestText);
@@ -197,11 +198,7 @@ async function main() {
     const manyText = JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: sha(configText),
-        size: configText.length,
-      },
+      config: configDescriptor,
       layers: Array.from({ length: 200_000 }, (_, i) => ({
         mediaType: 'application/vnd.oci.image.layer.v1.tar',
         digest: sha(`layer ${i}`),
