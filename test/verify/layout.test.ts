@@ -447,3 +447,33 @@ for (const procFd of [true, false])
     assert.equal(byDigest(m.config.digest).status, 'unreadable');
     assert.match(byDigest(m.config.digest).error!.message, /leads outside/);
   });
+
+test('one read per blob per run: every manifest is hashed in the same read that the walk parses', async () => {
+  const dir = fresh();
+  const m = firstManifest(dir);
+  // The manifest is named twice (two tags): still one read of it, which both hashes it and feeds the walk.
+  const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8')) as { manifests: unknown[] };
+  index.manifests.push({
+    ...(index.manifests[0] as object),
+    annotations: { 'org.opencontainers.image.ref.name': '2' },
+  });
+  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify(index));
+  const source = openLayoutSource(dir);
+  const opened = new Map<string, number>();
+  const counting = Object.assign(Object.create(source) as typeof source, {
+    open: (ref: Parameters<typeof source.open>[0], o: Parameters<typeof source.open>[1]) => {
+      opened.set(ref.digest, (opened.get(ref.digest) ?? 0) + 1);
+      return source.open(ref, o);
+    },
+  });
+  const r = await verifyLayoutSource(counting, { hasher: nodeHasherFactory });
+  assert.equal(r.summary.text, '5 verified, 0 mismatches, 0 not found');
+  assert.deepEqual(
+    [...opened.keys()].sort(),
+    [m.digest, m.config.digest, ...m.layers.map((l) => l.digest)].sort(),
+  );
+  assert.ok(
+    [...opened.values()].every((n) => n === 1),
+    JSON.stringify([...opened]),
+  );
+});

@@ -12,14 +12,19 @@
  * layout tarball or a `docker save` archive read in place fit the same interface).
  */
 import type { VerifyCounts } from '../../protocol';
-import { analyze, RULE_BY_CODE, type Finding, type Severity } from '../index';
+import { analyze, resolve, type Finding } from '../index';
 import { documentFromScan, documentFromText, type ContentDocument } from '../content/document';
 import { DescriptorScanner } from '../content/scan';
-import { readAll, type ContentOrigin, type ContentSource, type RootFileName } from '../content/source';
+import {
+  embeddedDataSource,
+  readAll,
+  type ContentOrigin,
+  type ContentSource,
+  type RootFileName,
+} from '../content/source';
 import { detectKind, type DocumentOrigin } from '../detect';
 import { blobPath, parseDigest, validateDigest } from '../digest';
 import type { Path, Span } from '../findings';
-import { resolve } from '../index';
 import { parseJson, type JsonDocument } from '../json/document';
 import type { DocumentKind } from '../kinds';
 import { walkLayout, type BlobVisit, type LayoutWalk, type WalkReader } from '../layout/graph';
@@ -30,6 +35,7 @@ import {
   hasDescriptors,
   isContentProblem,
   noCounts,
+  severityOf,
   summarize,
   validSize,
   type BlobOutcome,
@@ -38,7 +44,6 @@ import {
   type VerifierOptions,
   type VerifySummary,
 } from './verify';
-import { embeddedDataSource } from '../content/source';
 
 /** Documents (root files, manifests, indexes) up to this size are read, linted and walked; larger ones are streamed. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -155,15 +160,9 @@ class ImageCheck {
     this.verifier = createVerifier({ ...options, signal: this.signal, sources, keepDocuments: descend });
   }
 
-  severityOf(code: string): Severity | undefined {
-    const o = this.options.severities?.[code];
-    if (o === 'off') return undefined;
-    return o ?? RULE_BY_CODE.get(code)?.severity ?? 'warning';
-  }
-
   finding(code: string, message: string, data?: Record<string, unknown>): Finding | undefined {
-    const severity = this.severityOf(code);
-    if (!severity) return undefined;
+    const severity = severityOf(code, this.options.severities);
+    if (severity === 'off') return undefined;
     return { code, severity, message, offset: 0, length: 0, ...(data ? { data } : {}) };
   }
 
@@ -248,6 +247,8 @@ class ImageCheck {
         results: doc.problem ? [] : await this.results(doc, truncated),
       };
       for (const r of report.results) if (r.finding) report.findings.push(r.finding);
+      // A blob that is not a document and has nothing to say of itself (its parent's finding says it) is left out.
+      if (!report.text && !report.findings.length && !report.results.length) continue;
       reports.push(report);
     }
     return { walk, rootResults, reports };

@@ -232,8 +232,8 @@ function listOf(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** The severity of `code` under `overrides`, or `off`. */
-function severityOf(
+/** The severity of `code` under `overrides` (else `fallback`, else the rule table's), or `off`. */
+export function severityOf(
   code: string,
   overrides: Readonly<Record<string, Severity | 'off'>> | undefined,
   fallback?: Severity,
