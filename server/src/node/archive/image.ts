@@ -15,7 +15,7 @@
  * in-archive links (Docker writes `<id>/layer.tar` links for a layer shared by two images); they are
  * followed inside the member table only. A link at `blobs/…` is never followed.
  *
- * As a content source (core/verify/source.ts `BlobSource` today): `label` is the source's label; `stat(ref)` is
+ * As a content source (core/content/source.ts `ContentSource`): `label` is the source's label; `stat(ref)` is
  * `statBlob(ref.digest)`, `open(ref, { signal, maxBytes })` is `openBlob(ref.digest, { signal, maxBytes })` (its
  * result has the `BlobContent` shape); root files come from `rootFile`, a listing from `entries`, where-strings
  * from `where`. `ArchiveError` reasons map to `BlobSourceError` reasons: `refused` and `format` → 'refused',
@@ -64,7 +64,7 @@ export interface ArchiveBlob {
   via: 'blobs-path' | 'hex-name' | 'diff-id';
 }
 
-/** An open blob: its length and its bytes (the shape of core/verify/source.ts `BlobContent`). */
+/** An open blob: its length and its bytes (the shape of core/content/source.ts `BlobContent`). */
 export interface ArchiveBlobContent {
   size: number;
   where: string;

@@ -14,7 +14,7 @@
  * `tarFacts.error`), not an exception: the compressed digest is still computed to the end, because it is
  * what a verifier compares first. Exceptions are for the source failing and for cancellation.
  *
- * For `verify --deep`: open the layer from any content source (`chunks` of `BlobSource.open`, with `maxBytes` at
+ * For `verify --deep`: open the layer from any content source (`chunks` of `ContentSource.open`, with `maxBytes` at
  * the descriptor's size + 1) and compare `compressedDigest` with the descriptor's `digest`, `compression` with
  * `compressionOfMediaType(descriptor.mediaType)` (core/layer/compression.ts), and `diffId` with the config's
  * `rootfs.diff_ids[i]`; `tarFacts.findings` carry a rule name and a severity to map to rule codes.
