@@ -166,6 +166,11 @@ export interface ContentSource {
    * Undefined for sources that are no store of their own (a descriptor's embedded data).
    */
   readonly completeness?: 'partial' | 'complete';
+  /**
+   * True when `open` learns the content's length without reading any of it (a file: `fstat`), so a reader
+   * opens at once instead of asking `stat` first; a registry leaves it out (a HEAD spares a GET).
+   */
+  readonly openTellsSize?: boolean;
   stat(ref: BlobRef, signal: AbortSignal): Promise<BlobStat | undefined>;
   open(ref: BlobRef, options: OpenOptions): Promise<BlobContent | undefined>;
   /**

@@ -413,18 +413,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (source.completeness === 'partial') partial = true;
       if (source.completeness === 'complete') complete = true;
       try {
-        const stat = await source.stat(ref, signal);
-        if (!stat) continue;
         const keepReading = options.digestOnSizeMismatch === true;
-        if (!keepReading && stat.size !== undefined && stat.size !== ref.size)
-          return {
-            status: 'size-mismatch',
-            source: source.name,
-            where: stat.where,
-            ...(stat.uri ? { uri: stat.uri } : {}),
-            actualSize: stat.size,
-            searched,
-          };
+        if (!source.openTellsSize) {
+          const stat = await source.stat(ref, signal);
+          if (!stat) continue;
+          if (!keepReading && stat.size !== undefined && stat.size !== ref.size)
+            return {
+              status: 'size-mismatch',
+              source: source.name,
+              where: stat.where,
+              ...(stat.uri ? { uri: stat.uri } : {}),
+              actualSize: stat.size,
+              searched,
+            };
+        }
         const limit = keepReading ? maxRead : ref.size! + 1;
         const content = await source.open(ref, { signal, maxBytes: limit });
         if (!content) continue; // gone between stat and open

@@ -37,6 +37,7 @@ export class LayoutSource implements ContentSource {
   readonly name = 'layout';
   readonly label: string;
   readonly completeness = 'partial' as const;
+  readonly openTellsSize = true;
 
   private constructor(
     private readonly dir: SafeDir,

@@ -159,6 +159,29 @@ export class SafeDir {
         }
         const top = dirs[dirs.length - 1]!;
         const here = path.join(top, name);
+        const intermediate = queue.length > 0;
+        if (intermediate && this.procFd) {
+          // Opened without following a link and only as a directory: what is opened is a real directory,
+          // whatever the path turns into afterwards. A link (ELOOP) is resolved below, by our rules.
+          let fd: number | undefined;
+          try {
+            fd = openSync(here, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+          } catch (err) {
+            // ENOENT: nothing there. ELOOP or ENOTDIR: a link, or not a folder; lstat below tells which.
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT') {
+              release();
+              return undefined;
+            }
+            if (code !== 'ELOOP' && code !== 'ENOTDIR') throw err;
+          }
+          if (fd !== undefined) {
+            held.push(fd);
+            dirs = [...dirs, `/proc/self/fd/${fd}`];
+            names = [...names, name];
+            continue;
+          }
+        }
         let st: Stats;
         try {
           st = lstatSync(here);
@@ -196,36 +219,23 @@ export class SafeDir {
           }
           continue;
         }
-        if (queue.length > 0) {
-          // An intermediate component: it must be a directory, opened without following a link.
+        if (intermediate) {
+          if (this.procFd && !st.isDirectory()) {
+            release();
+            return undefined; // a file where a folder belongs
+          }
+          // A link a moment ago, a folder now: someone is swapping it, so it is not followed.
+          if (this.procFd)
+            throw new BlobSourceError(
+              'refused',
+              `${this.shown([...names, name])} changed while it was being opened, so it was not read`,
+            );
+          // The portable path: it must be a directory (not opened; a swap after this check is not caught).
           if (!st.isDirectory()) {
             release();
             return undefined;
           }
-          if (this.procFd) {
-            let fd: number;
-            try {
-              fd = openSync(here, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-            } catch (err) {
-              const code = (err as NodeJS.ErrnoException).code;
-              if (code === 'ELOOP' || code === 'ENOTDIR')
-                throw new BlobSourceError(
-                  'refused',
-                  `${this.shown([...names, name])} changed while it was being opened, so it was not read`,
-                );
-              throw err;
-            }
-            held.push(fd);
-            const opened = fstatSync(fd);
-            if (opened.ino !== st.ino || opened.dev !== st.dev)
-              throw new BlobSourceError(
-                'refused',
-                `${this.shown([...names, name])} changed while it was being opened, so it was not read`,
-              );
-            dirs = [...dirs, `/proc/self/fd/${fd}`];
-          } else {
-            dirs = [...dirs, here];
-          }
+          dirs = [...dirs, here];
           names = [...names, name];
           continue;
         }
