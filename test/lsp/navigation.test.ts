@@ -22,6 +22,7 @@ import {
   type DocumentSymbol,
   type Location,
   type LocationLink,
+  type MarkupContent,
   type SymbolInformation,
 } from 'vscode-languageserver-protocol/node';
 import {
@@ -32,6 +33,7 @@ import {
 } from '../../server/src/protocol';
 import { HAVE_UMOCI, descriptorOf, makeUmociLayout, MT, sha256, tempDir, writeLayout } from '../layouts';
 import { fileUri, LspClient, ROOT } from './client';
+import { shownText } from '../markdown';
 import { j, positionAt, rangeOf } from './documents';
 
 const EXAMPLE = join(ROOT, 'examples', 'image-layout');
@@ -400,9 +402,11 @@ describe('hovers read through the safe reader', () => {
       symlinkSync(outside, blobFile(dir, sha256(secret)));
       const u = uri(blobFile(dir, sha256(manifest)));
       await c.open(u, manifest);
+      // The hover as it reads once rendered (its Markdown escapes punctuation).
       const hoverOn = async (digest: string): Promise<string> => {
         const at = rangeOf(manifest, digest).start;
-        return JSON.stringify((await c.hover(u, at.line, at.character + 5))?.contents);
+        const contents = (await c.hover(u, at.line, at.character + 5))?.contents as MarkupContent | undefined;
+        return shownText(contents?.value ?? '');
       };
       // Before: "exists, 18 bytes" (the hover followed the link).
       const out = await hoverOn(sha256(secret));
