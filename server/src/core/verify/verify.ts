@@ -10,7 +10,7 @@
  * to hold. Scheduling is a FIFO queue with a fixed number of readers: linear in the number of blobs.
  */
 import type { VerifyCounts, VerifyResultStatus } from '../../protocol';
-import { RULE_BY_CODE } from '../codes';
+import { resolveSeverity, type SeverityOverrides } from '../codes';
 import {
   documentFromBytes,
   documentFromScan,
@@ -232,16 +232,18 @@ function listOf(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** The severity of `code` under `overrides` (else `fallback`, else the rule table's), or `off`. */
+/**
+ * The severity of `code`: the user's override when there is one, else `fallback` (a missing blob that a
+ * registry must have is an error), else the rule table's (core/codes.ts `resolveSeverity`, the one place).
+ */
 export function severityOf(
   code: string,
-  overrides: Readonly<Record<string, Severity | 'off'>> | undefined,
+  overrides: SeverityOverrides | undefined,
   fallback?: Severity,
 ): Severity | 'off' {
   const o = overrides?.[code];
-  if (o === 'off') return 'off';
-  if (o && SEVERITIES.includes(o)) return o;
-  return fallback ?? RULE_BY_CODE.get(code)?.severity ?? 'warning';
+  const overridden = o === 'off' || (o !== undefined && SEVERITIES.includes(o));
+  return fallback !== undefined && !overridden ? fallback : resolveSeverity(code, overrides);
 }
 
 /** Creates a verifier. Several `verify` calls may run at once; they share the bound and the cache. */
