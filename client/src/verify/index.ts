@@ -212,7 +212,9 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
       result.counts.sizeMismatch +
         result.counts.digestMismatch +
         result.counts.missing +
-        result.counts.unreadable >
+        result.counts.unreadable +
+        result.counts.invalid +
+        result.counts.unchecked >
       0
     )
       warn(text);
