@@ -15,9 +15,10 @@ import {
   sameRegistryHost,
   urlEndpoint,
 } from '../../server/src/core/verify/reference';
-import { dockerConfigLookup } from '../../server/src/node/verify/dockerConfig';
+import { dockerConfigLookup } from '../../server/src/node/registry/dockerConfig';
 import { nodeHasherFactory } from '../../server/src/node/verify/hash';
-import { RegistryBlobSource, type RegistryOptions } from '../../server/src/node/verify/registryStore';
+import { RegistryBlobSource } from '../../server/src/node/registry/blobSource';
+import type { RegistryOptions } from '../../server/src/node/registry/client';
 import { cliAsync, ensureCli, ROOT } from '../cli/cli';
 import {
   firstManifest,
@@ -72,7 +73,7 @@ test('the spellings of a host: one canonical form, one registry key, endpoints b
   const plain = (ref: string, insecure: string[]): boolean => {
     const src = new RegistryBlobSource(ref, { dockerConfig: false, insecure });
     src.close();
-    return (src as unknown as { plainAllowed: boolean }).plainAllowed;
+    return src.client.mayUsePlainHttp;
   };
   assert.equal(plain('registry.example.com/app', ['Registry.Example.com.:443']), true);
   assert.equal(plain('registry.example.com:5000/app', ['registry.example.com:5001']), false);

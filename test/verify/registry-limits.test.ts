@@ -8,11 +8,8 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { verifyDocument } from '../../server/src/core/verify/index';
 import { BlobSourceError } from '../../server/src/core/content/source';
-import {
-  MAX_UNSIZED_BODY,
-  PROGRESS_BYTES,
-  RegistryBlobSource,
-} from '../../server/src/node/verify/registryStore';
+import { RegistryBlobSource } from '../../server/src/node/registry/blobSource';
+import { MAX_UNSIZED_BODY, PROGRESS_BYTES } from '../../server/src/node/registry/client';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const layerOf = (content: Buffer): string =>

@@ -14,11 +14,8 @@ import {
 } from '../../server/src/core/verify/index';
 import { registrySource } from '../../server/src/node/content/registrySource';
 import { nodeHasherFactory } from '../../server/src/node/verify/hash';
-import {
-  parseChallenge,
-  RegistryBlobSource,
-  type RegistryOptions,
-} from '../../server/src/node/verify/registryStore';
+import { RegistryBlobSource } from '../../server/src/node/registry/blobSource';
+import { parseChallenge, type RegistryOptions } from '../../server/src/node/registry/client';
 import {
   covered,
   firstManifest,
@@ -334,13 +331,13 @@ test('a closed port is an I/O error naming the host; a non-loopback plain host i
   assert.match(r.results[0]!.error!.message, /connection refused/);
   // The transport rule itself: loopback and listed hosts may use plain HTTP, others not.
   const src = new RegistryBlobSource('registry.example.com/app', { dockerConfig: false });
-  assert.equal((src as unknown as { plainAllowed: boolean }).plainAllowed, false);
+  assert.equal(src.client.mayUsePlainHttp, false);
   src.close();
   const listed = new RegistryBlobSource('registry.example.com:5000/app', {
     dockerConfig: false,
     insecure: ['registry.example.com:5000'],
   });
-  assert.equal((listed as unknown as { plainAllowed: boolean }).plainAllowed, true);
+  assert.equal(listed.client.mayUsePlainHttp, true);
   listed.close();
 });
 

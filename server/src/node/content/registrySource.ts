@@ -1,8 +1,8 @@
 /**
  * A registry repository as a content source (core/content/source.ts): the registry client of
- * node/verify/registryStore.ts (transport, authentication, redirects, bounded reads), which this adapter wraps
- * without changing. A registry must hold every blob its manifests name, so it is `complete`: a blob missing
- * from it is an error. It has no root files and cannot list what it holds.
+ * node/registry/ (transport, authentication, retries, redirects, bounded reads) for one repository. A registry
+ * must hold every blob its manifests name, so it is `complete`: a blob missing from it is an error. It has no
+ * root files and cannot list what it holds.
  */
 import type {
   BlobContent,
@@ -12,7 +12,8 @@ import type {
   ContentSource,
   OpenOptions,
 } from '../../core/content/source';
-import { RegistryBlobSource, type RegistryOptions } from '../verify/registryStore';
+import { RegistryBlobSource } from '../registry/blobSource';
+import type { RegistryClient, RegistryOptions } from '../registry/client';
 
 export class RegistryContentSource implements ContentSource {
   readonly name = 'registry';
@@ -42,7 +43,14 @@ export class RegistryContentSource implements ContentSource {
   }
 }
 
-/** The registry repository `reference` (`host[:port]/name`) as a content source; throws on a bad reference. */
-export function registrySource(reference: string, options: RegistryOptions = {}): RegistryContentSource {
-  return new RegistryContentSource(new RegistryBlobSource(reference, options));
+/**
+ * The registry repository `reference` (`host[:port]/name`) as a content source; throws on a bad reference. With
+ * `client` (a registry client of the same host), the source shares its connections and tokens.
+ */
+export function registrySource(
+  reference: string,
+  options: RegistryOptions = {},
+  client?: RegistryClient,
+): RegistryContentSource {
+  return new RegistryContentSource(new RegistryBlobSource(reference, options, client));
 }
