@@ -2,8 +2,10 @@
  * Image references as docker and skopeo write them: `[docker://][HOST[:PORT]/]REPOSITORY[:TAG][@DIGEST]`. Pure.
  *
  * The rules are Docker's (the `distribution/reference` normalisation every registry tool follows):
- * - The first `/`-separated part is a registry host when it has a `.` or a `:`, is `localhost`, or has an
- *   uppercase letter; otherwise the reference is a Docker Hub one (`alpine`, `team/app`).
+ * - The first `/`-separated part is a registry host when it has a `.` or a `:` or is `localhost`; otherwise the
+ *   reference is a Docker Hub one (`alpine`, `team/app`). (Docker also takes a first part with an uppercase
+ *   letter for a host; here it stays a repository part, which must be lowercase, so `Host/app` is an error
+ *   rather than a host spelt two ways.)
  * - Docker Hub is written `docker.io` (also `index.docker.io`); a one-part Docker Hub repository is in
  *   `library/` (`alpine` is `docker.io/library/alpine`). Its API answers at `registry-1.docker.io`
  *   ({@link registryEndpoint}).
@@ -56,7 +58,7 @@ export function isTag(text: string): boolean {
 
 /** True when the first path part of a reference is a registry host rather than a Docker Hub namespace. */
 function looksLikeHost(part: string): boolean {
-  return part.includes('.') || part.includes(':') || part === 'localhost' || part !== part.toLowerCase();
+  return part.includes('.') || part.includes(':') || part === 'localhost';
 }
 
 /**
