@@ -13,6 +13,7 @@ const roots = process.argv.slice(2).length
       'test/package',
       'test/fuzz',
       'test/verify',
+      'test/registry',
       'test/archive',
       'test/layer',
     ];

@@ -138,14 +138,31 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-/** Starts Debian's docker-registry on 127.0.0.1 (optionally with htpasswd basic auth) and waits for it. */
-export async function startRegistry(options: { user?: string; password?: string } = {}): Promise<Registry> {
+/** The `auth: token` section of a registry's config: who issues the tokens it accepts, and the certificate they are signed with. */
+export interface TokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  /** A PEM file holding the certificate whose key signs the tokens (made with openssl). */
+  rootCertBundle: string;
+}
+
+/**
+ * Starts Debian's docker-registry on 127.0.0.1 (optionally with htpasswd basic auth, or accepting the bearer
+ * tokens of a token service) and waits for it.
+ */
+export async function startRegistry(
+  options: { user?: string; password?: string; token?: TokenAuth } = {},
+): Promise<Registry> {
   requireTool('docker-registry');
   const { dir, remove } = tempDir('oci-registry-');
   const storage = path.join(dir, 'storage');
   fs.mkdirSync(storage);
   let auth = '';
-  if (options.user) {
+  if (options.token) {
+    const t = options.token;
+    auth = `auth:\n  token:\n    realm: ${t.realm}\n    service: ${t.service}\n    issuer: ${t.issuer}\n    rootcertbundle: ${t.rootCertBundle}\n`;
+  } else if (options.user) {
     requireTool('htpasswd');
     const line = sh('htpasswd', ['-Bbn', options.user, options.password ?? '']).trim();
     fs.writeFileSync(path.join(dir, 'htpasswd'), `${line}\n`);

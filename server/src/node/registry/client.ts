@@ -211,6 +211,15 @@ export interface ManifestHead {
   where: string;
 }
 
+/** How a tag list or the catalog is read. */
+export interface ListOptions {
+  signal?: AbortSignal;
+  /** Stop after this many names (the listing is then `truncated`). */
+  limit?: number;
+  /** Names asked for per page (default and most 1000). */
+  pageSize?: number;
+}
+
 /** A tag list or the catalog. */
 export interface Listing {
   /** The names in the registry's order (valid names only). */
@@ -1085,10 +1094,7 @@ export class RegistryClient {
   }
 
   /** The tags of a repository (`/v2/<name>/tags/list`, every page). Undefined when the repository is unknown (404). */
-  listTags(
-    repository: string,
-    options: { signal?: AbortSignal; limit?: number } = {},
-  ): Promise<Listing | undefined> {
+  listTags(repository: string, options: ListOptions = {}): Promise<Listing | undefined> {
     return this.paginate(
       this.path(repository, 'tags') + '/list',
       [repositoryScope(repository)],
@@ -1099,7 +1105,7 @@ export class RegistryClient {
   }
 
   /** The repositories of the registry (`/v2/_catalog`, every page). Undefined when the registry has no catalog (404). */
-  catalog(options: { signal?: AbortSignal; limit?: number } = {}): Promise<Listing | undefined> {
+  catalog(options: ListOptions = {}): Promise<Listing | undefined> {
     return this.paginate('/v2/_catalog', [CATALOG_SCOPE], 'repositories', (s) => REPOSITORY.test(s), options);
   }
 
@@ -1112,12 +1118,16 @@ export class RegistryClient {
     scopes: readonly string[],
     key: 'tags' | 'repositories',
     valid: (name: string) => boolean,
-    options: { signal?: AbortSignal; limit?: number },
+    options: ListOptions,
   ): Promise<Listing | undefined> {
     const limit = Math.min(options.limit ?? MAX_LISTED, MAX_LISTED);
+    const n = Math.max(1, Math.min(options.pageSize ?? PAGE_SIZE, PAGE_SIZE));
     const out: Listing = { items: [], invalid: [], pages: 0, truncated: false };
-    let next: string | undefined = `${path}?n=${PAGE_SIZE}`;
+    let next: string | undefined = `${path}?n=${n}`;
     const seen = new Set<string>();
+    const listed = new Set<string>();
+    /** The registry paginates with Link: a page without one is the last. */
+    let linked = false;
     while (next !== undefined) {
       if (out.pages >= MAX_PAGES || out.items.length >= limit) {
         out.truncated = true;
@@ -1156,6 +1166,9 @@ export class RegistryClient {
       const names = (page ?? []) as unknown[];
       for (const name of names) {
         if (typeof name === 'string' && valid(name)) {
+          // A registry that repeats a name across pages (or ignores `last`) lists it once here.
+          if (listed.has(name)) continue;
+          listed.add(name);
           if (out.items.length < limit) out.items.push(name);
           else out.truncated = true;
         } else out.invalid.push(typeof name === 'string' ? name : JSON.stringify(name));
@@ -1163,11 +1176,14 @@ export class RegistryClient {
       const link = nextLink(header(r.res, 'link'), r.start);
       let following: string | undefined;
       if (link) {
+        linked = true;
         following = this.nextPage(link, r);
-      } else if (names.length >= PAGE_SIZE) {
+      } else if (!linked && names.length === n) {
+        // A full page from a registry that never sent a Link: it may paginate with `last` only (more than `n`
+        // names means it ignored `n` and sent everything).
         const last = names[names.length - 1];
         if (typeof last === 'string' && valid(last))
-          following = `${path}?n=${PAGE_SIZE}&last=${encodeURIComponent(last)}`;
+          following = `${path}?n=${n}&last=${encodeURIComponent(last)}`;
       }
       if (following !== undefined && seen.has(following)) break;
       next = following;
@@ -1294,7 +1310,11 @@ export class RegistryClient {
       ...(filter !== undefined ? { filteredBy: 'client' as const } : {}),
       warnings,
     };
-    const m = await this.getManifest(repository, tag, { accept: [OCI_INDEX], ...(signal ? { signal } : {}) });
+    // Every manifest type is accepted (an index first), so that a tag holding something else is seen as such.
+    const m = await this.getManifest(repository, tag, {
+      mediaType: OCI_INDEX,
+      ...(signal ? { signal } : {}),
+    });
     if (!m) return result;
     let value: unknown;
     try {
