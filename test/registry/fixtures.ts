@@ -353,4 +353,3 @@ export async function startProxy(
       }),
   };
 }
-
