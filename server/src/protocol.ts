@@ -322,6 +322,11 @@ export interface VerifyCredentials {
 export type VerifyResultStatus =
   /** The content was found, has `size` bytes and hashes to `digest`. */
   | 'verified'
+  /**
+   * Looked up without being read (a registry `HEAD`, when only presence is checked: `oci-manifest audit`
+   * without `--deep`): the source has it, with `size` bytes. Its digest was not computed.
+   */
+  | 'present'
   | 'size-mismatch'
   | 'digest-mismatch'
   /** No source had it. */
@@ -350,6 +355,7 @@ export type VerifyResultStatus =
 export interface VerifyCounts {
   total: number;
   verified: number;
+  present: number;
   sizeMismatch: number;
   digestMismatch: number;
   missing: number;

@@ -518,3 +518,63 @@ test('a missing blob: a warning where a layout may lack it, an error where a reg
   });
   assert.equal(quiet.findings.find((x) => x.code === 'oci/blob-missing')!.severity, 'info');
 });
+
+test('presenceOnly: blobs are looked up, not read (present, or a size mismatch); manifests are still read and hashed', async () => {
+  const layer = Buffer.from('layer bytes\n');
+  const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+  const subject = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: sha(config),
+        size: config.length,
+      },
+      layers: [],
+    }),
+  );
+  const src = memorySource(
+    new Map([
+      [sha(layer), layer],
+      [sha(config), config],
+      [sha(subject), subject],
+    ]),
+  );
+  const L = 'application/vnd.oci.image.layer.v1.tar';
+  const text = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: sha(config),
+      size: config.length,
+    },
+    layers: [
+      { mediaType: L, digest: sha(layer), size: layer.length + 1 },
+      { mediaType: L, digest: sha('absent'), size: 6 },
+    ],
+    subject: {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: sha(subject),
+      size: subject.length,
+    },
+  });
+  const r = await verifyDocument(text, { sources: [src], presenceOnly: true });
+  assert.deepEqual(
+    r.results.map((x) => [x.role, x.status]),
+    [
+      ['config', 'present'],
+      ['layer', 'size-mismatch'],
+      ['layer', 'missing'],
+      ['subject', 'verified'],
+    ],
+  );
+  assert.equal(r.results[0]!.finding, undefined, 'present is no problem');
+  assert.equal(r.results[0]!.actualSize, config.length);
+  assert.equal(r.summary.text, '1 verified, 1 present, 1 mismatch, 1 not found');
+  assert.equal(src.opened, 1, 'only the manifest was read');
+  // Without it, every blob is read and hashed.
+  const full = await verifyDocument(text, { sources: [src] });
+  assert.equal(full.results[0]!.status, 'verified');
+});

@@ -68,6 +68,13 @@ export interface VerifyImageOptions extends Omit<VerifierOptions, 'sources'> {
   sources?: readonly ContentSource[];
   /** Report the error-level findings of `oci-layout`, `index.json` and the documents reached (default true). */
   lint?: boolean;
+  /** Report the lint findings of every severity, not only errors (`oci-manifest audit`, which lints all). */
+  lintAll?: boolean;
+  /**
+   * Share this verifier (its cache, concurrency bound and progress) with other verifications of the same sources,
+   * e.g. every tag of a repository: a blob named by many is looked at once. It must keep documents.
+   */
+  verifier?: Verifier;
   /** Hash unreferenced blobs to check they are named by their content (default true). */
   hashUnreferenced?: boolean;
 }
@@ -157,7 +164,8 @@ class ImageCheck {
       sources.push(embeddedDataSource());
       for (const s of options.fallbackSources ?? []) sources.push(s);
     }
-    this.verifier = createVerifier({ ...options, signal: this.signal, sources, keepDocuments: descend });
+    this.verifier =
+      options.verifier ?? createVerifier({ ...options, signal: this.signal, sources, keepDocuments: descend });
   }
 
   finding(code: string, message: string, data?: Record<string, unknown>): Finding | undefined {
@@ -175,6 +183,7 @@ class ImageCheck {
       ...(doc.json ? { parsed: doc.json } : {}),
       severities: this.options.severities ?? {},
     });
+    if (this.options.lintAll) return a.findings;
     const out: Finding[] = [];
     for (const f of a.findings) if (f.severity === 'error') out.push(f);
     return out;
@@ -191,6 +200,8 @@ class ImageCheck {
         switch (o.status) {
           case 'verified':
             return o.document ? { status: 'ok', document: o.document } : { status: 'ok' };
+          case 'present':
+            return { status: 'ok' };
           case 'unchecked':
             return { status: 'ok', ...(o.document ? { document: o.document } : {}) };
           case 'invalid':

@@ -146,6 +146,12 @@ export interface VerifierOptions {
   requireComplete?: boolean;
   /** Keep each document read (its text and parse) in the outcome, for a walk that goes on into it. */
   keepDocuments?: boolean;
+  /**
+   * Only look up blobs that are not manifests or indexes (`stat`: a registry `HEAD`) instead of reading them:
+   * one found with the descriptor's size is `present`, with another size a `size-mismatch`. Manifests and
+   * indexes are still read, hashed and parsed (a walk needs them). Default false: every blob is hashed.
+   */
+  presenceOnly?: boolean;
   /** A manifest or index larger than this is scanned as it streams instead of held (default 16 MiB). */
   maxDocumentBytes?: number;
   /** At most this many bytes of documents are held at once, or in all when they are kept (default 256 MiB). */
@@ -416,18 +422,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (source.completeness === 'complete') complete = true;
       try {
         const keepReading = options.digestOnSizeMismatch === true;
-        if (!source.openTellsSize) {
+        const lookOnly = options.presenceOnly === true && !ref.manifest;
+        if (!source.openTellsSize || lookOnly) {
           const stat = await source.stat(ref, signal);
           if (!stat) continue;
+          const at = { source: source.name, where: stat.where, ...(stat.uri ? { uri: stat.uri } : {}), searched };
           if (!keepReading && stat.size !== undefined && stat.size !== ref.size)
-            return {
-              status: 'size-mismatch',
-              source: source.name,
-              where: stat.where,
-              ...(stat.uri ? { uri: stat.uri } : {}),
-              actualSize: stat.size,
-              searched,
-            };
+            return { status: 'size-mismatch', ...at, actualSize: stat.size };
+          if (lookOnly)
+            return stat.size === undefined
+              ? { status: 'present', ...at, reason: 'the source did not say how long it is' }
+              : { status: 'present', ...at, actualSize: stat.size };
         }
         const limit = keepReading ? maxRead : ref.size! + 1;
         const content = await source.open(ref, { signal, maxBytes: limit });
@@ -653,6 +658,7 @@ export function isContentProblem(r: DescriptorResult, requireComplete = false): 
 /** The counter each status adds to. */
 const COUNTER: Readonly<Record<VerifyResultStatus, Exclude<keyof VerifyCounts, 'total'>>> = {
   verified: 'verified',
+  present: 'present',
   'size-mismatch': 'sizeMismatch',
   'digest-mismatch': 'digestMismatch',
   missing: 'missing',
@@ -667,6 +673,7 @@ const COUNTER: Readonly<Record<VerifyResultStatus, Exclude<keyof VerifyCounts, '
 export const noCounts = (): VerifyCounts => ({
   total: 0,
   verified: 0,
+  present: 0,
   sizeMismatch: 0,
   digestMismatch: 0,
   missing: 0,
@@ -690,6 +697,7 @@ export function summaryText(s: Omit<VerifySummary, 'text'>): string {
   const mismatches = s.sizeMismatch + s.digestMismatch;
   const parts = [
     `${s.verified} verified`,
+    ...(s.present ? [`${s.present} present`] : []),
     `${mismatches} ${mismatches === 1 ? 'mismatch' : 'mismatches'}`,
     `${s.missing} not found`,
   ];
