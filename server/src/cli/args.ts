@@ -7,19 +7,30 @@ import {
   type Severity,
 } from '../core/index';
 import { isHostPort, parseRegistryReference } from '../core/verify/reference';
+import { parseImageReference } from '../core/verify/imageReference';
 
 export const LINT_FORMATS = ['text', 'json', 'sarif'] as const;
 export const RULES_FORMATS = ['text', 'json', 'markdown'] as const;
 export const LEVELS = ['error', 'warning', 'info', 'hint', 'off'] as const;
 
 export const VERIFY_FORMATS = ['text', 'json'] as const;
+export const REFERRERS_FORMATS = ['text', 'json'] as const;
 
 export type LintFormat = (typeof LINT_FORMATS)[number];
 export type VerifyFormat = (typeof VERIFY_FORMATS)[number];
+export type ReferrersFormat = (typeof REFERRERS_FORMATS)[number];
 export type RulesFormat = (typeof RULES_FORMATS)[number];
 export type Level = (typeof LEVELS)[number];
 
-export interface LintCommand {
+/** How registries are reached (lint, verify, audit and referrers of references). */
+export interface RegistryAccessOptions {
+  /** Hosts (`HOST` or `HOST:PORT`) that may be reached over plain HTTP. */
+  insecure: string[];
+  /** Registry request timeout (connect, answer, small bodies; 64 KiB more per timeout for large ones), in ms. */
+  timeoutMs?: number;
+}
+
+export interface LintCommand extends RegistryAccessOptions {
   command: 'lint';
   format: LintFormat;
   /** Read every file as this kind instead of detecting it. */
@@ -27,23 +38,40 @@ export interface LintCommand {
   /** Per-code severity overrides (`off` drops the code). */
   severities: Record<string, Severity | 'off'>;
   maxFindings?: number;
+  /** Files, directories and image references (a path that exists is a path). */
   paths: string[];
 }
 
-export interface VerifyCommand {
+export interface VerifyCommand extends RegistryAccessOptions {
   command: 'verify';
   format: VerifyFormat;
   /** `HOST[:PORT]/REPOSITORY` to fetch blobs from when no layout or embedded data has them. */
   registry?: string;
-  /** Hosts (`HOST` or `HOST:PORT`) that may be reached over plain HTTP. */
-  insecure: string[];
-  /** Registry request timeout (connect, answer, small bodies; 64 KiB more per timeout for large ones), in ms. */
-  timeoutMs?: number;
   /** Blobs read at once. */
   concurrency?: number;
   /** Exit 1 on any missing blob, also where a layout may lack it (a self-contained layout is wanted). */
   requireComplete?: boolean;
   paths: string[];
+}
+
+export interface AuditCommand extends RegistryAccessOptions {
+  command: 'audit';
+  /** `HOST[:PORT]` (every repository of the catalog) or a reference (`HOST/REPO`: every tag; with a tag or digest, that one). */
+  target: string;
+  format: LintFormat;
+  severities: Record<string, Severity | 'off'>;
+  maxFindings?: number;
+  /** Download and hash every blob instead of checking it with HEAD. */
+  deep: boolean;
+  /** Requests in flight at once (default 8). */
+  jobs?: number;
+}
+
+export interface ReferrersCommand extends RegistryAccessOptions {
+  command: 'referrers';
+  reference: string;
+  artifactType?: string;
+  format: ReferrersFormat;
 }
 
 export type Command =
@@ -52,15 +80,25 @@ export type Command =
   | { command: 'rules'; format: RulesFormat }
   | LintCommand
   | VerifyCommand
+  | AuditCommand
+  | ReferrersCommand
   /** The command line is wrong; `message` says how, in one sentence. */
   | { command: 'usage-error'; message: string };
 
 export const HELP = `Usage:
-  oci-manifest lint [options] FILE|DIR...   Check OCI / Docker manifests, indexes, configs and layouts
-  oci-manifest verify [options] PATH...    Check that every descriptor's blob exists, has its size and
-                                            hashes to its digest (a manifest file, or a layout folder)
+  oci-manifest lint [options] FILE|DIR|REF...
+                                Check OCI / Docker manifests, indexes, configs and layouts: files,
+                                folders, and manifests in registries
+  oci-manifest verify [options] PATH|REF...
+                                Check that every descriptor's blob exists, has its size and hashes to
+                                its digest (a manifest file, a layout folder, or a manifest in a registry)
+  oci-manifest audit [options] HOST[:PORT][/REPO[:TAG|@DIGEST]]
+                                Check a registry: every tag of a repository (or of every repository in
+                                its catalog), every manifest and index they reach, every blob they name
+  oci-manifest referrers [options] REF
+                                List the referrers of a manifest (signatures, SBOMs, attestations)
   oci-manifest rules [--format text|json|markdown]
-                                            List every rule code with its default severity
+                                List every rule code with its default severity
   oci-manifest --help | --version
 
 Lint options:
@@ -73,13 +111,8 @@ Lint options:
 
 Verify options:
   --registry HOST[:PORT]/REPO
-                             Fetch blobs no layout or embedded data has from this repository (HTTPS;
-                             credentials from ~/.docker/config.json and its credential helpers)
-  --insecure HOST[:PORT]     Allow plain HTTP for this registry host (repeatable; loopback always may)
+                             Fetch blobs no layout or embedded data has from this repository
   --format text|json         Output format (default text)
-  --timeout SECONDS          Registry request timeout (default 30 s, and 10 s to connect): a request with
-                             its answer and small bodies must end within it; a large blob may take
-                             longer as long as every SECONDS bring 64 KiB more of it
   --concurrency N            Blobs read at once (default 4)
   --require-complete         Every blob must be present: a blob missing from a layout (which the image
                              layout spec allows) or a referrer's subject kept elsewhere fails too
@@ -88,11 +121,54 @@ Verify options:
   and index reachable from it, every blob (unreferenced and misnamed blobs too). A PATH that is a file
   is a manifest, index or descriptor whose blobs, and the manifests they lead to, are read from the
   enclosing layout (a folder above it with an oci-layout file), else from their embedded data, else from
-  --registry. A layout may lack blobs that a registry provides: a blob missing from a layout is a
-  warning, a blob missing from the registry an error.
+  --registry. A REF is fetched from its registry and everything it reaches is read from its repository.
+  A layout may lack blobs that a registry provides: a blob missing from a layout is a warning, a blob
+  missing from the registry an error.
   verify exits with 0 when everything it found was verified, 1 on a mismatch, a blob that is not what its
   descriptor names, a manifest too large to check, a blob missing from a registry (from anywhere with
   --require-complete) or an invalid layout, 2 on a usage or I/O error (e.g. an unreachable registry).
+
+Audit options:
+  --format text|json|sarif   Output format (default text), as for lint
+  --deep                     Download and hash every blob (default: a HEAD per blob checks that it is
+                             there with the descriptor's size; manifests and indexes are always read,
+                             hashed and linted)
+  --jobs N                   Requests in flight at once, 1 to 64 (default 8)
+  --severity CODE=LEVEL      As for lint (repeatable)
+  --max-findings N           As for lint
+
+  HOST[:PORT] audits every repository of the registry's catalog (/v2/_catalog); HOST[:PORT]/REPO every
+  tag of that repository; with :TAG or @DIGEST only that manifest. Each blob is checked once per
+  repository however many manifests name it. While stderr is a terminal, one progress line is shown
+  there and rewritten; when it is not (CI logs, pipes) no progress is printed.
+  audit exits with 0 when it found nothing wrong, 1 on any error-level finding, 2 on a usage error or a
+  registry, catalog, tag list or manifest it could not read.
+
+Referrers options:
+  --artifact-type TYPE       Only referrers of this artifact type (the registry filters when it says it
+                             did, with OCI-Filters-Applied; otherwise oci-manifest does)
+  --format text|json         Output format (default text)
+
+  The referrers API (GET /v2/<name>/referrers/<digest>) is asked first; when the registry answers 404
+  (it has none), the fallback tag <alg>-<encoded> (e.g. sha256-9834…) is read, as distribution-spec
+  says. A REF with a tag is resolved to its digest first. Exit 0 when listed (none is a list too), 2 on
+  a usage error or a registry or manifest that could not be read.
+
+References (REF):
+  HOST[:PORT]/REPO[:TAG][@DIGEST], as docker and skopeo write them: docker:// is optional; Docker Hub
+  names (alpine, team/app) mean docker.io/library/alpine and docker.io/team/app; without a tag or
+  digest the tag is latest. An argument that exists on disk is always a path, and so is one that starts
+  with ./, ../, / or ~ or ends in .json. The manifest is the registry's exact bytes, checked against the
+  digest asked for and the one the registry announces (oci/registry-digest-mismatch otherwise).
+
+Registry options (lint, verify, audit, referrers):
+  --insecure HOST[:PORT]     Allow plain HTTP for this registry host (repeatable; loopback always may)
+  --timeout SECONDS          Registry request timeout (default 30 s, and 10 s to connect): a request with
+                             its answer and small bodies must end within it; a large blob may take
+                             longer as long as every SECONDS bring 64 KiB more of it
+  Registries are reached over HTTPS with credentials from ~/.docker/config.json (or $DOCKER_CONFIG) and
+  its credential helpers; they go to that registry and its token service only, and are never printed.
+  429 and 5xx answers are retried (3 times, with backoff or after the Retry-After the registry asks).
 
 Files and directories:
   A FILE is always checked; it is reported on stderr when it is not recognised as a manifest.
@@ -101,7 +177,8 @@ Files and directories:
   OCI image layouts, the JSON blobs under blobs/<algorithm>/ (blobs over 16 MiB or not starting
   with "{" are skipped unread). With --kind, every *.json file and JSON blob found is read as KIND.
 
-Exit status (lint): 0 no error-level finding, 1 at least one error-level finding, 2 usage or I/O error.
+Exit status (lint): 0 no error-level finding, 1 at least one error-level finding, 2 usage or I/O error
+(a reference that could not be fetched included).
 `;
 
 function oneOf<T extends string>(list: readonly T[], value: string): value is T {
@@ -157,9 +234,11 @@ export function parseArgs(argv: readonly string[]): Command {
   if (first === 'rules') return parseRules(rest);
   if (first === 'lint') return parseLint(rest);
   if (first === 'verify') return parseVerify(rest);
+  if (first === 'audit') return parseAudit(rest);
+  if (first === 'referrers') return parseReferrers(rest);
   if (first.startsWith('-')) return usage(`Unknown option "${first}"; run "oci-manifest --help" for usage.`);
   return usage(
-    `Unknown command "${first}"; the commands are "lint", "verify" and "rules" (did you mean "oci-manifest lint ${first}"?).`,
+    `Unknown command "${first}"; the commands are "lint", "verify", "audit", "referrers" and "rules" (did you mean "oci-manifest lint ${first}"?).`,
   );
 }
 
@@ -212,8 +291,8 @@ function parseRules(args: readonly string[]): Command {
 }
 
 function parseLint(args: readonly string[]): Command {
-  const cmd: LintCommand = { command: 'lint', format: 'text', severities: {}, paths: [] };
-  const stop = readArgs(args, 'a file or directory', cmd.paths, (name, value, needs) => {
+  const cmd: LintCommand = { command: 'lint', format: 'text', severities: {}, insecure: [], paths: [] };
+  const stop = readArgs(args, 'a file, directory or image reference', cmd.paths, (name, value, needs) => {
     switch (name) {
       case '--format':
       case '-f': {
@@ -231,52 +310,24 @@ function parseLint(args: readonly string[]): Command {
         cmd.kind = v;
         return undefined;
       }
-      case '--severity':
-      case '-s': {
-        const v = value();
-        if (v === undefined) return needs('CODE=LEVEL, e.g. oci/annotation-key-form=off');
-        const eq = v.lastIndexOf('=');
-        const code = eq > 0 ? v.slice(0, eq).trim() : '';
-        const level =
-          eq > 0
-            ? v
-                .slice(eq + 1)
-                .trim()
-                .toLowerCase()
-            : '';
-        if (!code || !level)
-          return usage(`--severity "${v}" is not CODE=LEVEL (e.g. oci/annotation-key-form=off).`);
-        if (!RULE_BY_CODE.has(code))
-          return usage(
-            `--severity: unknown rule code "${code}"; run "oci-manifest rules" to list the codes.`,
-          );
-        if (!oneOf(LEVELS, level))
-          return usage(`--severity ${code}: level "${level}" must be one of ${LEVELS.join(', ')}.`);
-        cmd.severities[code] = level;
-        return undefined;
-      }
-      case '--max-findings': {
-        const v = value();
-        if (v === undefined) return needs('a positive whole number');
-        if (!/^[0-9]+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
-          return usage(`--max-findings must be a positive whole number; got "${v}".`);
-        }
-        cmd.maxFindings = Number(v);
-        return undefined;
-      }
-      default:
+      default: {
+        // Either reader may take it (undefined) or stop (a usage error); false means neither knew it.
+        let taken = readFindingOption(name, value, needs, cmd);
+        if (taken === false) taken = readRegistryOption(name, value, needs, cmd);
+        if (taken !== false) return taken;
         return usage(`Unknown option "${name}" for "lint"; run "oci-manifest --help" for usage.`);
+      }
     }
     return undefined;
   });
   if (stop) return stop;
-  if (cmd.paths.length === 0) return usage('"lint" needs at least one FILE or DIR.');
+  if (cmd.paths.length === 0) return usage('"lint" needs at least one FILE, DIR or REF.');
   return cmd;
 }
 
 function parseVerify(args: readonly string[]): Command {
   const cmd: VerifyCommand = { command: 'verify', format: 'text', insecure: [], paths: [] };
-  const stop = readArgs(args, 'a file or folder', cmd.paths, (name, value, needs) => {
+  const stop = readArgs(args, 'a file, folder or image reference', cmd.paths, (name, value, needs) => {
     switch (name) {
       case '--format':
       case '-f': {
@@ -298,22 +349,6 @@ function parseVerify(args: readonly string[]): Command {
         cmd.registry = v;
         return undefined;
       }
-      case '--insecure': {
-        const v = value();
-        if (v === undefined) return needs('HOST or HOST:PORT');
-        if (!isHostPort(v)) return usage(`--insecure "${v}" is not HOST or HOST:PORT.`);
-        cmd.insecure.push(v.toLowerCase());
-        return undefined;
-      }
-      case '--timeout': {
-        const v = value();
-        if (v === undefined) return needs('a number of seconds');
-        const n = Number(v);
-        if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || !(n > 0) || n > 86400)
-          return usage(`--timeout must be a positive number of seconds (at most 86400); got "${v}".`);
-        cmd.timeoutMs = Math.round(n * 1000);
-        return undefined;
-      }
       case '--concurrency': {
         const v = value();
         if (v === undefined) return needs('a whole number from 1 to 64');
@@ -325,12 +360,204 @@ function parseVerify(args: readonly string[]): Command {
       case '--require-complete':
         cmd.requireComplete = true;
         return undefined;
-      default:
+      default: {
+        const taken = readRegistryOption(name, value, needs, cmd);
+        if (taken !== false) return taken;
         return usage(`Unknown option "${name}" for "verify"; run "oci-manifest --help" for usage.`);
+      }
     }
     return undefined;
   });
   if (stop) return stop;
-  if (cmd.paths.length === 0) return usage('"verify" needs at least one manifest FILE or layout FOLDER.');
+  if (cmd.paths.length === 0)
+    return usage('"verify" needs at least one manifest FILE, layout FOLDER or image REF.');
+  return cmd;
+}
+
+/** What an option reader answers: a usage error to stop with, undefined when taken, false when not its option. */
+type Taken = Command | undefined | false;
+
+/** `--insecure` and `--timeout`, shared by every command that reaches registries. */
+function readRegistryOption(
+  name: string,
+  value: () => string | undefined,
+  needs: (what: string) => Command,
+  cmd: RegistryAccessOptions,
+): Taken {
+  switch (name) {
+    case '--insecure': {
+      const v = value();
+      if (v === undefined) return needs('HOST or HOST:PORT');
+      if (!isHostPort(v)) return usage(`--insecure "${v}" is not HOST or HOST:PORT.`);
+      cmd.insecure.push(v.toLowerCase());
+      return undefined;
+    }
+    case '--timeout': {
+      const v = value();
+      if (v === undefined) return needs('a number of seconds');
+      const n = Number(v);
+      if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || !(n > 0) || n > 86400)
+        return usage(`--timeout must be a positive number of seconds (at most 86400); got "${v}".`);
+      cmd.timeoutMs = Math.round(n * 1000);
+      return undefined;
+    }
+    default:
+      return false;
+  }
+}
+
+/** `--severity` and `--max-findings`, shared by lint and audit. */
+function readFindingOption(
+  name: string,
+  value: () => string | undefined,
+  needs: (what: string) => Command,
+  cmd: { severities: Record<string, Severity | 'off'>; maxFindings?: number },
+): Taken {
+  switch (name) {
+    case '--severity':
+    case '-s': {
+      const v = value();
+      if (v === undefined) return needs('CODE=LEVEL, e.g. oci/annotation-key-form=off');
+      const eq = v.lastIndexOf('=');
+      const code = eq > 0 ? v.slice(0, eq).trim() : '';
+      const level =
+        eq > 0
+          ? v
+              .slice(eq + 1)
+              .trim()
+              .toLowerCase()
+          : '';
+      if (!code || !level)
+        return usage(`--severity "${v}" is not CODE=LEVEL (e.g. oci/annotation-key-form=off).`);
+      if (!RULE_BY_CODE.has(code))
+        return usage(`--severity: unknown rule code "${code}"; run "oci-manifest rules" to list the codes.`);
+      if (!oneOf(LEVELS, level))
+        return usage(`--severity ${code}: level "${level}" must be one of ${LEVELS.join(', ')}.`);
+      cmd.severities[code] = level;
+      return undefined;
+    }
+    case '--max-findings': {
+      const v = value();
+      if (v === undefined) return needs('a positive whole number');
+      if (!/^[0-9]+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v)))
+        return usage(`--max-findings must be a positive whole number; got "${v}".`);
+      cmd.maxFindings = Number(v);
+      return undefined;
+    }
+    default:
+      return false;
+  }
+}
+
+/** The value of `--format` for `command` when it is one of `formats`, or a usage error. */
+function readFormat<T extends string>(
+  command: string,
+  formats: readonly T[],
+  value: () => string | undefined,
+  needs: (what: string) => Command,
+  set: (format: T) => void,
+): Command | undefined {
+  const v = value();
+  if (v === undefined) return needs(formats.join(', '));
+  if (!oneOf(formats, v))
+    return usage(`--format for "${command}" must be ${formats.join(', ')}; got "${v}".`);
+  set(v);
+  return undefined;
+}
+
+/** True for `HOST[:PORT]` alone: what names a whole registry (a dot, a port, or localhost; no repository). */
+export function isRegistryHost(text: string): boolean {
+  const t = text.replace(/^docker:\/\//i, '');
+  return !t.includes('/') && (t.includes('.') || t.includes(':') || t === 'localhost') && isHostPort(t);
+}
+
+function parseAudit(args: readonly string[]): Command {
+  const cmd: AuditCommand = {
+    command: 'audit',
+    target: '',
+    format: 'text',
+    severities: {},
+    deep: false,
+    insecure: [],
+  };
+  const targets: string[] = [];
+  const stop = readArgs(args, 'a registry host or repository', targets, (name, value, needs) => {
+    switch (name) {
+      case '--format':
+      case '-f':
+        return readFormat('audit', LINT_FORMATS, value, needs, (f) => (cmd.format = f));
+      case '--deep':
+        cmd.deep = true;
+        return undefined;
+      case '--jobs':
+      case '-j': {
+        const v = value();
+        if (v === undefined) return needs('a whole number from 1 to 64');
+        if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 64)
+          return usage(`--jobs must be a whole number from 1 to 64; got "${v}".`);
+        cmd.jobs = Number(v);
+        return undefined;
+      }
+      default: {
+        // Either reader may take it (undefined) or stop (a usage error); false means neither knew it.
+        let taken = readFindingOption(name, value, needs, cmd);
+        if (taken === false) taken = readRegistryOption(name, value, needs, cmd);
+        if (taken !== false) return taken;
+        return usage(`Unknown option "${name}" for "audit"; run "oci-manifest --help" for usage.`);
+      }
+    }
+  });
+  if (stop) return stop;
+  if (targets.length !== 1)
+    return usage(
+      `"audit" takes one registry HOST[:PORT] or repository HOST[:PORT]/REPO; got ${targets.length === 0 ? 'none' : targets.length}.`,
+    );
+  cmd.target = targets[0]!;
+  if (!isRegistryHost(cmd.target)) {
+    try {
+      parseImageReference(cmd.target);
+    } catch (err) {
+      return usage(`audit: ${(err as Error).message}`);
+    }
+  }
+  return cmd;
+}
+
+function parseReferrers(args: readonly string[]): Command {
+  const cmd: ReferrersCommand = { command: 'referrers', reference: '', format: 'text', insecure: [] };
+  const refs: string[] = [];
+  const stop = readArgs(args, 'an image reference', refs, (name, value, needs) => {
+    switch (name) {
+      case '--format':
+      case '-f':
+        return readFormat('referrers', REFERRERS_FORMATS, value, needs, (f) => (cmd.format = f));
+      case '--artifact-type': {
+        const v = value();
+        if (v === undefined) return needs('a media type, e.g. application/spdx+json');
+        if (!/^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/.test(v))
+          return usage(
+            `--artifact-type "${v}" is not a media type (type/subtype, e.g. application/spdx+json).`,
+          );
+        cmd.artifactType = v;
+        return undefined;
+      }
+      default: {
+        const taken = readRegistryOption(name, value, needs, cmd);
+        if (taken !== false) return taken;
+        return usage(`Unknown option "${name}" for "referrers"; run "oci-manifest --help" for usage.`);
+      }
+    }
+  });
+  if (stop) return stop;
+  if (refs.length !== 1)
+    return usage(
+      `"referrers" takes one image reference HOST[:PORT]/REPO[:TAG][@DIGEST]; got ${refs.length === 0 ? 'none' : refs.length}.`,
+    );
+  try {
+    parseImageReference(refs[0]!);
+  } catch (err) {
+    return usage(`referrers: ${(err as Error).message}`);
+  }
+  cmd.reference = refs[0]!;
   return cmd;
 }

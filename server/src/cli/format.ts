@@ -93,11 +93,13 @@ export function formatSarif(files: readonly FileReport[], options: SarifOptions)
   const results: unknown[] = [];
   for (const file of files) {
     const index = new LineIndex(file.text);
-    const rel = relativeUri(file.path, options.cwd);
+    const rel = file.uri === undefined ? relativeUri(file.path, options.cwd) : undefined;
     const artifactLocation =
-      rel !== undefined
-        ? { uri: rel, uriBaseId: 'SRCROOT' }
-        : { uri: pathToFileURL(path.resolve(options.cwd, file.path)).href };
+      file.uri !== undefined
+        ? { uri: file.uri }
+        : rel !== undefined
+          ? { uri: rel, uriBaseId: 'SRCROOT' }
+          : { uri: pathToFileURL(path.resolve(options.cwd, file.path)).href };
     for (const d of file.findings) {
       const { start, end } = range(index, d);
       const i = ruleIndex.get(d.code);

@@ -16,6 +16,8 @@ import type { Target } from './walk';
 /** One checked file: its text (for positions) and its findings in UTF-16 offsets. */
 export interface FileReport {
   path: string;
+  /** A URI for it when it is not a file (a manifest in a registry), for SARIF and links. */
+  uri?: string;
   /** The kind it was read as; null when the bytes are not UTF-8 and the kind could not be told. */
   kind: DocumentKind | null;
   text: string;

@@ -2,11 +2,15 @@
 import { version } from '../../../package.json';
 import { HELP, parseArgs, type LintCommand } from './args';
 import { countFindings, formatJson, formatSarif, formatText } from './format';
-import { lintTarget, type FileReport } from './lint';
+import { lintBytes, lintTarget, type FileReport } from './lint';
 import { formatRules } from './rules';
 import { noteOutput } from './terminal';
 import { collectTargets } from './walk';
 import { verifyCommand } from './verify';
+import { auditCommand } from './audit';
+import { referrersCommand } from './referrers';
+import { fetchReference, referenceOf, RegistryPool, registryOptions } from './registry';
+import type { ImageReference } from '../core/verify/imageReference';
 
 export const VERSION: string = version;
 
@@ -31,21 +35,91 @@ export function run(argv: readonly string[], cwd: string = process.cwd()): RunRe
     case 'lint':
       return lint(cmd, cwd);
     case 'verify':
-      // Verification reads blobs and talks to registries: only runAsync can do it.
-      return { stdout: '', stderr: noteOutput(['"verify" runs only through runAsync.']), exitCode: 2 };
+    case 'audit':
+    case 'referrers':
+      // These read blobs and talk to registries: only runAsync can run them.
+      return {
+        stdout: '',
+        stderr: noteOutput([`"${cmd.command}" runs only through runAsync.`]),
+        exitCode: 2,
+      };
   }
 }
 
-/** Like `run`, and also runs the asynchronous commands (`verify`). The entry point uses this. */
-export async function runAsync(argv: readonly string[], cwd: string = process.cwd()): Promise<RunResult> {
+export interface RunOptions {
+  /** Receives progress lines of long runs (audit); main.ts shows them while stderr is a terminal. */
+  progress?: (line: string) => void;
+}
+
+/**
+ * Like `run`, and also runs the asynchronous commands (`verify`, `audit`, `referrers`, and `lint` of image
+ * references). The entry point uses this.
+ */
+export async function runAsync(
+  argv: readonly string[],
+  cwd: string = process.cwd(),
+  options: RunOptions = {},
+): Promise<RunResult> {
   const cmd = parseArgs(argv);
-  if (cmd.command === 'verify') return verifyCommand(cmd);
+  switch (cmd.command) {
+    case 'verify':
+      return verifyCommand(cmd);
+    case 'audit':
+      return auditCommand(cmd, { cwd, ...options });
+    case 'referrers':
+      return referrersCommand(cmd);
+    case 'lint':
+      if (cmd.paths.some((p) => referenceOf(p, cwd))) return lintWithReferences(cmd, cwd);
+      break;
+  }
   return run(argv, cwd);
 }
 
-function lint(cmd: LintCommand, cwd: string): RunResult {
-  const stderr: string[] = [];
-  const collected = collectTargets(cmd.paths, { layoutFiles: !cmd.kind || cmd.kind === 'layout-header' });
+/** `lint` of files and image references: the references are fetched first, then reported after the files. */
+async function lintWithReferences(cmd: LintCommand, cwd: string): Promise<RunResult> {
+  const paths: string[] = [];
+  const refs: ImageReference[] = [];
+  for (const p of cmd.paths) {
+    const ref = referenceOf(p, cwd);
+    if (ref) refs.push(ref);
+    else paths.push(p);
+  }
+  const pool = new RegistryPool(registryOptions(cmd));
+  const fetched: FileReport[] = [];
+  const errors: string[] = [];
+  const notes: string[] = [];
+  try {
+    const docs = await Promise.all(
+      refs.map((ref) => fetchReference(pool, ref, { severities: cmd.severities })),
+    );
+    for (const doc of docs) {
+      if ('error' in doc) {
+        errors.push(doc.error);
+        continue;
+      }
+      const report = lintBytes(doc.bytes, { path: doc.shown, explicit: true, besideOciLayout: false }, cmd);
+      if (!report && !doc.served.length) {
+        notes.push(`${doc.shown}: not recognised as a manifest; use --kind to choose how to read it.`);
+        continue;
+      }
+      const findings = [...doc.served, ...(report?.findings ?? [])].sort((a, b) => a.offset - b.offset);
+      fetched.push({ path: doc.shown, uri: doc.uri, kind: report?.kind ?? null, text: doc.text, findings });
+    }
+  } finally {
+    pool.close();
+  }
+  return lint({ ...cmd, paths }, cwd, { files: fetched, errors, notes });
+}
+
+function lint(
+  cmd: LintCommand,
+  cwd: string,
+  fetched: { files: FileReport[]; errors: string[]; notes: string[] } = { files: [], errors: [], notes: [] },
+): RunResult {
+  const stderr: string[] = [...fetched.notes];
+  const collected = cmd.paths.length
+    ? collectTargets(cmd.paths, { layoutFiles: !cmd.kind || cmd.kind === 'layout-header' })
+    : { targets: [], errors: [], notes: [] };
   const errors = [...collected.errors];
   stderr.push(...collected.notes);
   const files: FileReport[] = [];
@@ -59,6 +133,8 @@ function lint(cmd: LintCommand, cwd: string): RunResult {
     else if ('error' in outcome) errors.push(outcome.error);
     else if (outcome.note) stderr.push(outcome.note);
   }
+  files.push(...fetched.files);
+  errors.push(...fetched.errors);
   stderr.push(...errors);
 
   const stdout =

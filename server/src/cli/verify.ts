@@ -15,6 +15,7 @@ import type { VerifyCommand } from './args';
 import { formatJson, formatText } from './format';
 import { MAX_NAMED_SIZE, type FileReport } from './lint';
 import { readRegularFile } from './readFile';
+import { referenceOf, RegistryPool, registryOptions, verifyReference } from './registry';
 import { jsonOutput, noteOutput, textOutput } from './terminal';
 
 export interface VerifyRunResult {
@@ -36,12 +37,7 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
   const errors: string[] = [];
   const files: VerifiedFile[] = [];
   const summaries: { path: string; summary: VerifySummary; text: string }[] = [];
-  const registry = cmd.registry
-    ? registrySource(cmd.registry, {
-        insecure: cmd.insecure,
-        ...(cmd.timeoutMs !== undefined ? { connectTimeoutMs: cmd.timeoutMs, timeoutMs: cmd.timeoutMs } : {}),
-      })
-    : undefined;
+  const registry = cmd.registry ? registrySource(cmd.registry, registryOptions(cmd)) : undefined;
   const common = {
     hasher: nodeHasherFactory,
     fallbackSources: registry ? [registry] : [],
@@ -55,8 +51,17 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
     if (report.problem) problem = true;
     summaries.push({ path, summary: report.summary, text: report.text });
   };
+  const pool = new RegistryPool(registryOptions(cmd));
   try {
     for (const p of cmd.paths) {
+      const ref = referenceOf(p, process.cwd());
+      if (ref) {
+        const got = await verifyReference(pool, ref, common);
+        if ('error' in got) errors.push(got.error);
+        else if (got.report) take(got.shown, got.report);
+        else notes.push(`${got.shown}: not a manifest, index or descriptor, so there is nothing to verify.`);
+        continue;
+      }
       let st: fs.Stats;
       try {
         st = fs.statSync(p);
@@ -113,6 +118,7 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
     errors.push(`verification failed: ${err instanceof Error ? err.message : String(err)}.`);
   } finally {
     registry?.close();
+    pool.close();
   }
 
   const ioFailures: DescriptorResult[] = [];

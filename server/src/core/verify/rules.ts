@@ -8,6 +8,7 @@ import type { RuleInfo } from '../findings';
 const DESCRIPTOR = 'image-spec/descriptor.md';
 const LAYOUT = 'image-spec/image-layout.md';
 const MANIFEST = 'image-spec/manifest.md';
+const PULL = 'distribution-spec/spec.md#pulling-manifests';
 
 export const verifyRules: readonly RuleInfo[] = [
   {
@@ -64,6 +65,36 @@ export const verifyRules: readonly RuleInfo[] = [
     title: 'The blob could not be read',
     description:
       'The content exists but reading it failed: a registry timed out, refused the credentials or answered with an error, or a layout entry is not a regular file inside the layout (a symbolic link leaving it, a FIFO, a device). Nothing is known about the content, so the descriptor is neither verified nor proven wrong.',
+  },
+  {
+    code: 'oci/registry-digest-mismatch',
+    severity: 'error',
+    title: 'A registry served a manifest whose digest is not the one asked for or announced',
+    description:
+      "The bytes a registry sent for a manifest hash to another digest than the one in the reference (`@sha256:…`) or the one the registry announced in its `Docker-Content-Digest` header. The registry's storage was changed, a proxy rewrote the document, or the registry is lying; a client pulling it by digest fails. The document is still shown and linted as served, with this finding at its start.",
+    spec: PULL,
+    sentence:
+      'distribution-spec, Pulling manifests: a client that uses `Docker-Content-Digest` must check that it matches the manifest returned, and should check a manifest pulled by digest against that digest.',
+  },
+  {
+    code: 'oci/registry-media-type',
+    severity: 'warning',
+    title: "A manifest's `mediaType` differs from the `Content-Type` the registry served it with",
+    description:
+      'The registry answered with a `Content-Type` (parameters aside) other than the `mediaType` inside the document. Clients should refuse such a manifest: the registry stored it under another type than the one it declares (usually a push with the wrong `Content-Type`), and clients that trust the header read it as the wrong kind.',
+    spec: PULL,
+    sentence:
+      'distribution-spec, Pulling manifests: when the manifest has a `mediaType` field, clients should reject it unless that value matches the `Content-Type` header.',
+  },
+  {
+    code: 'oci/registry-tag-unavailable',
+    severity: 'error',
+    title: 'A tag the registry lists cannot be pulled',
+    description:
+      "`oci-manifest audit` lists a repository's tags and pulls each: this one is in the tag list, but the registry answered 404 for its manifest (storage that lost the manifest a tag points to, or a tag deleted while the audit ran). Clients pulling the tag fail.",
+    spec: PULL,
+    sentence:
+      'distribution-spec, Pulling manifests: a GET of an existing manifest must answer 200 with the manifest, so a listed tag must be pullable.',
   },
   {
     code: 'oci/layout-missing-file',

@@ -272,6 +272,8 @@ export class ManifestMismatchError extends BlobSourceError {
     readonly expectedDigest: string | undefined,
     /** `request`: the digest asked for; `header`: `Docker-Content-Digest`; `size`: the descriptor's size. */
     readonly against: 'request' | 'header' | 'size',
+    /** The registry URL that served them, as safe to show. */
+    readonly where: string,
   ) {
     super('protocol', message);
     this.name = 'ManifestMismatchError';
@@ -891,6 +893,7 @@ export class RegistryClient {
         digest,
         undefined,
         'size',
+        r.where,
       );
     const mediaType = mediaTypeOf(headers['content-type']);
     return {
@@ -935,6 +938,7 @@ export class RegistryClient {
           of(alg),
           asked,
           'request',
+          where,
         );
     }
     if (announced !== undefined && announced !== '') {
@@ -951,6 +955,7 @@ export class RegistryClient {
           of(alg),
           announced,
           'header',
+          where,
         );
     }
     return asked ?? (announced || of('sha256'));
@@ -1081,6 +1086,7 @@ export class RegistryClient {
         digest,
         undefined,
         'size',
+        content.where,
       );
     if (digest !== descriptor.digest)
       throw new ManifestMismatchError(
@@ -1089,6 +1095,7 @@ export class RegistryClient {
         digest,
         descriptor.digest,
         'request',
+        content.where,
       );
     return { bytes, where: content.where };
   }
