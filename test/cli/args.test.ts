@@ -27,6 +27,7 @@ test('lint: defaults, paths, and every option in both spellings', () => {
     command: 'lint',
     format: 'text',
     severities: {},
+    insecure: [],
     paths: ['a.json', 'dir'],
   });
   assert.deepEqual(
@@ -50,6 +51,7 @@ test('lint: defaults, paths, and every option in both spellings', () => {
       kind: 'image-index',
       severities: { 'oci/duplicate-key': 'off', 'oci/json-syntax': 'warning' },
       maxFindings: 5,
+      insecure: [],
       paths: ['a.json', '--weird-name.json'],
     },
   );
@@ -64,7 +66,7 @@ test('lint: usage errors say what is wrong', () => {
   assert.match(err([]), /No command/);
   assert.match(err(['lnt', 'x.json']), /Unknown command "lnt".*oci-manifest lint lnt/);
   assert.match(err(['--frobnicate']), /Unknown option "--frobnicate"/);
-  assert.match(err(['lint']), /at least one FILE or DIR/);
+  assert.match(err(['lint']), /at least one FILE, DIR or REF/);
   assert.match(err(['lint', '--bogus', 'x']), /Unknown option "--bogus"/);
   assert.match(err(['lint', '--format', 'xml', 'x']), /--format must be text, json, sarif; got "xml"/);
   assert.match(err(['lint', 'x', '--format']), /--format needs a value/);
@@ -108,7 +110,10 @@ test('verify: paths and options, and the same usage errors as lint', () => {
     },
   );
   assert.deepEqual(parseArgs(['verify', 'x', '--help']), { command: 'help' });
-  assert.match(err(['verify', '-']), /standard input is not supported; pass a file or folder/);
+  assert.match(
+    err(['verify', '-']),
+    /standard input is not supported; pass a file, folder or image reference/,
+  );
   assert.match(err(['verify', 'x', '--timeout']), /--timeout needs a value: a number of seconds/);
   assert.match(
     err(['verify', '--concurrency', '65', 'x']),
@@ -116,7 +121,7 @@ test('verify: paths and options, and the same usage errors as lint', () => {
   );
   assert.match(err(['verify', '--format', 'sarif', 'x']), /--format for "verify" must be text, json/);
   assert.match(err(['verify', '--bogus', 'x']), /Unknown option "--bogus" for "verify"/);
-  assert.match(err(['verify']), /"verify" needs at least one manifest FILE or layout FOLDER/);
+  assert.match(err(['verify']), /"verify" needs at least one manifest FILE, layout FOLDER or image REF/);
 });
 
 test('rules: format', () => {
@@ -125,4 +130,68 @@ test('rules: format', () => {
   assert.deepEqual(parseArgs(['rules', '--format=json']), { command: 'rules', format: 'json' });
   assert.match(err(['rules', '--format', 'sarif']), /--format for "rules" must be text, json, markdown/);
   assert.match(err(['rules', 'extra']), /takes no arguments/);
+});
+
+test('audit and referrers: targets, options, and usage errors', () => {
+  assert.deepEqual(parseArgs(['audit', '127.0.0.1:5000']), {
+    command: 'audit',
+    target: '127.0.0.1:5000',
+    format: 'text',
+    severities: {},
+    deep: false,
+    insecure: [],
+  });
+  assert.deepEqual(
+    parseArgs([
+      'audit',
+      '--deep',
+      '--jobs',
+      '16',
+      '-f',
+      'sarif',
+      '--severity',
+      'oci/media-type-missing=off',
+      '--insecure=reg.example.com:5000',
+      '--timeout',
+      '2.5',
+      'reg.example.com:5000/team/app',
+    ]),
+    {
+      command: 'audit',
+      target: 'reg.example.com:5000/team/app',
+      format: 'sarif',
+      severities: { 'oci/media-type-missing': 'off' },
+      deep: true,
+      jobs: 16,
+      insecure: ['reg.example.com:5000'],
+      timeoutMs: 2500,
+    },
+  );
+  assert.match(
+    err(['audit']),
+    /"audit" takes one registry HOST\[:PORT\] or repository HOST\[:PORT\]\/REPO; got none/,
+  );
+  assert.match(err(['audit', 'a.io', 'b.io']), /got 2/);
+  assert.match(err(['audit', '--jobs', '0', 'a.io']), /--jobs must be a whole number from 1 to 64; got "0"/);
+  assert.match(err(['audit', 'a.io/App']), /must be lowercase/);
+  assert.match(
+    err(['audit', '--format', 'markdown', 'a.io']),
+    /--format for "audit" must be text, json, sarif/,
+  );
+  assert.match(err(['audit', '--verbose', 'a.io']), /Unknown option "--verbose" for "audit"/);
+  assert.deepEqual(
+    parseArgs(['referrers', '--artifact-type', 'application/spdx+json', 'a.io/app:1', '-f', 'json']),
+    {
+      command: 'referrers',
+      reference: 'a.io/app:1',
+      artifactType: 'application/spdx+json',
+      format: 'json',
+      insecure: [],
+    },
+  );
+  assert.match(err(['referrers']), /"referrers" takes one image reference .* got none/);
+  assert.match(err(['referrers', '--artifact-type', 'spdx', 'a.io/app']), /is not a media type/);
+  assert.match(err(['referrers', 'https://a.io/app']), /has a URL scheme/);
+  assert.match(err(['lint', '--insecure', 'a b', 'x']), /--insecure "a b" is not HOST or HOST:PORT/);
+  assert.match(err(['lnt', 'x.json']), /the commands are "lint", "verify", "audit", "referrers" and "rules"/);
 });

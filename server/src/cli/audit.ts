@@ -211,9 +211,11 @@ export async function auditCommand(
             if ('error' in doc) {
               if (doc.missing && !target.reference) {
                 const f = unavailable(`${name}:${tag}`, cmd.severities);
+                const uri = await client.manifestUrl(repository, tag);
                 if (f)
                   roots.set(`tag ${tag}`, {
                     path: `${name}:${tag}`,
+                    uri,
                     kind: null,
                     text: '',
                     findings: [f],

@@ -3,8 +3,9 @@
  * whole run (node/registry/client.ts: one connection pool and token cache each), and a manifest fetched by
  * reference as lint, verify and audit use it: its text as served, and the findings about how it was served.
  *
- * A path that exists on disk is always a path; so is an argument that starts with `./`, `../`, `/` or `~` or
- * ends in `.json` (a mistyped file name is reported as a missing file, not looked up on Docker Hub).
+ * A path that exists on disk is always a path; so is an argument that starts with `./`, `../`, `/` or `~`, ends
+ * in `.json`, or is a single word without `/`, `:` or `@` (a mistyped file name is reported as a missing file,
+ * not looked up on Docker Hub: write `alpine:latest` or `docker.io/library/alpine` for the image).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -28,7 +29,8 @@ const PATH_LIKE = /^(?:\.{1,2}(?:[\\/]|$)|[\\/~])|\.json$/i;
 
 /** The image reference an argument names, or undefined when it is a path (see the header). */
 export function referenceOf(arg: string, cwd: string): ImageReference | undefined {
-  if (arg === '' || PATH_LIKE.test(arg)) return undefined;
+  // A single word (`alpine`, `manifest`) is far more often a mistyped file name than an image: it stays a path.
+  if (arg === '' || PATH_LIKE.test(arg) || !/[/:@]/.test(arg)) return undefined;
   try {
     fs.lstatSync(path.resolve(cwd, arg));
     return undefined;
@@ -111,13 +113,14 @@ export async function fetchReference(
     });
     if (!m)
       return {
-        error: `${shown}: the registry has no manifest ${JSON.stringify(target)} in ${ref.repository} (404)${ref.host === 'docker.io' ? '; no file or folder of that name exists either' : ''}.`,
+        error: `${shown}: the registry has no manifest ${JSON.stringify(target)} in ${ref.repository} (404)${orNoFile(ref)}.`,
         missing: true,
       };
     ({ bytes, digest, where } = m);
     mediaType = m.mediaType;
   } catch (err) {
-    if (!(err instanceof ManifestMismatchError)) return { error: `${shown}: ${describeError(err)}` };
+    if (!(err instanceof ManifestMismatchError))
+      return { error: `${shown}: ${describeError(err).replace(/[.]$/, '')}${orNoFile(ref)}.` };
     mismatch = err;
     bytes = err.bytes;
     digest = err.actualDigest;
@@ -159,6 +162,10 @@ export async function fetchReference(
     served,
   };
 }
+
+/** For a Docker Hub reference (which a mistyped path also parses as): that no such file exists either. */
+const orNoFile = (ref: ImageReference): string =>
+  ref.host === 'docker.io' ? '; no file or folder of that name exists either' : '';
 
 /** An error of the registry client (or any other) as the end of a sentence. */
 export function describeError(err: unknown): string {

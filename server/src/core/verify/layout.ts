@@ -165,7 +165,8 @@ class ImageCheck {
       for (const s of options.fallbackSources ?? []) sources.push(s);
     }
     this.verifier =
-      options.verifier ?? createVerifier({ ...options, signal: this.signal, sources, keepDocuments: descend });
+      options.verifier ??
+      createVerifier({ ...options, signal: this.signal, sources, keepDocuments: descend });
   }
 
   finding(code: string, message: string, data?: Record<string, unknown>): Finding | undefined {

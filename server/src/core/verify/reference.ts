@@ -20,7 +20,8 @@ const LABEL = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
 /** A DNS name (a final dot allowed), an IPv4 address in any form the URL standard reads, or a bracketed IPv6. */
 const HOST = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*\\.?|\\[[0-9a-fA-F:.]+\\])(?::[0-9]{1,5})?$`);
 /** distribution-spec's `<name>` grammar. */
-export const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+export const REPOSITORY =
+  /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 
 /** The port HTTPS uses when none is written: a registry host without a port means this one. */
 export const REGISTRY_DEFAULT_PORT = 443;

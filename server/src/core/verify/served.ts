@@ -39,7 +39,10 @@ export function servedFindings(served: ServedManifest, severities?: SeverityOver
       message: `The registry did not serve what was asked for: ${m.message.replace(/[.]$/, '')}. The document is shown as served; a client pulling it by digest would refuse it.`,
       offset: 0,
       length: 0,
-      data: { actualDigest: m.actualDigest, ...(m.expectedDigest ? { expectedDigest: m.expectedDigest } : {}) },
+      data: {
+        actualDigest: m.actualDigest,
+        ...(m.expectedDigest ? { expectedDigest: m.expectedDigest } : {}),
+      },
     });
   }
   if (served.contentType && served.parsed) {

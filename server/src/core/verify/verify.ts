@@ -426,7 +426,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (!source.openTellsSize || lookOnly) {
           const stat = await source.stat(ref, signal);
           if (!stat) continue;
-          const at = { source: source.name, where: stat.where, ...(stat.uri ? { uri: stat.uri } : {}), searched };
+          const at = {
+            source: source.name,
+            where: stat.where,
+            ...(stat.uri ? { uri: stat.uri } : {}),
+            searched,
+          };
           if (!keepReading && stat.size !== undefined && stat.size !== ref.size)
             return { status: 'size-mismatch', ...at, actualSize: stat.size };
           if (lookOnly)

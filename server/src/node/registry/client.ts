@@ -435,6 +435,15 @@ export class RegistryClient {
     return this.scheme;
   }
 
+  /**
+   * The URL of a manifest as shown in messages and links (`http://127.0.0.1:5000/v2/app/manifests/1`), with the
+   * scheme the registry speaks (learned once, by a TLS attempt on hosts that may use plain HTTP).
+   */
+  async manifestUrl(repository: string, reference: string, signal?: AbortSignal): Promise<string> {
+    const scheme = await this.baseScheme(signal ?? neverAborted);
+    return shownUrl(new URL(`${scheme}//${this.endpoint}${this.path(repository, 'manifests', reference)}`));
+  }
+
   private getCredentials(): Promise<RegistryCredentials | undefined> {
     if (!this.credentials) {
       const c = this.options.credentials;
