@@ -132,6 +132,8 @@ export function freePort(): Promise<number> {
 
 export interface Registry {
   host: string;
+  /** The registry's process id (for its CPU time, in the bench). */
+  pid: number;
   /** The storage root: blobs are at `docker/registry/v2/blobs/sha256/<2 hex>/<hex>/data`. */
   storage: string;
   blobData(digest: string): string;
@@ -200,6 +202,7 @@ export async function startRegistry(
       const host = `127.0.0.1:${port}`;
       return {
         host,
+        pid: c.pid!,
         storage,
         blobData: (digest) => {
           const hex = digest.slice(digest.indexOf(':') + 1);

@@ -91,6 +91,7 @@ import { MANIFEST_MEDIA_TYPES } from '../../core/verify/verify';
 import { dockerConfigLookup, type CredentialLookup, type RegistryCredentials } from './dockerConfig';
 import {
   abortError,
+  allowManyListeners,
   capped,
   causeOf,
   contentLength,
@@ -298,6 +299,7 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(abortError());
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(abortError());
+    allowManyListeners(signal);
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {

@@ -10,6 +10,7 @@
  * Size: bodies are read through {@link capped} (a cap, then an error or a cut), bodies that are not used
  * (errors, redirects, challenges) are dropped after 64 KiB by {@link discard}.
  */
+import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -115,6 +116,7 @@ export function exchange(ctx: ExchangeContext, url: URL, opts: ExchangeOptions):
       req.destroy(err);
     };
     const onAbort = (): void => fail(abortError());
+    allowManyListeners(opts.signal);
     opts.signal.addEventListener('abort', onAbort, { once: true });
     const seconds = secondsOf(ctx.timeoutMs);
     let expired = false;
@@ -185,6 +187,17 @@ export function exchange(ctx: ExchangeContext, url: URL, opts: ExchangeOptions):
     if (opts.body !== undefined) req.end(opts.body);
     else req.end();
   });
+}
+
+const raised = new WeakSet<AbortSignal>();
+/**
+ * One signal serves every request of a run (an audit has dozens in flight): no "possible memory leak" warning
+ * for more than 10 listeners, which are removed as each request ends.
+ */
+export function allowManyListeners(signal: AbortSignal): void {
+  if (raised.has(signal)) return;
+  raised.add(signal);
+  setMaxListeners(0, signal);
 }
 
 let systemRoots: string[] | undefined;
@@ -278,6 +291,7 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(abortError());
     };
+    allowManyListeners(signal);
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
