@@ -339,3 +339,34 @@ test('a registry that announces another digest than it serves: lint and verify e
     await srv.close();
   }
 });
+
+test('a manifest served with another Content-Type than its mediaType: oci/registry-media-type on the mediaType value', async () => {
+  const DOCKER = 'application/vnd.docker.distribution.manifest.v2+json';
+  const srv = await stubServer((req, res) => {
+    if (!req.url!.includes('/manifests/')) return void res.writeHead(404).end();
+    res
+      .writeHead(200, { 'Content-Type': `${DOCKER}; charset=utf-8`, 'Docker-Content-Digest': img.digest })
+      .end(img.manifest);
+  });
+  try {
+    const r = await cliAsync(['lint', `${srv.host}/app:1`]);
+    assert.equal(r.status, 0, 'a warning');
+    const at = where(img.manifest, JSON.stringify(OCI_MANIFEST));
+    assert.ok(
+      r.stdout.includes(
+        `${srv.host}/app:1:${at.line}:${at.col} warning oci/registry-media-type ${srv.host}/app:1 was served with the Content-Type "${DOCKER}", but its "mediaType" is "${OCI_MANIFEST}"`,
+      ),
+      r.stdout,
+    );
+  } finally {
+    await srv.close();
+  }
+});
+
+test('many requests in flight on one signal: no warning on stderr', async () => {
+  for (let i = 0; i < 24; i++) await pushSmallImage(reg.host, 'many/app', `t${i}`);
+  const r = await cliAsync(['audit', '--jobs', '32', `${reg.host}/many/app`]);
+  assert.equal(r.status, 0);
+  assert.equal(r.stderr, '');
+  assert.match(r.stdout, /many\/app: 24 tags, 24 manifests and indexes; descriptors: 0 verified, 48 present/);
+});
