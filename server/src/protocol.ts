@@ -459,3 +459,100 @@ export interface ComputeDigestResult {
   digest: string;
   size: number;
 }
+
+// ---- Blobs as read-only documents (issue 14) --------------------------------------------------------------------
+
+/**
+ * The scheme of read-only documents whose text is a blob, or a root file, read from a content source by the
+ * server: the manifests, indexes and configs inside an image archive today, and documents fetched from a
+ * registry next. The client serves such a URI with a TextDocumentContentProvider that asks the server for the
+ * text ({@link READ_BLOB_REQUEST}); the server lints, hovers, links and cross-checks the document like a file
+ * (the LSP works on any URI), and its links to other blobs of the same source are URIs of this scheme too.
+ *
+ * Format: `oci-blob://<source>/<piece>?<locator>`, built and read by {@link blobUri} and {@link parseBlobUri}.
+ * - `<source>` (the authority) is the kind of content source: `archive` (an image archive file: an OCI layout
+ *   tarball or a `docker save` tarball), `layout` (an OCI image layout folder), `registry` (a repository).
+ * - `<piece>` is a blob by its digest, `/<algorithm>/<encoded>/<title>`, where the title is only for the
+ *   editor's tab (`manifest.json`, `config.json`; it ends in `.json`, so that editors open it as JSON); or one of
+ *   the source's root files, `/<name>` (`index.json`, `oci-layout`, `manifest.json`, `repositories`).
+ * - `<locator>` is the whole query, percent-encoded once: a `file:` URI of the archive or the layout folder, or
+ *   `host[:port]/repository` for a registry. It never holds credentials.
+ *
+ * Example: `oci-blob://archive/sha256/86e7…a3/manifest.json?file%3A%2F%2F%2Ftmp%2Fimage.tar`.
+ */
+export const BLOB_SCHEME = 'oci-blob';
+
+/** The kinds of content source a {@link BLOB_SCHEME} URI can name. */
+export type BlobSourceKind = 'archive' | 'layout' | 'registry';
+
+/** What a {@link BLOB_SCHEME} URI names: a source, and a blob by digest or a root file by name. */
+export interface BlobLocation {
+  source: BlobSourceKind;
+  /** Where the source is: a `file:` URI (archive, layout) or `host[:port]/repository` (registry). */
+  locator: string;
+  /** The blob's digest; absent for a root file. */
+  digest?: string;
+  /** The root file's name; absent for a blob. */
+  root?: string;
+  /** For a blob: the last path segment the tab shows (default `blob.json`). */
+  title?: string;
+}
+
+const BLOB_SOURCES: readonly BlobSourceKind[] = ['archive', 'layout', 'registry'];
+const BLOB_ROOT_FILES: readonly string[] = ['index.json', 'oci-layout', 'manifest.json', 'repositories'];
+
+/** The {@link BLOB_SCHEME} URI of a blob or a root file of a source. */
+export function blobUri(location: BlobLocation): string {
+  const query = encodeURIComponent(location.locator);
+  if (location.digest === undefined)
+    return `${BLOB_SCHEME}://${location.source}/${encodeURIComponent(location.root ?? 'index.json')}?${query}`;
+  const colon = location.digest.indexOf(':');
+  const algorithm = location.digest.slice(0, colon);
+  const encoded = location.digest.slice(colon + 1);
+  const title = location.title ?? 'blob.json';
+  return `${BLOB_SCHEME}://${location.source}/${encodeURIComponent(algorithm)}/${encodeURIComponent(encoded)}/${encodeURIComponent(title)}?${query}`;
+}
+
+/** Reads a {@link BLOB_SCHEME} URI (as either side spells it); undefined for anything else. */
+export function parseBlobUri(uri: string): BlobLocation | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== `${BLOB_SCHEME}:`) return undefined;
+  const source = url.host as BlobSourceKind;
+  if (!BLOB_SOURCES.includes(source) || url.search.length < 2) return undefined;
+  let locator: string;
+  let parts: string[];
+  try {
+    locator = decodeURIComponent(url.search.slice(1));
+    parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+  if (parts.length === 1 && BLOB_ROOT_FILES.includes(parts[0]!)) return { source, locator, root: parts[0]! };
+  if (parts.length === 3 && parts[0] && parts[1])
+    return { source, locator, digest: `${parts[0]}:${parts[1]}`, title: parts[2]! };
+  return undefined;
+}
+
+/**
+ * Request client → server: the text of a {@link BLOB_SCHEME} document, read from its content source (at most
+ * 16 MiB, UTF-8; a binary blob such as a layer is refused with a message). The client's content provider sends
+ * it when the editor opens such a URI.
+ */
+export const READ_BLOB_REQUEST = 'ociManifest/readBlob';
+
+export interface ReadBlobParams {
+  /** A {@link BLOB_SCHEME} URI. */
+  uri: string;
+}
+
+export interface ReadBlobResult {
+  /** The document's text. */
+  text: string;
+  /** Where it was read from, for messages (`/tmp/image.tar!blobs/sha256/ab12…`). */
+  where: string;
+}

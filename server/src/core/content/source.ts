@@ -44,6 +44,8 @@ export interface BlobRef {
   manifest: boolean;
   /** The descriptor's embedded `data` (base64), when it is a string. */
   data?: string;
+  /** Where the descriptor sits (`config`, `layer`, `manifest`…), when the asker knows. */
+  role?: 'config' | 'layer' | 'manifest' | 'subject' | 'blob' | 'self';
 }
 
 /** Where a piece of content is. Never holds credentials, tokens or a URL's query string. */
