@@ -43,6 +43,8 @@ export interface VerifyCommand {
   concurrency?: number;
   /** Exit 1 on any missing blob, also where a layout may lack it (a self-contained layout is wanted). */
   requireComplete?: boolean;
+  /** Decompress each layer while hashing it and check its DiffID and tar headers. */
+  deep?: boolean;
   paths: string[];
 }
 
@@ -83,9 +85,14 @@ Verify options:
   --concurrency N            Blobs read at once (default 4)
   --require-complete         Every blob must be present: a blob missing from a layout (which the image
                              layout spec allows) or a referrer's subject kept elsewhere fails too
+  --deep                     Also decompress every layer in the pass that hashes it (gzip, zstd or none)
+                             and check the config's rootfs.diff_ids and the layer's tar headers
 
   A PATH that is a folder is verified as an OCI image layout: oci-layout, index.json, every manifest
-  and index reachable from it, every blob (unreferenced and misnamed blobs too). A PATH that is a file
+  and index reachable from it, every blob (unreferenced and misnamed blobs too). A PATH that is a .tar
+  file is an image archive read in place: an OCI layout tarball (skopeo oci-archive:, buildx type=oci,
+  docker save of Docker 25+) verified as a layout, or a docker save tarball verified by its manifest.json
+  (configs by the digest in their names, layers by the config's rootfs.diff_ids). A PATH that is a file
   is a manifest, index or descriptor whose blobs, and the manifests they lead to, are read from the
   enclosing layout (a folder above it with an oci-layout file), else from their embedded data, else from
   --registry. A layout may lack blobs that a registry provides: a blob missing from a layout is a
@@ -324,6 +331,9 @@ function parseVerify(args: readonly string[]): Command {
       }
       case '--require-complete':
         cmd.requireComplete = true;
+        return undefined;
+      case '--deep':
+        cmd.deep = true;
         return undefined;
       default:
         return usage(`Unknown option "${name}" for "verify"; run "oci-manifest --help" for usage.`);

@@ -34,7 +34,6 @@ import { rule, type FindingData, type Rule } from '../rule';
 const INDEX_SPEC = 'image-spec/image-index.md#image-index-property-descriptions';
 const CONFIG_SPEC = 'image-spec/config.md#properties';
 const MEDIA_TYPES_SPEC = 'image-spec/media-types.md#media-type-conflicts';
-const LAYER_SPEC = 'image-spec/layer.md';
 
 /** What is known of a blob a descriptor names, from whatever read it. */
 export interface KnownBlob {
@@ -243,6 +242,9 @@ const RULES: readonly Rule[] = [
   diffIdMismatch,
 ] as Rule[];
 
+/** A value quoted whole in a message (digests are never shortened there). */
+const qm = (s: string): string => JSON.stringify(s);
+
 const digestOf = (v: unknown): string | undefined => (isObject(v) ? str(v.digest) : undefined);
 
 /** The media type a layer of `mediaType` would have with `compression` instead, when there is one. */
@@ -305,8 +307,8 @@ function checkPlatforms(ctx: CrossContext, ref: DescriptorRef): void {
   const detail = differs
     .map((f) =>
       stated[f] === undefined
-        ? `it has no ${f}, the config says ${q(expected[f]!)}`
-        : `${f} is ${q(stated[f]!)}, the config says ${q(expected[f]!)}`,
+        ? `it has no ${f}, the config says ${qm(expected[f]!)}`
+        : `${f} is ${qm(stated[f]!)}, the config says ${qm(expected[f]!)}`,
     )
     .join('; ');
   ctx.report(
@@ -332,7 +334,7 @@ function checkMediaType(ctx: CrossContext, ref: DescriptorRef): void {
     ctx.report(
       mediaTypeConflict,
       at,
-      `${where}.mediaType is ${q(said)}, but the blob it names (${digest}) says its own mediaType is ${q(own)}; clients read the blob by the descriptor's type.`,
+      `${where}.mediaType is ${qm(said)}, but the blob it names (${digest}) says its own mediaType is ${qm(own)}; clients read the blob by the descriptor's type.`,
       { expected: own, actual: said },
     );
     return;
@@ -348,7 +350,7 @@ function checkMediaType(ctx: CrossContext, ref: DescriptorRef): void {
   ctx.report(
     mediaTypeConflict,
     at,
-    `${where}.mediaType is ${q(said)}, but the blob it names (${digest}) is ${isIndexKind(known.kind) ? 'an index (it has "manifests")' : 'a manifest (it has "config" and "layers")'} and has no mediaType of its own.`,
+    `${where}.mediaType is ${qm(said)}, but the blob it names (${digest}) is ${isIndexKind(known.kind) ? 'an index (it has "manifests")' : 'a manifest (it has "config" and "layers")'} and has no mediaType of its own.`,
     { expected, actual: said },
   );
 }
@@ -365,7 +367,7 @@ function checkArtifactType(ctx: CrossContext, ref: DescriptorRef): void {
   ctx.report(
     artifactTypeConflict,
     { path: [...ref.path, 'artifactType'] },
-    `${formatPath(ref.path)}.artifactType is ${q(said)}, but the manifest it names (${digest}) ${own !== undefined ? `has the artifactType ${q(own)}` : `has no artifactType, and its config's mediaType is ${q(expected)}`}.`,
+    `${formatPath(ref.path)}.artifactType is ${qm(said)}, but the manifest it names (${digest}) ${own !== undefined ? `has the artifactType ${qm(own)}` : `has no artifactType, and its config's mediaType is ${qm(expected)}`}.`,
     { expected, manifest: digest },
   );
 }
@@ -418,7 +420,7 @@ function checkCompression(ctx: CrossContext, ref: DescriptorRef): void {
     ctx.report(
       layerCompressionMismatch,
       { path: [...ref.path, 'mediaType'] },
-      `${where}.mediaType ${q(mediaType)} says the layer is ${COMPRESSION_WORDS[said]}, but the first bytes of the blob ${digest} show it is ${what}${replacement ? `; its media type is ${q(replacement)}` : ''}.`,
+      `${where}.mediaType ${qm(mediaType)} says the layer is ${COMPRESSION_WORDS[said]}, but the first bytes of the blob ${digest} show it is ${what}${replacement ? `; its media type is ${qm(replacement)}` : ''}.`,
       replacement ? { actual, expected: replacement } : { actual },
     );
   }
@@ -430,7 +432,7 @@ function checkCompression(ctx: CrossContext, ref: DescriptorRef): void {
     ctx.report(
       compressionAnnotation,
       { path: [...ref.path, 'annotations', key], on: 'key' },
-      `The annotation ${q(key)} describes ${needs === 'zstd' ? 'a zstd:chunked layer (zstd)' : 'an eStargz layer (gzip)'}, but the blob ${digest} of ${where} is ${COMPRESSION_WORDS[actual]}.`,
+      `The annotation ${qm(key)} describes ${needs === 'zstd' ? 'a zstd:chunked layer (zstd)' : 'an eStargz layer (gzip)'}, but the blob ${digest} of ${where} is ${COMPRESSION_WORDS[actual]}.`,
       { annotation: key, actual },
     );
   }
@@ -460,7 +462,7 @@ export function checkAttestationReferences(
     if (target === undefined || digests.has(target)) return;
     report(
       { path: ['manifests', i, 'annotations', REF_DIGEST] },
-      `manifests[${i}] is a BuildKit attestation whose ${REF_DIGEST} is ${q(target)}, but no entry of this index has that digest, so the attestation is attached to nothing.`,
+      `manifests[${i}] is a BuildKit attestation whose ${REF_DIGEST} is ${qm(target)}, but no entry of this index has that digest, so the attestation is attached to nothing.`,
       { digest: target },
     );
   });
@@ -477,7 +479,7 @@ function checkAttestationSubject(ctx: CrossContext, ref: DescriptorRef): void {
   ctx.report(
     attestationReference,
     { path: [...ref.path, 'annotations', REF_DIGEST] },
-    `${formatPath(ref.path)} is a BuildKit attestation for ${q(target)}, but the attestation manifest ${digest} names ${q(subject)} as its subject.`,
+    `${formatPath(ref.path)} is a BuildKit attestation for ${qm(target)}, but the attestation manifest ${digest} names ${qm(subject)} as its subject.`,
     { digest: target },
   );
 }
@@ -548,7 +550,7 @@ export function checkDockerManifestJson(
         at,
         k >= layers.length || k >= image.layers.length
           ? `manifest.json entry ${i} lists ${layers.length} layers, but the manifest ${image.digest} in index.json with the same config has ${image.layers.length}.`
-          : `Layers[${k}] of manifest.json entry ${i} is ${named ?? q(String(layers[k]))}, but layers[${k}] of the manifest ${image.digest} in index.json (the one with the same config) is ${other ?? 'not a valid descriptor'}.`,
+          : `Layers[${k}] of manifest.json entry ${i} is ${named ?? qm(String(layers[k]))}, but layers[${k}] of the manifest ${image.digest} in index.json (the one with the same config) is ${other ?? 'not a valid descriptor'}.`,
         other ? { other } : {},
       );
       return;
@@ -583,7 +585,7 @@ export function checkDiffIds(
     if (said === l.diffId) return;
     report(
       { path: ['rootfs', 'diff_ids', i] },
-      `rootfs.diff_ids[${i}] is ${typeof said === 'string' ? q(said) : 'not a string'}, but layer ${i} (${l.layer}${manifest ? ` of the manifest ${manifest}` : ''}) decompresses to a tar whose digest is ${q(l.diffId)}.`,
+      `rootfs.diff_ids[${i}] is ${typeof said === 'string' ? qm(said) : 'not a string'}, but layer ${i} (${l.layer}${manifest ? ` of the manifest ${manifest}` : ''}) decompresses to a tar whose digest is ${qm(l.diffId)}.`,
       { expected: l.diffId, layer: l.layer, ...(manifest ? { manifest } : {}) },
     );
   });

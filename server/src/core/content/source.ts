@@ -189,6 +189,11 @@ export interface ContentSource {
   list?(options: ListOptions): AsyncIterable<SourceEntry>;
   /** Releases what the source holds open (connections, files). */
   close?(): void;
+  /**
+   * Sentences about parts of the source that are never read (an archive's member named `../x`, a name that
+   * appears twice), for reports; each is a full sentence naming the source.
+   */
+  readonly issues?: readonly string[];
 }
 
 /** An incremental hash. `digest()` returns lowercase hex and is called once. */

@@ -114,6 +114,13 @@ export const verifyRules: readonly RuleInfo[] = [
     spec: `${LAYOUT}#blobs`,
   },
   {
+    code: 'oci/archive-format',
+    severity: 'error',
+    title: 'A file given as an image archive cannot be read as one',
+    description:
+      'Image archives are read in place from their tar member table: the file must be an uncompressed tar (decompress a `.tar.gz` first) whose members all lie inside it, with at most 1,000,000 members, holding an OCI layout (`oci-layout`, `index.json`, `blobs/`) or a `docker save` image (`manifest.json`) at its root. The message says which of these fails and where.',
+  },
+  {
     code: 'docker/archive-manifest',
     severity: 'error',
     title: "A `docker save` archive's `manifest.json` is missing or cannot be used",

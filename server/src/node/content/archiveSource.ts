@@ -16,6 +16,7 @@
  * - An OCI layout archive may lack blobs (it is a layout: `partial`); a `docker save` archive must hold
  *   everything `docker load` needs (`complete`).
  */
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   BlobSourceError,
@@ -31,7 +32,10 @@ import {
   type RootFileProblem,
   type SourceEntry,
 } from '../../core/content/source';
+import { verifyDockerArchive } from '../../core/verify/dockerArchive';
+import { verifyLayout, type ImageReport, type VerifyImageOptions } from '../../core/verify/layout';
 import { blobUri } from '../../protocol';
+import { nodeHasherFactory } from '../verify/hash';
 import { openImageArchive, type ImageArchive, type OpenImageArchiveOptions } from '../archive/image';
 import { ArchiveError } from '../archive/tar';
 
@@ -75,9 +79,14 @@ export class ArchiveSource implements ContentSource {
     return this.archive.kind === 'oci-layout' ? 'partial' : 'complete';
   }
 
-  /** Sentences about members that were left out or repeat a name, and an unusable `manifest.json`. */
+  /**
+   * Sentences about members that are never read: unsafe or repeated names (from the member table), and
+   * `manifest.json` entries naming such members. (An unusable `manifest.json` is verification's own finding.)
+   */
   get issues(): readonly string[] {
-    return this.archive.issues;
+    return this.archive.issues.filter(
+      (i) => i.startsWith(`${this.archive.file}: `) || i.includes(', which is not used:'),
+    );
   }
 
   /** The `oci-blob:` URI of a blob (its title names what it is, for the editor's tab). */
@@ -199,4 +208,49 @@ export async function openArchiveSource(
   options: OpenImageArchiveOptions = {},
 ): Promise<ArchiveSource> {
   return new ArchiveSource(await openImageArchive(file, options));
+}
+
+/**
+ * Verifies an image archive: an OCI layout tarball as a layout (core/verify/layout.ts), a `docker save` tarball
+ * by its `manifest.json` (core/verify/dockerArchive.ts). Throws `ArchiveError` only when the file cannot be read as
+ * an image archive at all (not a tar, compressed, truncated, a member past its end, no image at its root).
+ */
+export async function verifyImageArchive(
+  file: string,
+  options: VerifyImageOptions & OpenImageArchiveOptions = {},
+): Promise<ImageReport & { kind: ArchiveSource['kind'] }> {
+  const source = await openArchiveSource(file, options.signal ? { signal: options.signal } : {});
+  try {
+    const verify = { hasher: nodeHasherFactory, ...options };
+    const report =
+      source.kind === 'oci-layout'
+        ? await verifyLayout(source, verify)
+        : await verifyDockerArchive(source, verify);
+    return { ...report, kind: source.kind };
+  } finally {
+    source.close();
+  }
+}
+
+/** Names of files taken for image archives without looking inside (compressed ones get a clear refusal). */
+const ARCHIVE_NAME = /\.(tar|tar\.gz|tgz|tar\.zst|tar\.zstd|tar\.xz|oci)$/i;
+
+/**
+ * True when `file` should be read as an image archive: its name ends in `.tar` (or a compressed tar's suffix,
+ * which opening then refuses with a message), or its first block is a tar header (`ustar` at offset 257). Reads
+ * at most 512 bytes of a regular file (non-blocking, so a FIFO is not waited on).
+ */
+export function looksLikeArchive(file: string): boolean {
+  if (ARCHIVE_NAME.test(file)) return true;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const head = Buffer.alloc(512);
+    const n = readSync(fd, head, 0, 512, 0);
+    return n === 512 && head.toString('latin1', 257, 262) === 'ustar';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
