@@ -6,6 +6,9 @@ import { lintTarget, type FileReport } from './lint';
 import { formatRules } from './rules';
 import { noteOutput } from './terminal';
 import { collectTargets } from './walk';
+import { lintArchive, type ArchiveLint } from './lintArchive';
+import { looksLikeArchive } from '../node/content/archiveSource';
+import * as fs from 'node:fs';
 import { verifyCommand } from './verify';
 
 export const VERSION: string = version;
@@ -40,15 +43,40 @@ export function run(argv: readonly string[], cwd: string = process.cwd()): RunRe
 export async function runAsync(argv: readonly string[], cwd: string = process.cwd()): Promise<RunResult> {
   const cmd = parseArgs(argv);
   if (cmd.command === 'verify') return verifyCommand(cmd);
+  if (cmd.command === 'lint') {
+    // Image archives are read in place, asynchronously; the rest as files.
+    const archives = cmd.paths.filter((p) => isFile(p) && looksLikeArchive(p));
+    if (archives.length) {
+      const extra: ArchiveLint = { files: [], errors: [] };
+      for (const a of archives) {
+        const r = await lintArchive(a, {
+          kind: cmd.kind,
+          severities: cmd.severities,
+          maxFindings: cmd.maxFindings,
+        });
+        extra.files.push(...r.files);
+        extra.errors.push(...r.errors);
+      }
+      return lint({ ...cmd, paths: cmd.paths.filter((p) => !archives.includes(p)) }, cwd, extra);
+    }
+  }
   return run(argv, cwd);
 }
 
-function lint(cmd: LintCommand, cwd: string): RunResult {
+const isFile = (p: string): boolean => {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+
+function lint(cmd: LintCommand, cwd: string, archives?: ArchiveLint): RunResult {
   const stderr: string[] = [];
   const collected = collectTargets(cmd.paths, { layoutFiles: !cmd.kind || cmd.kind === 'layout-header' });
-  const errors = [...collected.errors];
+  const errors = [...collected.errors, ...(archives?.errors ?? [])];
   stderr.push(...collected.notes);
-  const files: FileReport[] = [];
+  const files: FileReport[] = [...(archives?.files ?? [])];
   for (const target of collected.targets) {
     const outcome = lintTarget(target, {
       kind: cmd.kind,
