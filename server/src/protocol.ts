@@ -208,8 +208,14 @@ export type LayoutEdgeRole = 'manifest' | 'config' | 'layer' | 'blob' | 'subject
  * their subject, so an `index.json` entry marked `referrer` need not be shown again at the top.
  */
 export interface LayoutGraph {
-  /** The layout folder's `file:` URI. */
+  /** The layout folder's `file:` URI (or the image archive's). */
   root: string;
+  /**
+   * Set when the layout is an image archive read in place: `oci-layout` for an OCI layout tarball, `docker-save`
+   * for a legacy `docker save` tarball, whose graph lists the images of its `manifest.json` (each entry a config
+   * edge labelled by its first tag, with the layers under it) in `index.entries`.
+   */
+  archive?: 'oci-layout' | 'docker-save';
   /** `imageLayoutVersion` from the `oci-layout` file, when it could be read. */
   layoutVersion?: string;
   index: LayoutIndexNode;
@@ -257,6 +263,13 @@ export interface LayoutBlobNode {
   subject?: string;
   /** Digests of the manifests whose `subject` names this blob (signatures, SBOMs, attestations), in discovery order. */
   referrers?: string[];
+  /**
+   * Set on a referrer that no descriptor reachable from `index.json` names: it was found among the layout's
+   * blobs (its `subject` names a node of the graph), and is shown under its subject.
+   */
+  unreferenced?: true;
+  /** The blob's length, when no descriptor says it (an unreferenced referrer). */
+  size?: number;
 }
 
 /** One descriptor: the pointer from a document to a blob, with what it says about the blob. */
@@ -417,14 +430,20 @@ export interface VerifyDocumentResult {
 export const VERIFY_LAYOUT_REQUEST = 'ociManifest/verifyLayout';
 
 export interface VerifyLayoutParams {
-  /** A `file:` URI of the layout folder (or a file or folder inside it). */
+  /** A `file:` URI of the layout folder (or a file or folder inside it), or of an image archive (`.tar`). */
   uri: string;
+  /**
+   * Deep verification: decompress every layer in the pass that hashes it, and check the config's
+   * `rootfs.diff_ids` and the layer's tar headers (the `oci-manifest verify --deep` of the editor).
+   */
+  deep?: boolean;
   registry?: string;
   credentials?: VerifyCredentials;
   workDoneToken?: string | number;
 }
 
 export interface VerifyLayoutFileResult {
+  /** A `file:` URI, or an `oci-blob:` URI for a document inside an image archive. */
   uri: string;
   /** Relative to the layout root: `index.json`, `blobs/sha256/…`. */
   relative: string;
@@ -433,7 +452,7 @@ export interface VerifyLayoutFileResult {
 }
 
 export interface VerifyLayoutResult {
-  /** The layout folder's `file:` URI. */
+  /** The layout folder's `file:` URI (or the image archive's). */
   root: string;
   /** e.g. `5 verified, 0 mismatches, 0 not found; 6 blobs, 1 unreferenced, 0 misnamed`. */
   summary: string;
@@ -472,13 +491,14 @@ export interface ComputeDigestResult {
  * Format: `oci-blob://<source>/<piece>?<locator>`, built and read by {@link blobUri} and {@link parseBlobUri}.
  * - `<source>` (the authority) is the kind of content source: `archive` (an image archive file: an OCI layout
  *   tarball or a `docker save` tarball), `layout` (an OCI image layout folder), `registry` (a repository).
- * - `<piece>` is a blob by its digest, `/<algorithm>/<encoded>/<title>`, where the title is only for the
- *   editor's tab (`manifest.json`, `config.json`; it ends in `.json`, so that editors open it as JSON); or one of
- *   the source's root files, `/<name>` (`index.json`, `oci-layout`, `manifest.json`, `repositories`).
+ * - `<piece>` is a blob by its digest, `/<algorithm>/<encoded>/<first 12 characters of encoded>.json` (the last
+ *   segment is for the editor's tab, and ends in `.json` so that editors open the blob as JSON; it is derived
+ *   from the digest, so that one blob always has one URI), or one of the source's root files, `/<name>`
+ *   (`index.json`, `oci-layout`, `manifest.json`, `repositories`).
  * - `<locator>` is the whole query, percent-encoded once: a `file:` URI of the archive or the layout folder, or
  *   `host[:port]/repository` for a registry. It never holds credentials.
  *
- * Example: `oci-blob://archive/sha256/86e7…a3/manifest.json?file%3A%2F%2F%2Ftmp%2Fimage.tar`.
+ * Example: `oci-blob://archive/sha256/86e7da5f560b…a3/86e7da5f560b.json?file%3A%2F%2F%2Ftmp%2Fimage.tar`.
  */
 export const BLOB_SCHEME = 'oci-blob';
 
@@ -494,8 +514,6 @@ export interface BlobLocation {
   digest?: string;
   /** The root file's name; absent for a blob. */
   root?: string;
-  /** For a blob: the last path segment the tab shows (default `blob.json`). */
-  title?: string;
 }
 
 const BLOB_SOURCES: readonly BlobSourceKind[] = ['archive', 'layout', 'registry'];
@@ -509,7 +527,7 @@ export function blobUri(location: BlobLocation): string {
   const colon = location.digest.indexOf(':');
   const algorithm = location.digest.slice(0, colon);
   const encoded = location.digest.slice(colon + 1);
-  const title = location.title ?? 'blob.json';
+  const title = `${encoded.slice(0, 12)}.json`;
   return `${BLOB_SCHEME}://${location.source}/${encodeURIComponent(algorithm)}/${encodeURIComponent(encoded)}/${encodeURIComponent(title)}?${query}`;
 }
 
@@ -534,7 +552,7 @@ export function parseBlobUri(uri: string): BlobLocation | undefined {
   }
   if (parts.length === 1 && BLOB_ROOT_FILES.includes(parts[0]!)) return { source, locator, root: parts[0]! };
   if (parts.length === 3 && parts[0] && parts[1])
-    return { source, locator, digest: `${parts[0]}:${parts[1]}`, title: parts[2]! };
+    return { source, locator, digest: `${parts[0]}:${parts[1]}` };
   return undefined;
 }
 

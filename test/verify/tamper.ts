@@ -10,8 +10,7 @@ import * as path from 'node:path';
 
 type Json = Record<string, unknown>;
 
-const sha256 = (b: Uint8Array | string): string =>
-  `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const sha256 = (b: Uint8Array | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const fileOf = (layout: string, digest: string): string =>
   path.join(layout, 'blobs', ...(digest.split(':') as [string, string]));
 

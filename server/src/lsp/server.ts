@@ -254,7 +254,19 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
     if (!providers.length || !analysis) return cached.diagnostics;
     const extra: Diagnostic[] = [];
     for (const p of providers) safely('extra diagnostics', () => extra.push(...p(doc, analysis)));
-    return extra.length ? [...cached.diagnostics, ...extra] : cached.diagnostics;
+    if (!extra.length) return cached.diagnostics;
+    // Two providers may know the same finding (a cross-document one, live and from Verify Layout): once each.
+    const key = (d: Diagnostic): string =>
+      `${String(d.code)}|${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}|${typeof d.message === 'string' ? d.message : d.message.value}`;
+    const seen = new Set<string>();
+    const out = [...cached.diagnostics];
+    for (const d of extra) {
+      const k = key(d);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(d);
+    }
+    return out;
   }
 
   /** Publishes again (push) or asks the client to pull again, after a provider's answer changed. */

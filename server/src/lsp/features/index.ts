@@ -1,5 +1,7 @@
+import { blobDocumentsFeature } from './blobDocuments';
 import { codeActionsFeature } from './codeActions';
 import { completionFeature } from './completion';
+import { crossDocumentFeature } from './crossDocument';
 import type { Feature } from './feature';
 import { codeLensFeature } from './codeLens';
 import { documentSymbolsFeature } from './documentSymbols';
@@ -20,4 +22,6 @@ export const FEATURES: readonly Feature[] = [
   layoutGraphFeature,
   layoutDiagnosticsFeature,
   verifyFeature,
+  blobDocumentsFeature,
+  crossDocumentFeature,
 ];

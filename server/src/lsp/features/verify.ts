@@ -30,6 +30,8 @@ import {
   type TextEdit as CoreEdit,
 } from '../../core';
 import { MT } from '../../core/catalog/core';
+import { crossDocumentCheck } from '../../core/checks/crossDocument';
+import { layerCheck } from '../../core/checks/layer';
 import { mdCode } from '../../core/markdown';
 import { detectKind } from '../../core/detect';
 import { parseJson } from '../../core/json/document';
@@ -62,8 +64,13 @@ import { formatError } from '../runner';
 import type { RegistryChoice } from '../verifyAccess';
 import type { Feature, FeatureContext } from './feature';
 
-/** The codes verification reports (everything else in a layout report is lint, which the document has already). */
-const VERIFY_CODES = new Set(verifyRules.map((r) => r.code));
+/**
+ * The codes verification reports (everything else in a layout report is lint, which the document has already):
+ * its own, and those that compare documents or read layers.
+ */
+const VERIFY_CODES = new Set(
+  [...verifyRules, ...crossDocumentCheck.rules, ...layerCheck.rules].map((r) => r.code),
+);
 /** Blobs read at once. */
 const CONCURRENCY = 4;
 /** Progress reports at most this often. */
@@ -431,6 +438,7 @@ function start(ctx: FeatureContext): void {
           signal: abort.signal,
           severities: settings['diagnostics.severity'],
           requireComplete: settings['verify.requireComplete'],
+          ...(params.deep ? { deep: true } : {}),
           onProgress: reporterOf(reporter),
         });
         if (!report)

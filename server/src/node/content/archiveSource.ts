@@ -89,9 +89,9 @@ export class ArchiveSource implements ContentSource {
     );
   }
 
-  /** The `oci-blob:` URI of a blob (its title names what it is, for the editor's tab). */
-  blobUri(digest: string, title?: string): string {
-    return blobUri({ source: 'archive', locator: this.fileUri, digest, ...(title ? { title } : {}) });
+  /** The `oci-blob:` URI of a blob (one URI per blob, whoever builds it). */
+  blobUri(digest: string): string {
+    return blobUri({ source: 'archive', locator: this.fileUri, digest });
   }
 
   describe(piece: { digest: string } | { path: string }): ContentOrigin | undefined {
@@ -235,13 +235,16 @@ export async function verifyImageArchive(
 /** Names of files taken for image archives without looking inside (compressed ones get a clear refusal). */
 const ARCHIVE_NAME = /\.(tar|tar\.gz|tgz|tar\.zst|tar\.zstd|tar\.xz|oci)$/i;
 
+/** True when a file's name says it is a tar archive (`.tar`, `.tar.gz`, `.tgz`, `.tar.zst`, `.oci`…). */
+export const hasArchiveName = (file: string): boolean => ARCHIVE_NAME.test(file);
+
 /**
  * True when `file` should be read as an image archive: its name ends in `.tar` (or a compressed tar's suffix,
  * which opening then refuses with a message), or its first block is a tar header (`ustar` at offset 257). Reads
  * at most 512 bytes of a regular file (non-blocking, so a FIFO is not waited on).
  */
 export function looksLikeArchive(file: string): boolean {
-  if (ARCHIVE_NAME.test(file)) return true;
+  if (hasArchiveName(file)) return true;
   let fd: number | undefined;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
