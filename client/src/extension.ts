@@ -16,6 +16,7 @@ import {
 import { registerCommands } from './commands';
 import { Log } from './log';
 import { KindStatus } from './statusBar';
+import { registerBlobDocuments } from './views/blobDocuments';
 import { registerLayoutsView, type LayoutsViewApi } from './views/layouts';
 import { registerVerify } from './verify';
 
@@ -98,6 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.workspace.onDidChangeTextDocument((e) => consider(e.document)),
   );
   vscode.workspace.textDocuments.forEach(consider);
+  context.subscriptions.push(registerBlobDocuments({ client: () => client, ensureStarted }));
   const layouts = registerLayoutsView(context, { client: () => client, ensureStarted, log });
   registerVerify(context, { client: () => client, ensureStarted, log });
 

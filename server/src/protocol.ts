@@ -134,6 +134,7 @@ export const COMMAND_IDS = {
   restartServer: 'ociManifest.restartServer',
   verifyDigests: 'ociManifest.verifyDigests',
   verifyLayout: 'ociManifest.verifyLayout',
+  verifyLayoutDeep: 'ociManifest.verifyLayoutDeep',
   computeDigest: 'ociManifest.computeDigest',
   insertDescriptor: 'ociManifest.insertDescriptor',
   copyDocumentDigest: 'ociManifest.copyDocumentDigest',

@@ -32,6 +32,7 @@ import {
   type VerifyResultStatus,
 } from '../../../server/src/protocol';
 import { registerCommand } from '../commands';
+import { pickLayoutOrArchive } from '../views/layoutRoots';
 import type { Log } from '../log';
 import { verifyStore, type StoredResult, type VerifyStatus } from './store';
 
@@ -65,6 +66,8 @@ function toUri(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   if (typeof arg === 'string') return vscode.Uri.parse(arg);
   if (arg && typeof arg === 'object' && 'uri' in arg) return toUri((arg as { uri: unknown }).uri);
+  // An item of the OCI Layouts view: its layout (or archive).
+  if (arg && typeof arg === 'object' && 'root' in arg) return toUri((arg as { root: unknown }).root);
   return undefined;
 }
 
@@ -223,17 +226,20 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
     return result;
   }
 
-  async function runLayout(folder: vscode.Uri): Promise<VerifyLayoutResult | undefined> {
+  async function runLayout(folder: vscode.Uri, deep = false): Promise<VerifyLayoutResult | undefined> {
     const client = await running();
     if (!client) return undefined;
     const registry = registrySetting(folder) || sessionRegistry;
-    const params: VerifyLayoutParams = { uri: folder.toString() };
+    const params: VerifyLayoutParams = { uri: folder.toString(), ...(deep ? { deep: true } : {}) };
     if (registry) params.registry = registry;
     const credentials = await credentialsFor(registry);
     if (credentials) params.credentials = credentials;
     let result: VerifyLayoutResult;
     try {
-      result = await withProgress('OCI: Verifying the layout', client, (token, workDoneToken) =>
+      const title = deep
+        ? 'OCI: Verifying the layout and decompressing its layers'
+        : 'OCI: Verifying the layout';
+      result = await withProgress(title, client, (token, workDoneToken) =>
         client.sendRequest<VerifyLayoutResult>(VERIFY_LAYOUT_REQUEST, { ...params, workDoneToken }, token),
       );
     } catch (err) {
@@ -242,26 +248,24 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
       return undefined;
     }
     for (const f of result.files) record(f.uri, f.results, result.at);
-    deps.log.info(`Verify Layout ${vscode.Uri.parse(result.root).fsPath}: ${result.summary}`);
+    deps.log.info(
+      `Verify Layout${deep ? ' (deep)' : ''} ${vscode.Uri.parse(result.root).fsPath}: ${result.summary}`,
+    );
     const bad = result.files.some((f) => f.findings > 0);
     (bad ? warn : say)(`OCI: ${result.summary}${result.cancelled ? ' (cancelled)' : ''}`);
     return result;
   }
 
-  function verifyLayout(arg?: unknown): Promise<VerifyLayoutResult | undefined> | undefined {
+  function verifyLayout(arg?: unknown, deep = false): Promise<VerifyLayoutResult | undefined> | undefined {
     const given = toUri(arg);
-    if (given) return runLayout(given);
+    if (given) return runLayout(given, deep);
     const near = vscode.window.activeTextEditor?.document.uri;
-    void vscode.window
-      .showOpenDialog({
-        canSelectFolders: true,
-        canSelectFiles: false,
-        canSelectMany: false,
-        title: 'OCI: Verify Layout',
-        openLabel: 'Verify',
-        ...(near?.scheme === 'file' ? { defaultUri: vscode.Uri.joinPath(near, '..') } : {}),
-      })
-      .then((picked) => (picked?.[0] ? runLayout(picked[0]) : undefined));
+    pickLayoutOrArchive(
+      deep ? 'OCI: Verify Layout (Deep)' : 'OCI: Verify Layout',
+      'Verify',
+      (picked) => runLayout(picked, deep),
+      near?.scheme === 'file' ? vscode.Uri.joinPath(near, '..') : undefined,
+    );
     return undefined;
   }
 
@@ -407,7 +411,8 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
   context.subscriptions.push(
     verifyStore,
     registerCommand('verifyDigests', verifyDigests),
-    registerCommand('verifyLayout', verifyLayout),
+    registerCommand('verifyLayout', (arg) => verifyLayout(arg)),
+    registerCommand('verifyLayoutDeep', (arg) => verifyLayout(arg, true)),
     registerCommand('computeDigest', computeDigest),
     registerCommand('insertDescriptor', insertDescriptor),
     registerCommand('copyDocumentDigest', copyDocumentDigest),

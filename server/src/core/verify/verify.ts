@@ -84,7 +84,7 @@ export interface BlobOutcome {
   document?: ContentDocument;
   /** The kind the content was read as (kept even when the document is not). */
   kind?: DocumentKind;
-  /** For a layer: the compression its first bytes show (read while it was hashed). */
+  /** For a blob not read as a manifest: the compression its first bytes show (read while it was hashed). */
   compression?: LayerCompression;
   /** For `unknown` compression: what the bytes look like instead (`xz`, `empty`, `not a tar`). */
   compressionDetail?: string;
@@ -366,13 +366,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const release = (): void => {
       if (capture?.buffer) held -= capture.buffer.length;
     };
-    // A layer's first bytes show its compression; with deep verification the layer is decompressed as it streams.
+    // A blob's first bytes show its compression (for whichever descriptor names it as a layer); with deep
+    // verification a layer is decompressed as it streams.
     const layer = ref.role === 'layer';
+    const sniff = !ref.manifest;
     const deep =
       layer && ref.mediaType !== undefined && compressionOfMediaType(ref.mediaType) !== undefined
         ? options.analyzeLayer
         : undefined;
-    let head: Uint8Array | undefined = layer ? new Uint8Array(0) : undefined;
+    let head: Uint8Array | undefined = sniff ? new Uint8Array(0) : undefined;
     let n = 0;
     let over = false;
     let limitHit = false;
@@ -552,8 +554,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const data = typeof ref.value.data === 'string' ? ref.value.data : undefined;
     const mediaType = typeof ref.value.mediaType === 'string' ? ref.value.mediaType : undefined;
     const blob: BlobRef = { digest: d, manifest: namesManifest(ref), size, mediaType, data, role: ref.role };
-    // The role matters for what is learnt along (a layer's compression, a config kept): part of the key.
-    const key = `${d}\u0000${size}\u0000${blob.manifest}\u0000${data ?? ''}\u0000${ref.role === 'layer' || ref.role === 'config' ? ref.role : ''}`;
+    // One read per blob, whatever its role: what is learnt along (a config kept, a layer decompressed) follows the
+    // role of the first descriptor read (a blob that is both a config and a layer is not a real image's).
+    const key = `${d}\u0000${size}\u0000${blob.manifest}\u0000${data ?? ''}`;
     let outcome = cache.get(key);
     if (!outcome) {
       progress.total++;
