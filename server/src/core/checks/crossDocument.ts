@@ -468,11 +468,13 @@ export function checkAttestationReferences(
   });
 }
 
-function checkAttestationSubject(ctx: CrossContext, ref: DescriptorRef): void {
+function checkAttestationSubject(ctx: CrossContext, ref: DescriptorRef, entries: ReadonlySet<string>): void {
   const annotations = ref.value.annotations;
   const digest = str(ref.value.digest);
   if (!digest || !isObject(annotations) || annotations[REF_TYPE] !== 'attestation-manifest') return;
   const target = str(annotations[REF_DIGEST]);
+  // A reference that names no entry is the index's own finding (checkAttestationReferences).
+  if (target === undefined || !entries.has(target)) return;
   const manifest = ctx.known(digest)?.value;
   const subject = isObject(manifest) ? digestOf(manifest.subject) : undefined;
   if (target === undefined || subject === undefined || subject === target) return;
@@ -488,12 +490,14 @@ function checkAttestationSubject(ctx: CrossContext, ref: DescriptorRef): void {
 export function checkAcross(ctx: CrossContext): void {
   const index = isIndexKind(ctx.kind);
   const manifest = ctx.kind === 'image-manifest' || ctx.kind === 'docker-manifest';
+  const entries = new Set<string>();
+  if (index) for (const ref of ctx.descriptors) if (ref.role === 'manifest') entries.add(str(ref.value.digest) ?? '');
   for (const ref of ctx.descriptors) {
     if (ref.role === 'manifest' || ref.role === 'subject') checkMediaType(ctx, ref);
     if (index && ref.role === 'manifest') {
       checkPlatforms(ctx, ref);
       checkArtifactType(ctx, ref);
-      checkAttestationSubject(ctx, ref);
+      checkAttestationSubject(ctx, ref, entries);
     }
     if (manifest && ref.role === 'layer') checkCompression(ctx, ref);
   }
