@@ -60,7 +60,7 @@ export function writeLayout(
  */
 export function memorySource(
   blobs: readonly (string | { content: string; at: string })[],
-  options: { unreadable?: readonly string[]; present?: readonly string[] } = {},
+  options: { unreadable?: readonly string[]; present?: readonly string[]; list?: boolean } = {},
 ): ContentSource & { reads: string[] } {
   const map = new Map<string, Uint8Array>();
   for (const b of blobs) {
@@ -75,10 +75,17 @@ export function memorySource(
         'The blob is a FIFO (named pipe), not a regular file, so it was not read.',
       );
   };
+  const list: ContentSource['list'] = async function* () {
+    yield { path: 'blobs', type: 'directory' };
+    yield { path: 'blobs/sha256', type: 'directory' };
+    for (const [d, b] of [...map].sort(([a], [b]) => (a < b ? -1 : 1)))
+      yield { path: `blobs/sha256/${d.slice(7)}`, type: 'file', size: b.length };
+  };
   return {
     name: 'memory',
     label: 'the memory layout',
     reads,
+    ...(options.list ? { list } : {}),
     async stat(ref) {
       fifo(ref.digest);
       const b = map.get(ref.digest);

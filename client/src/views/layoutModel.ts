@@ -401,7 +401,8 @@ export function present(
   const facts: string[] = [];
   if (e.mediaType) facts.push(`Media type: ${mdText(e.mediaType)}`);
   if (e.artifactType) facts.push(`Artifact type: ${mdText(e.artifactType)}`);
-  if (e.size !== undefined) facts.push(`Size: ${e.sizeText ?? ''} (${e.size} bytes)`);
+  if (e.size !== undefined)
+    facts.push(`Size: ${e.sizeText !== undefined ? `${e.sizeText} (${e.size} bytes)` : `${e.size} bytes`}`);
   if (e.platform) facts.push(`Platform: ${mdText(e.platform)}`);
   if (e.refName) facts.push(`Tag: ${mdText(e.refName)}`);
   if (facts.length) lines.push(facts.join('  \n'));
