@@ -107,6 +107,9 @@ Files and directories:
   directory are not followed) for *.json files recognised as manifests, oci-layout files, and, in
   OCI image layouts, the JSON blobs under blobs/<algorithm>/ (blobs over 16 MiB or not starting
   with "{" are skipped unread). With --kind, every *.json file and JSON blob found is read as KIND.
+  A FILE that is an image archive (.tar, or a file starting with a tar header) is read in place: its
+  oci-layout, index.json and JSON blobs (the configs of a docker save archive) are checked as
+  ARCHIVE!MEMBER.
 
 Exit status (lint): 0 no error-level finding, 1 at least one error-level finding, 2 usage or I/O error.
 `;
