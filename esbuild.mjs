@@ -42,5 +42,5 @@ if (watch) {
 } else {
   const t = Date.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
-  console.log(`esbuild: dist/client.js, dist/server.js, dist/cli.js in ${Date.now() - t} ms`);
+  console.error(`esbuild: dist/client.js, dist/server.js, dist/cli.js in ${Date.now() - t} ms`);
 }
