@@ -26,8 +26,7 @@ fi
 
 # Each step runs in its own process group (in_group), so that a signal stops all of it, and stops when npm is gone.
 trap 'stop_step' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+exit_on_signals
 WATCH_PID=$PPID
 
 echo "Checking the editor tools in $TOOLS (the first start installs them: about 7 minutes)…"

@@ -37,6 +37,13 @@ say_port_in_use() {
   echo "Open http://127.0.0.1:$port/ if that is the editor you want, stop it, or choose another port: $how" >&2
 }
 
+# Exit with 130 on INT and 143 on TERM or HUP, once: the EXIT trap does the cleaning up, and a second signal (Ctrl+C
+# reaches npm, which passes it on, and this script itself) must not cut it short.
+exit_on_signals() {
+  trap 'trap "" INT TERM HUP; exit 130' INT
+  trap 'trap "" INT TERM HUP; exit 143' TERM HUP
+}
+
 # Runs a command in its own process group and waits for it in a way that lets the caller's traps run at once, so a
 # signal can stop the whole step (npm, the install scripts and compilers it starts) with stop_step. While it runs:
 # when WATCH_PID is set and that process has ended (npm start killed outright), the caller exits (143); every 30 s

@@ -49,6 +49,7 @@ DRIVER_PID=
 stop() {
   [ -n "$DRIVER_PID" ] && kill -TERM "$DRIVER_PID" 2>/dev/null && wait "$DRIVER_PID" 2>/dev/null
   [ -n "$CS_PID" ] || return 0
+  [ "$MODE" = serve ] && echo "stopping code-server…" >&2
   kill -TERM -- -"$CS_PID" 2>/dev/null # setsid made it a group leader: this stops the whole server tree
   for _ in $(seq 1 50); do kill -0 -- -"$CS_PID" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- -"$CS_PID" 2>/dev/null
@@ -60,8 +61,7 @@ cleanup() {
   if [ -n "${KEEP:-}" ]; then echo "run dir kept: $RUN"; else rm -rf "$RUN"; fi
 }
 trap cleanup EXIT
-trap 'echo " stopping code-server…" >&2; exit 130' INT
-trap 'echo "stopping code-server (terminated)…" >&2; exit 143' TERM HUP
+exit_on_signals
 
 CS=(env PATH="$NODE24:$PATH" "$NODE24/node" "$ENTRY" --config "$RUN/config.yaml" --user-data-dir "$RUN/ud" --extensions-dir "$RUN/exts")
 if [ -n "${VSIX:-}" ]; then

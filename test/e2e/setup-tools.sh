@@ -29,8 +29,7 @@ fi
 # A step runs in its own process group (in_group), so that a signal to this script stops all of it; while it runs a
 # line every 30 s says so: the first install of code-server is long and quiet.
 trap 'stop_step' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+exit_on_signals
 step() {
   local what=$1 expect=$2 s=$SECONDS rc=0
   shift 2

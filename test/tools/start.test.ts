@@ -271,6 +271,24 @@ describe('npm start', () => {
     },
   );
 
+  test(
+    'Ctrl+C (INT to npm and the script at once, as a terminal sends it) stops the editor and cleans up',
+    GUARD,
+    async () => {
+      const port = await freePort();
+      const vsix = path.join(dir, 'stand-in.vsix');
+      fs.writeFileSync(vsix, 'not a real package');
+      // detached: npm leads a process group of its own, as in a terminal, so the group can be signalled at once.
+      const npm = run('npm', ['start'], { cwd: root, env: env(port, { VSIX: vsix }), detached: true });
+      const out = output(npm);
+      await out.waitFor(/Press Ctrl\+C to stop/);
+      const started = lastStart();
+      process.kill(-npm.pid!, 'SIGINT');
+      await out.exited;
+      await assertStopped(started, port, 15);
+    },
+  );
+
   test('a port held by another program is refused before anything is installed', GUARD, async () => {
     const server = net.createServer().listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
