@@ -1,6 +1,6 @@
 import type { Disposable } from 'vscode-languageserver';
-import type { LayoutAccess } from './layoutAccess';
-import type { VerifyAccess } from './verifyAccess';
+import type { LayoutAccess } from '../host/layoutAccess';
+import type { VerifyAccess } from '../host/verifyAccess';
 
 /**
  * What the server needs from its host that the pure core cannot do: file-system facts and timers.

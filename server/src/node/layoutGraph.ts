@@ -19,7 +19,7 @@ import type { DocumentKind } from '../core/kinds';
 import { buildLayoutGraph } from '../core/layout/graph';
 import { humanSize } from '../core/layout/format';
 import type { LayoutGraph } from '../protocol';
-import type { LayoutAccess, LayoutFileLimits, LayoutJsonFile, LayoutJsonFiles } from '../lsp/layoutAccess';
+import type { LayoutAccess, LayoutFileLimits, LayoutJsonFile, LayoutJsonFiles } from '../host/layoutAccess';
 import { createLayoutRoots, isLayoutRoot, LAYOUT_FILE } from './content/layoutRoot';
 import { LayoutSource, openLayoutSource } from './content/layoutSource';
 

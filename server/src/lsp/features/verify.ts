@@ -59,7 +59,7 @@ import {
 } from '../../protocol';
 import { toDiagnostic, uriKey } from '../convert';
 import { formatError } from '../runner';
-import type { RegistryChoice } from '../verifyAccess';
+import type { RegistryChoice } from '../../host/verifyAccess';
 import type { Feature, FeatureContext } from './feature';
 
 /** The codes verification reports (everything else in a layout report is lint, which the document has already). */
