@@ -7,7 +7,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import {
-  DOCUMENT_KIND_NOTIFICATION,
+  DocumentKindNotification,
   mightBeManifest,
   SETTINGS_SECTION,
   type DocumentKindParams,
@@ -63,7 +63,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
 
   const start = async (): Promise<void> => {
     client = new LanguageClient('ociManifest', 'OCI Manifest', serverOptions, clientOptions);
-    client.onNotification(DOCUMENT_KIND_NOTIFICATION, (p: DocumentKindParams) => status.update(p));
+    client.onNotification(DocumentKindNotification, (p) => status.update(p));
     await client.start();
     log.info('The OCI Manifest language server is running.');
   };

@@ -1,7 +1,14 @@
 /**
- * The one contract shared by the client and the server: the typed settings with their defaults, and the
- * custom messages. The client imports only this file from the server side.
+ * The one contract shared by the client and the server: the settings (declared once, in {@link SETTINGS}), the
+ * command ids, and the custom messages, each a typed `RequestType`/`NotificationType` binding its method to its
+ * params and result, which both sides pass to `sendRequest`/`onRequest` instead of a method string. The client
+ * imports only this file from the server side.
+ *
+ * Its one import is those two message-type classes (an ESLint rule allows nothing else here): the objects are values,
+ * so they need the class, and vscode-languageserver-protocol's platform-neutral entry is already in both bundles
+ * (the language client and server are built on it), so the client bundle does not grow.
  */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 
 /**
  * Markdown that quotes documents (hovers on the server, the layout view's tooltips in the client) is built
@@ -15,9 +22,14 @@ export { mdCode, mdFence, mdText } from './core/markdown';
  */
 export { registryHostKey } from './core/verify/reference';
 
-export type SeverityOverride = 'error' | 'warning' | 'info' | 'hint' | 'off';
+/** The levels a rule's severity can be set to (`off` drops the rule). */
+export const SEVERITY_LEVELS = ['error', 'warning', 'info', 'hint', 'off'] as const;
+export type SeverityOverride = (typeof SEVERITY_LEVELS)[number];
 
-/** Settings under `ociManifest.*` (package.json's `contributes.configuration` must match; a test checks). */
+/** How much of the LSP traffic the client traces. */
+export const TRACE_LEVELS = ['off', 'messages', 'verbose'] as const;
+
+/** Settings under `ociManifest.*`, typed; {@link SETTINGS} declares each one. */
 export interface Settings {
   /** Milliseconds to wait after an edit before validating (0 = at once). */
   'diagnostics.delay': number;
@@ -28,80 +40,180 @@ export interface Settings {
   /** Per-rule severity overrides, e.g. `{ "oci/annotation-key-form": "off" }`. */
   'diagnostics.severity': Record<string, SeverityOverride>;
   /** Trace the LSP traffic in the output channel. */
-  'trace.server': 'off' | 'messages' | 'verbose';
+  'trace.server': (typeof TRACE_LEVELS)[number];
   /** Show problems in the JSON files of small OCI image layouts in the workspace without opening them. */
   'layouts.workspaceDiagnostics': boolean;
   /** The repository to look in for blobs not found locally (`registry.example.com/team/app`); '' for none. */
   'verify.registry': string;
-  /** Registry hosts (`host` or `host:port`) that may be reached over plain HTTP. */
+  /** Registry hosts (`host` or `host:port`) that may be reached over plain HTTP. Never from a workspace. */
   'verify.insecureRegistries': string[];
   /** Every blob must be present: a blob missing from a layout (which the spec allows) is an error. */
   'verify.requireComplete': boolean;
 }
 
-export const DEFAULT_SETTINGS: Settings = {
-  'diagnostics.delay': 150,
-  'diagnostics.contentDetection': true,
-  'diagnostics.maxFullCheckSize': 16 * 1024 * 1024,
-  'diagnostics.severity': {},
-  'trace.server': 'off',
-  'layouts.workspaceDiagnostics': true,
-  'verify.registry': '',
-  'verify.insecureRegistries': [],
-  'verify.requireComplete': false,
+/**
+ * One setting, declared once: package.json's `contributes.configuration` entry is generated from it (`schema`,
+ * `default`, `scope`, `description`), and so is the README's settings table (`summary`); `read` is how the server
+ * takes a raw value (undefined: invalid, the default applies).
+ */
+export interface SettingSpec<T> {
+  /** The JSON Schema of the value in package.json (type, enum, items, minimum…). */
+  schema: Record<string, unknown>;
+  default: T;
+  /**
+   * Where the setting may be set (VS Code's scopes). `machine`: only in the user's own settings (and a remote
+   * machine's), never in a workspace's or folder's `.vscode/settings.json`, so a cloned repository cannot change it;
+   * the server also reads it only from the unscoped configuration (see {@link readSettings}).
+   */
+  scope: 'machine' | 'window' | 'resource';
+  /** package.json's `markdownDescription`. */
+  description: string;
+  /** One line for the README's settings table. */
+  summary: string;
+  read(raw: unknown): T | undefined;
+}
+
+const isFiniteAtLeast = (min: number, raw: unknown): raw is number =>
+  typeof raw === 'number' && Number.isFinite(raw) && raw >= min;
+const oneOf = <T extends string>(list: readonly T[], raw: unknown): raw is T =>
+  typeof raw === 'string' && (list as readonly string[]).includes(raw);
+
+/** Every setting under `ociManifest.*` (the key without the section). */
+export const SETTINGS: { [K in keyof Settings]: SettingSpec<Settings[K]> } = {
+  'diagnostics.delay': {
+    schema: { type: 'number', minimum: 0 },
+    default: 150,
+    scope: 'resource',
+    description:
+      'Milliseconds to wait after an edit before the manifest is validated again. `0` validates on every keystroke. A document is always validated at once when it is opened.',
+    summary:
+      'Milliseconds after an edit before validating again (`0`: every keystroke). Opening validates at once.',
+    read: (raw) => (isFiniteAtLeast(0, raw) ? raw : undefined),
+  },
+  'diagnostics.contentDetection': {
+    schema: { type: 'boolean' },
+    default: true,
+    scope: 'resource',
+    description:
+      'Validate any JSON document whose content is an OCI or Docker manifest, index, config, descriptor or layout file. When off, only files named `*.manifest.json`, `*.index.json`, `oci-layout`, or `index.json` next to an `oci-layout` file are validated.',
+    summary: 'Serve any JSON document whose content is a manifest; off: only the file-name patterns above.',
+    read: (raw) => (typeof raw === 'boolean' ? raw : undefined),
+  },
+  'diagnostics.maxFullCheckSize': {
+    schema: { type: 'number', minimum: 1 },
+    default: 16 * 1024 * 1024,
+    scope: 'resource',
+    description:
+      'Documents larger than this many characters get only the JSON and structure checks, so that the editor stays responsive. One info diagnostic says so.',
+    summary: 'Above this many characters only the basic checks run.',
+    read: (raw) => (isFiniteAtLeast(0, raw) && raw > 0 ? raw : undefined),
+  },
+  'diagnostics.severity': {
+    schema: { type: 'object', additionalProperties: { type: 'string', enum: [...SEVERITY_LEVELS] } },
+    default: {},
+    scope: 'resource',
+    description:
+      'Override the severity of rules by code, e.g. `{ "oci/annotation-key-form": "off", "oci/media-type-unknown": "hint" }`. See the [rule table](https://github.com/oci-manifest/oci-manifest/blob/main/docs/rules.md).',
+    summary: 'Per-rule severity: `{ "oci/annotation-key-form": "off", "oci/media-type-unknown": "hint" }`.',
+    read: (raw) =>
+      typeof raw === 'object' && raw !== null && !Array.isArray(raw)
+        ? Object.fromEntries(Object.entries(raw).filter(([, level]) => oneOf(SEVERITY_LEVELS, level)))
+        : undefined,
+  },
+  'trace.server': {
+    schema: { type: 'string', enum: [...TRACE_LEVELS] },
+    default: 'off',
+    scope: 'window',
+    description:
+      'Trace the communication between VS Code and the OCI Manifest language server in the **OCI Manifest** output channel.',
+    summary: 'Trace LSP messages in the **OCI Manifest** output channel.',
+    read: (raw) => (oneOf(TRACE_LEVELS, raw) ? raw : undefined),
+  },
+  'layouts.workspaceDiagnostics': {
+    schema: { type: 'boolean' },
+    default: true,
+    scope: 'resource',
+    description:
+      'Show problems in the JSON files of the OCI image layouts in the workspace (folders with an `oci-layout` file: `index.json`, `oci-layout` and the manifest, index and config blobs) in the Problems panel without opening them. Only small layouts are checked: at most 200 blobs, 4 MiB per JSON file and 16 MiB of JSON per layout.',
+    summary:
+      'Show problems in the JSON files of small OCI image layouts in the workspace without opening them.',
+    read: (raw) => (typeof raw === 'boolean' ? raw : undefined),
+  },
+  'verify.registry': {
+    schema: { type: 'string' },
+    default: '',
+    scope: 'resource',
+    description:
+      'The repository that **OCI: Verify Digests** and **OCI: Verify Layout** look in for blobs that are not in the local OCI image layout or embedded in the descriptor, as `host[:port]/name`, e.g. `registry.example.com/team/app`. Credentials come from your Docker config (`~/.docker/config.json`) or from **OCI: Set Registry Credentials…**. When empty you are asked once per session.',
+    summary:
+      'The repository (`host[:port]/name`) Verify Digests and Verify Layout look in for blobs not found locally.',
+    read: (raw) => (typeof raw === 'string' ? raw.trim() : undefined),
+  },
+  'verify.insecureRegistries': {
+    schema: { type: 'array', items: { type: 'string' } },
+    default: [],
+    scope: 'machine',
+    description:
+      'Registry hosts (`host` or `host:port`) that may be reached over plain HTTP or HTTPS without certificate checks. Loopback addresses are always allowed over HTTP. Only your user (or remote machine) settings can set this, never a workspace: a cloned repository must not turn off these checks.',
+    summary:
+      'Registry hosts reached over plain HTTP. User or machine settings only: a workspace cannot set it.',
+    read: (raw) =>
+      Array.isArray(raw)
+        ? raw.filter((h): h is string => typeof h === 'string' && h.trim() !== '')
+        : undefined,
+  },
+  'verify.requireComplete': {
+    schema: { type: 'boolean' },
+    default: false,
+    scope: 'resource',
+    description:
+      "Make **OCI: Verify Layout** and **OCI: Verify Digests** treat every missing blob as an error. By default a blob missing from an OCI image layout is a warning (the image layout spec lets a layout lack blobs that a registry provides, e.g. after pulling one platform of a multi-platform image) and a referrer's subject kept elsewhere is information; turn this on when the layout must be self-contained. The CLI's `oci-manifest verify --require-complete` does the same.",
+    summary:
+      'Every missing blob is an error, also where a layout may lack it (a self-contained layout is wanted).',
+    read: (raw) => (typeof raw === 'boolean' ? raw : undefined),
+  },
 };
+
+/** The settings' keys, in the table's order. */
+export const SETTING_KEYS = Object.keys(SETTINGS) as (keyof Settings)[];
+
+/** A fresh copy of a default (objects and arrays are not shared between settings objects). */
+const copy = <T>(value: T): T =>
+  (Array.isArray(value)
+    ? [...value]
+    : typeof value === 'object' && value !== null
+      ? { ...value }
+      : value) as T;
 
 /** The configuration section the server asks for. */
 export const SETTINGS_SECTION = 'ociManifest';
 
-/** Reads a raw `ociManifest` configuration object (nested or flat keys) into typed settings with defaults. */
-export function readSettings(raw: unknown): Settings {
-  const out: Settings = { ...DEFAULT_SETTINGS, 'diagnostics.severity': {}, 'verify.insecureRegistries': [] };
-  if (typeof raw !== 'object' || raw === null) return out;
-  const get = (dotted: string): unknown => {
-    const flat = (raw as Record<string, unknown>)[dotted];
-    if (flat !== undefined) return flat;
-    let cur: unknown = raw;
-    for (const part of dotted.split('.')) {
-      if (typeof cur !== 'object' || cur === null) return undefined;
-      cur = (cur as Record<string, unknown>)[part];
-    }
-    return cur;
-  };
-  const delay = get('diagnostics.delay');
-  if (typeof delay === 'number' && Number.isFinite(delay) && delay >= 0) out['diagnostics.delay'] = delay;
-  const cd = get('diagnostics.contentDetection');
-  if (typeof cd === 'boolean') out['diagnostics.contentDetection'] = cd;
-  const max = get('diagnostics.maxFullCheckSize');
-  if (typeof max === 'number' && Number.isFinite(max) && max > 0) out['diagnostics.maxFullCheckSize'] = max;
-  const sev = get('diagnostics.severity');
-  if (typeof sev === 'object' && sev !== null) {
-    for (const [code, level] of Object.entries(sev)) {
-      if (
-        level === 'error' ||
-        level === 'warning' ||
-        level === 'info' ||
-        level === 'hint' ||
-        level === 'off'
-      ) {
-        out['diagnostics.severity'][code] = level;
-      }
-    }
+/**
+ * Reads a raw `ociManifest` configuration object (nested or flat keys) into typed settings with defaults. Settings
+ * scoped `machine` are taken from `userLevel` when it is given: the configuration asked for without a document
+ * (`workspace/configuration` without `scopeUri`), which a workspace folder's settings do not reach.
+ */
+export function readSettings(raw: unknown, userLevel: unknown = raw): Settings {
+  const out = {} as Record<keyof Settings, unknown>;
+  for (const key of SETTING_KEYS) {
+    const spec = SETTINGS[key] as SettingSpec<unknown>;
+    const value = spec.read(lookup(spec.scope === 'machine' ? userLevel : raw, key));
+    out[key] = value === undefined ? copy(spec.default) : value;
   }
-  const trace = get('trace.server');
-  if (trace === 'off' || trace === 'messages' || trace === 'verbose') out['trace.server'] = trace;
-  const wd = get('layouts.workspaceDiagnostics');
-  if (typeof wd === 'boolean') out['layouts.workspaceDiagnostics'] = wd;
-  const reg = get('verify.registry');
-  if (typeof reg === 'string') out['verify.registry'] = reg.trim();
-  const complete = get('verify.requireComplete');
-  if (typeof complete === 'boolean') out['verify.requireComplete'] = complete;
-  const insecure = get('verify.insecureRegistries');
-  if (Array.isArray(insecure))
-    out['verify.insecureRegistries'] = insecure.filter(
-      (h): h is string => typeof h === 'string' && h.trim() !== '',
-    );
-  return out;
+  return out as Settings;
+}
+
+/** `raw[dotted]` (a flat key) or `raw.a.b` (nested). */
+function lookup(raw: unknown, dotted: string): unknown {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const flat = (raw as Record<string, unknown>)[dotted];
+  if (flat !== undefined) return flat;
+  let cur: unknown = raw;
+  for (const part of dotted.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
 }
 
 /** Options the client passes in `initialize`. */
@@ -115,9 +227,6 @@ export interface InitializationOptions {
   settings?: unknown;
 }
 
-/** Notification server → client: the detected kind of a document, for the status bar. */
-export const DOCUMENT_KIND_NOTIFICATION = 'ociManifest/documentKind';
-
 export interface DocumentKindParams {
   uri: string;
   /** The kind's id (`image-manifest`…) or null when the document is not served. */
@@ -127,6 +236,9 @@ export interface DocumentKindParams {
   /** How the kind was decided: mediaType, shape, fileName or forced. */
   source: string | null;
 }
+
+/** Notification server → client: the detected kind of a document, for the status bar. */
+export const DocumentKindNotification = new NotificationType<DocumentKindParams>('ociManifest/documentKind');
 
 /** Command ids contributed by the extension (package.json lists the same; a test checks). */
 export const COMMAND_IDS = {
@@ -148,13 +260,13 @@ export const COMMAND_IDS = {
   revealBlob: 'ociManifest.revealBlob',
 } as const;
 
-/** Request client → server: facts about the running server (the e2e tests use the pid to test restarts). */
-export const SERVER_INFO_REQUEST = 'ociManifest/serverInfo';
-
 export interface ServerInfo {
   pid: number;
   version: string;
 }
+
+/** Request client → server: facts about the running server (the e2e tests use the pid to test restarts). */
+export const ServerInfoRequest = new RequestType0<ServerInfo, void>('ociManifest/serverInfo');
 
 const NAME_PATTERN =
   /(^|[/\\])(oci-layout|index\.json|[^/\\]+\.(manifest|index)\.json)$|[/\\]blobs[/\\][a-z0-9+._-]+[/\\][^/\\]+$/i;
@@ -171,13 +283,6 @@ export function mightBeManifest(fileName: string, text: string): boolean {
 
 // ---- OCI image layouts: the image graph (issue 6) --------------------------------------------------------------
 
-/**
- * Request client → server: the image graph of the OCI image layout that a folder or file belongs to (the
- * nearest folder at or above it holding an `oci-layout` file), for the OCI Layouts tree view. The answer is
- * plain JSON, cached by the server per layout and rebuilt when a file it read changes on disk.
- */
-export const LAYOUT_GRAPH_REQUEST = 'ociManifest/layoutGraph';
-
 export interface LayoutGraphParams {
   /** A `file:` URI: the layout folder itself, or any folder or file inside it (`index.json`, a blob). */
   uri: string;
@@ -185,6 +290,15 @@ export interface LayoutGraphParams {
 
 /** The graph, or null when the URI is not inside an OCI image layout or the server has no file system. */
 export type LayoutGraphResult = LayoutGraph | null;
+
+/**
+ * Request client → server: the image graph of the OCI image layout that a folder or file belongs to (the
+ * nearest folder at or above it holding an `oci-layout` file), for the OCI Layouts tree view. The answer is
+ * plain JSON, cached by the server per layout and rebuilt when a file it read changes on disk.
+ */
+export const LayoutGraphRequest = new RequestType<LayoutGraphParams, LayoutGraphResult, void>(
+  'ociManifest/layoutGraph',
+);
 
 /**
  * How far a node could be followed.
@@ -360,14 +474,6 @@ export interface VerifyCounts {
   cancelled: number;
 }
 
-/**
- * Request client → server: verify every descriptor of an open document against its content (the OCI image
- * layout it is in, embedded `data`, then the registry). Findings (`oci/blob-*`) are merged into the document's
- * diagnostics and kept while the descriptor's text is unchanged. Supports `workDoneToken` progress and
- * cancellation (which stops the reads).
- */
-export const VERIFY_DOCUMENT_REQUEST = 'ociManifest/verifyDocument';
-
 export interface VerifyDocumentParams {
   uri: string;
   /** The repository to look in (`host[:port]/name`); defaults to the `ociManifest.verify.registry` setting. */
@@ -411,10 +517,14 @@ export interface VerifyDocumentResult {
 }
 
 /**
- * Request client → server: verify an OCI image layout folder (`oci-layout`, `index.json`, every manifest reached,
- * every blob). Each file's findings are published as its diagnostics.
+ * Request client → server: verify every descriptor of an open document against its content (the OCI image
+ * layout it is in, embedded `data`, then the registry). Findings (`oci/blob-*`) are merged into the document's
+ * diagnostics and kept while the descriptor's text is unchanged. Supports `workDoneToken` progress and
+ * cancellation (which stops the reads).
  */
-export const VERIFY_LAYOUT_REQUEST = 'ociManifest/verifyLayout';
+export const VerifyDocumentRequest = new RequestType<VerifyDocumentParams, VerifyDocumentResult, void>(
+  'ociManifest/verifyDocument',
+);
 
 export interface VerifyLayoutParams {
   /** A `file:` URI of the layout folder (or a file or folder inside it). */
@@ -443,8 +553,13 @@ export interface VerifyLayoutResult {
   at: number;
 }
 
-/** Request client → server: the descriptor of a file on disk (streamed hash; special files are refused). */
-export const COMPUTE_DIGEST_REQUEST = 'ociManifest/computeDigest';
+/**
+ * Request client → server: verify an OCI image layout folder (`oci-layout`, `index.json`, every manifest reached,
+ * every blob). Each file's findings are published as its diagnostics.
+ */
+export const VerifyLayoutRequest = new RequestType<VerifyLayoutParams, VerifyLayoutResult, void>(
+  'ociManifest/verifyLayout',
+);
 
 export interface ComputeDigestParams {
   /** A `file:` URI. */
@@ -459,3 +574,8 @@ export interface ComputeDigestResult {
   digest: string;
   size: number;
 }
+
+/** Request client → server: the descriptor of a file on disk (streamed hash; special files are refused). */
+export const ComputeDigestRequest = new RequestType<ComputeDigestParams, ComputeDigestResult, void>(
+  'ociManifest/computeDigest',
+);

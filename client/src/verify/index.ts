@@ -17,11 +17,11 @@ import {
   type WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 import {
-  COMPUTE_DIGEST_REQUEST,
+  ComputeDigestRequest,
   registryHostKey,
   SETTINGS_SECTION,
-  VERIFY_DOCUMENT_REQUEST,
-  VERIFY_LAYOUT_REQUEST,
+  VerifyDocumentRequest,
+  VerifyLayoutRequest,
   type ComputeDigestResult,
   type VerifyCredentials,
   type VerifyDigestsArgs,
@@ -192,11 +192,7 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
     let result: VerifyDocumentResult;
     try {
       result = await withProgress('OCI: Verifying digests', client, (token, workDoneToken) =>
-        client.sendRequest<VerifyDocumentResult>(
-          VERIFY_DOCUMENT_REQUEST,
-          { ...params, workDoneToken },
-          token,
-        ),
+        client.sendRequest(VerifyDocumentRequest, { ...params, workDoneToken }, token),
       );
     } catch (err) {
       if (isCancellation(err)) say('OCI: Verification cancelled.');
@@ -234,7 +230,7 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
     let result: VerifyLayoutResult;
     try {
       result = await withProgress('OCI: Verifying the layout', client, (token, workDoneToken) =>
-        client.sendRequest<VerifyLayoutResult>(VERIFY_LAYOUT_REQUEST, { ...params, workDoneToken }, token),
+        client.sendRequest(VerifyLayoutRequest, { ...params, workDoneToken }, token),
       );
     } catch (err) {
       if (isCancellation(err)) say('OCI: Verification cancelled.');
@@ -269,7 +265,7 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
     const client = await running();
     if (!client) return undefined;
     try {
-      return await client.sendRequest<ComputeDigestResult>(COMPUTE_DIGEST_REQUEST, { uri: file.toString() });
+      return await client.sendRequest(ComputeDigestRequest, { uri: file.toString() });
     } catch (err) {
       fail(`OCI: ${messageOf(err)}`);
       return undefined;

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { codeOf, ours, sleep, uri, waitFor } from './util';
 import type { ExtensionApi } from '../../../client/src/extension';
-import { COMMAND_IDS, SERVER_INFO_REQUEST, type ServerInfo } from '../../../server/src/protocol';
+import { COMMAND_IDS, ServerInfoRequest } from '../../../server/src/protocol';
 
 const EXT_ID = 'oci-manifest.oci-manifest';
 
@@ -130,12 +130,12 @@ suite('OCI Manifest in a real VS Code', () => {
     const all = await vscode.commands.getCommands(true);
     for (const id of contributed) assert.ok(all.includes(id), `${id} is registered`);
     await vscode.commands.executeCommand(COMMAND_IDS.showOutput);
-    const before = await api.client()!.sendRequest<ServerInfo>(SERVER_INFO_REQUEST);
+    const before = await api.client()!.sendRequest(ServerInfoRequest);
     await vscode.commands.executeCommand(COMMAND_IDS.restartServer);
     const after = await waitFor('a new server', async () => {
       const c = api.client();
       if (!c?.isRunning()) return undefined;
-      const info = await c.sendRequest<ServerInfo>(SERVER_INFO_REQUEST);
+      const info = await c.sendRequest(ServerInfoRequest);
       return info.pid !== before.pid && info;
     });
     assert.notEqual(after.pid, before.pid);
@@ -144,7 +144,7 @@ suite('OCI Manifest in a real VS Code', () => {
   });
 
   test('the client restarts the server after it is killed', async () => {
-    const before = await api.client()!.sendRequest<ServerInfo>(SERVER_INFO_REQUEST);
+    const before = await api.client()!.sendRequest(ServerInfoRequest);
     process.kill(before.pid, 'SIGKILL');
     const after = await waitFor(
       'the client to restart the server',
@@ -152,7 +152,7 @@ suite('OCI Manifest in a real VS Code', () => {
         const c = api.client();
         if (!c?.isRunning()) return undefined;
         try {
-          const info = await c.sendRequest<ServerInfo>(SERVER_INFO_REQUEST);
+          const info = await c.sendRequest(ServerInfoRequest);
           return info.pid !== before.pid && info;
         } catch {
           return undefined;

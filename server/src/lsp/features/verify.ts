@@ -44,17 +44,14 @@ import {
   type VerifySummary,
 } from '../../core/verify';
 import {
-  COMPUTE_DIGEST_REQUEST,
-  VERIFY_DOCUMENT_REQUEST,
-  VERIFY_LAYOUT_REQUEST,
-  type ComputeDigestParams,
+  ComputeDigestRequest,
+  VerifyDocumentRequest,
+  VerifyLayoutRequest,
   type ComputeDigestResult,
   type Settings,
   type VerifyCounts,
   type VerifyDescriptorResult,
-  type VerifyDocumentParams,
   type VerifyDocumentResult,
-  type VerifyLayoutParams,
   type VerifyLayoutResult,
 } from '../../protocol';
 import { toDiagnostic, uriKey } from '../convert';
@@ -303,8 +300,8 @@ function start(ctx: FeatureContext): void {
   }
 
   connection.onRequest(
-    VERIFY_DOCUMENT_REQUEST,
-    async (params: VerifyDocumentParams, token): Promise<VerifyDocumentResult | ResponseError<void>> => {
+    VerifyDocumentRequest,
+    async (params, token): Promise<VerifyDocumentResult | ResponseError<void>> => {
       const access = runtime.verify;
       const found = await ctx.analysisOf(params.uri);
       if (!found) {
@@ -417,8 +414,8 @@ function start(ctx: FeatureContext): void {
   const reported = new Map<string, Set<string>>();
 
   connection.onRequest(
-    VERIFY_LAYOUT_REQUEST,
-    async (params: VerifyLayoutParams, token): Promise<VerifyLayoutResult | ResponseError<void>> => {
+    VerifyLayoutRequest,
+    async (params, token): Promise<VerifyLayoutResult | ResponseError<void>> => {
       const access = runtime.verify;
       if (!access) return failure('Verifying a layout needs a file system; this server has none.');
       const settings = await ctx.settingsOf(params.uri);
@@ -513,8 +510,8 @@ function start(ctx: FeatureContext): void {
   );
 
   connection.onRequest(
-    COMPUTE_DIGEST_REQUEST,
-    async (params: ComputeDigestParams, token): Promise<ComputeDigestResult | ResponseError<void>> => {
+    ComputeDigestRequest,
+    async (params, token): Promise<ComputeDigestResult | ResponseError<void>> => {
       const access = runtime.verify;
       if (!access) return failure('Computing a digest needs a file system; this server has none.');
       const algorithm = params.algorithm ?? 'sha256';
