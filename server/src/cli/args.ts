@@ -95,7 +95,9 @@ Verify options:
   --require-complete) or an invalid layout, 2 on a usage or I/O error (e.g. an unreachable registry).
 
 Files and directories:
-  A FILE is always checked; it is reported on stderr when it is not recognised as a manifest.
+  A FILE named on the command line is read whatever its name. When it is not recognised as a manifest
+  (by its content, or a name such as *.manifest.json), it is skipped with a note on stderr and leaves
+  the exit status alone; --kind reads it as KIND instead.
   A DIR is searched recursively (node_modules and .git are skipped, symbolic links leaving the
   directory are not followed) for *.json files recognised as manifests, oci-layout files, and, in
   OCI image layouts, the JSON blobs under blobs/<algorithm>/ (blobs over 16 MiB or not starting
