@@ -6,7 +6,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SETTING_KEYS, SETTINGS, SETTINGS_SECTION } from '../server/src/protocol';
 
 const root = new URL('../', import.meta.url);
-export const README_BEGIN = '<!-- settings: generated from SETTINGS in server/src/protocol.ts by `npm run docs` -->';
+export const README_BEGIN =
+  '<!-- settings: generated from SETTINGS in server/src/protocol.ts by `npm run docs` -->';
 export const README_END = '<!-- settings: end -->';
 
 /** package.json's `contributes.configuration.properties`. */
@@ -44,7 +45,8 @@ async function write(): Promise<void> {
   const readme = readFileSync(readmeFile, 'utf8');
   const [head, rest] = readme.split(README_BEGIN);
   const tail = rest?.split(README_END)[1];
-  if (head === undefined || tail === undefined) throw new Error(`README.md lacks the markers ${README_BEGIN}`);
+  if (head === undefined || tail === undefined)
+    throw new Error(`README.md lacks the markers ${README_BEGIN}`);
   const [header, ...rows] = settingsRows();
   const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
   const table = [line(header!), line(header!.map(() => '---')), ...rows.map(line)].join('\n');

@@ -48,7 +48,8 @@ test('verify.insecureRegistries from a folder’s settings is ignored; from the 
   const listed = { diagnostics: { delay: 0 }, verify: { insecureRegistries: [reg.host] } };
   c = await LspClient.start({ settings: listed, userSettings: { diagnostics: { delay: 0 } } });
   await c.open(uri, text);
-  const verify = () => c.connection.sendRequest(VerifyDocumentRequest, { uri, registry: `${reg.host}/team/app` });
+  const verify = () =>
+    c.connection.sendRequest(VerifyDocumentRequest, { uri, registry: `${reg.host}/team/app` });
 
   const fromFolder = await verify();
   assert.equal(fromFolder.results.length, 3);
