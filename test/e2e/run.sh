@@ -25,7 +25,9 @@ ENTRY=$TOOLS/cs/node_modules/code-server/out/node/entry.js
 export NODE_PATH=$TOOLS/pw/node_modules
 PORT=${PORT:-8765}
 PARENT=$PPID
-SETTINGS=${SETTINGS:-'{"chat.disableAIFeatures":true,"workbench.startupEditor":"none","extensions.autoCheckUpdates":false,"extensions.autoUpdate":false,"telemetry.telemetryLevel":"off","workbench.tips.enabled":false}'}
+# files.autoSave off: in a browser VS Code saves edits after a second by default, and the suite's edits (and a
+# newcomer's quick-fixes in npm start) must not rewrite the committed workspace and example files.
+SETTINGS=${SETTINGS:-'{"files.autoSave":"off","chat.disableAIFeatures":true,"workbench.startupEditor":"none","extensions.autoCheckUpdates":false,"extensions.autoUpdate":false,"telemetry.telemetryLevel":"off","workbench.tips.enabled":false}'}
 case $MODE in
   tests | ui | serve) ;;
   *) echo "mode must be tests, ui or serve" >&2; exit 2 ;;
