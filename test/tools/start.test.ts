@@ -102,6 +102,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A port that another program (a plain TCP server) holds. */
+async function heldPort(): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = net.connect(port, '127.0.0.1');
@@ -170,6 +177,13 @@ async function assertStopped(started: Started, port: number, seconds: number): P
   assert.deepEqual(fs.readdirSync(runRoot), [], 'the run folder is removed');
 }
 
+/** Waits until the editor a script started runs; returns its output and what the stand-in recorded. */
+async function whenRunning(child: ChildProcess) {
+  const out = output(child);
+  await out.waitFor(/Press Ctrl\+C to stop/);
+  return { child, out, started: lastStart() };
+}
+
 const serve = (port: number) =>
   run('bash', [path.join(root, 'test/e2e/run.sh'), 'serve', '--folder', path.join(root, 'examples')], {
     env: env(port),
@@ -182,10 +196,7 @@ describe('test/e2e/run.sh serve', () => {
       GUARD,
       async () => {
         const port = await freePort();
-        const child = serve(port);
-        const out = output(child);
-        await out.waitFor(/Press Ctrl\+C to stop/);
-        const started = lastStart();
+        const { child, out, started } = await whenRunning(serve(port));
         assert.ok(started.pids.every(alive) && (await portOpen(port)), 'the editor runs');
         assert.ok(
           started.tmp.startsWith(runRoot),
@@ -203,10 +214,8 @@ describe('test/e2e/run.sh serve', () => {
     GUARD,
     async () => {
       const port = await freePort();
-      const child = serve(port);
-      const out = output(child);
-      await out.waitFor(/Press Ctrl\+C to stop/);
-      const { argv } = lastStart();
+      const { child, out, started } = await whenRunning(serve(port));
+      const { argv } = started;
       assert.equal(argv.at(-1), path.join(root, 'examples'));
       assert.ok(argv.includes('--ignore-last-opened'));
       assert.match(out.text, new RegExp(`http://127\\.0\\.0\\.1:${port}/\\s`));
@@ -222,17 +231,13 @@ describe('test/e2e/run.sh serve', () => {
       ['-c', `bash "${path.join(root, 'test/e2e/run.sh')}" serve --folder "${root}/examples" & wait`],
       { env: env(port) },
     );
-    const out = output(parent);
-    await out.waitFor(/Press Ctrl\+C to stop/);
-    const started = lastStart();
+    const { started } = await whenRunning(parent);
     parent.kill('SIGKILL');
     await assertStopped(started, port, 15);
   });
 
   test('a port in use is refused with a message, and nothing is started', GUARD, async () => {
-    const server = net.createServer().listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const port = (server.address() as net.AddressInfo).port;
+    const { server, port } = await heldPort();
     try {
       const out = output(serve(port));
       assert.equal(await out.exited, 4);
@@ -247,18 +252,23 @@ describe('test/e2e/run.sh serve', () => {
   });
 });
 
+/** `npm start` on a free port with the stand-in tools, a stand-in .vsix (not packaged), once the editor runs. */
+async function npmStart(options: { detached?: boolean } = {}) {
+  const port = await freePort();
+  const vsix = path.join(dir, 'stand-in.vsix');
+  fs.writeFileSync(vsix, 'not a real package: the stand-in code-server only records it');
+  const { child, out, started } = await whenRunning(
+    run('npm', ['start'], { cwd: root, env: env(port, { VSIX: vsix }), ...options }),
+  );
+  return { npm: child, out, started, port };
+}
+
 describe('npm start', () => {
   test(
     'TERM to npm stops the editor within 15 s; a second start on the same port is refused meanwhile',
     GUARD,
     async () => {
-      const port = await freePort();
-      const vsix = path.join(dir, 'stand-in.vsix');
-      fs.writeFileSync(vsix, 'not a real package: the stand-in code-server only records it');
-      const npm = run('npm', ['start'], { cwd: root, env: env(port, { VSIX: vsix }) });
-      const out = output(npm);
-      await out.waitFor(/Press Ctrl\+C to stop/);
-      const started = lastStart();
+      const { npm, out, started, port } = await npmStart();
       assert.equal(started.argv.at(-1), path.join(root, 'examples'));
 
       const second = output(run('bash', ['scripts/start.sh'], { cwd: root, env: env(port) }));
@@ -275,14 +285,8 @@ describe('npm start', () => {
     'Ctrl+C (INT to npm and the script at once, as a terminal sends it) stops the editor and cleans up',
     GUARD,
     async () => {
-      const port = await freePort();
-      const vsix = path.join(dir, 'stand-in.vsix');
-      fs.writeFileSync(vsix, 'not a real package');
       // detached: npm leads a process group of its own, as in a terminal, so the group can be signalled at once.
-      const npm = run('npm', ['start'], { cwd: root, env: env(port, { VSIX: vsix }), detached: true });
-      const out = output(npm);
-      await out.waitFor(/Press Ctrl\+C to stop/);
-      const started = lastStart();
+      const { npm, out, started, port } = await npmStart({ detached: true });
       process.kill(-npm.pid!, 'SIGINT');
       await out.exited;
       await assertStopped(started, port, 15);
@@ -290,9 +294,7 @@ describe('npm start', () => {
   );
 
   test('a port held by another program is refused before anything is installed', GUARD, async () => {
-    const server = net.createServer().listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const port = (server.address() as net.AddressInfo).port;
+    const { server, port } = await heldPort();
     try {
       const out = output(run('bash', ['scripts/start.sh'], { cwd: root, env: env(port) }));
       assert.equal(await out.exited, 1);
