@@ -4,9 +4,9 @@
  * params and result, which both sides pass to `sendRequest`/`onRequest` instead of a method string. The client
  * imports only this file from the server side.
  *
- * Its one import is those two message-type classes (an ESLint rule allows nothing else here): the objects are values,
- * so they need the class, and vscode-languageserver-protocol's platform-neutral entry is already in both bundles
- * (the language client and server are built on it), so the client bundle does not grow.
+ * Its one import is those message-type classes (an ESLint rule allows nothing else here): the message objects are
+ * values, so they need the classes, and vscode-languageserver-protocol's platform-neutral entry is already in both
+ * bundles (the language client and server are built on it), so the client bundle does not grow.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 
@@ -227,6 +227,9 @@ export interface InitializationOptions {
   settings?: unknown;
 }
 
+/** Notification server → client: the detected kind of a document, for the status bar. */
+export const DocumentKindNotification = new NotificationType<DocumentKindParams>('ociManifest/documentKind');
+
 export interface DocumentKindParams {
   uri: string;
   /** The kind's id (`image-manifest`…) or null when the document is not served. */
@@ -236,9 +239,6 @@ export interface DocumentKindParams {
   /** How the kind was decided: mediaType, shape, fileName or forced. */
   source: string | null;
 }
-
-/** Notification server → client: the detected kind of a document, for the status bar. */
-export const DocumentKindNotification = new NotificationType<DocumentKindParams>('ociManifest/documentKind');
 
 /** Command ids contributed by the extension (package.json lists the same; a test checks). */
 export const COMMAND_IDS = {
@@ -260,13 +260,13 @@ export const COMMAND_IDS = {
   revealBlob: 'ociManifest.revealBlob',
 } as const;
 
+/** Request client → server: facts about the running server (the e2e tests use the pid to test restarts). */
+export const ServerInfoRequest = new RequestType0<ServerInfo, void>('ociManifest/serverInfo');
+
 export interface ServerInfo {
   pid: number;
   version: string;
 }
-
-/** Request client → server: facts about the running server (the e2e tests use the pid to test restarts). */
-export const ServerInfoRequest = new RequestType0<ServerInfo, void>('ociManifest/serverInfo');
 
 const NAME_PATTERN =
   /(^|[/\\])(oci-layout|index\.json|[^/\\]+\.(manifest|index)\.json)$|[/\\]blobs[/\\][a-z0-9+._-]+[/\\][^/\\]+$/i;
@@ -283,14 +283,6 @@ export function mightBeManifest(fileName: string, text: string): boolean {
 
 // ---- OCI image layouts: the image graph (issue 6) --------------------------------------------------------------
 
-export interface LayoutGraphParams {
-  /** A `file:` URI: the layout folder itself, or any folder or file inside it (`index.json`, a blob). */
-  uri: string;
-}
-
-/** The graph, or null when the URI is not inside an OCI image layout or the server has no file system. */
-export type LayoutGraphResult = LayoutGraph | null;
-
 /**
  * Request client → server: the image graph of the OCI image layout that a folder or file belongs to (the
  * nearest folder at or above it holding an `oci-layout` file), for the OCI Layouts tree view. The answer is
@@ -299,6 +291,14 @@ export type LayoutGraphResult = LayoutGraph | null;
 export const LayoutGraphRequest = new RequestType<LayoutGraphParams, LayoutGraphResult, void>(
   'ociManifest/layoutGraph',
 );
+
+export interface LayoutGraphParams {
+  /** A `file:` URI: the layout folder itself, or any folder or file inside it (`index.json`, a blob). */
+  uri: string;
+}
+
+/** The graph, or null when the URI is not inside an OCI image layout or the server has no file system. */
+export type LayoutGraphResult = LayoutGraph | null;
 
 /**
  * How far a node could be followed.
@@ -474,6 +474,16 @@ export interface VerifyCounts {
   cancelled: number;
 }
 
+/**
+ * Request client → server: verify every descriptor of an open document against its content (the OCI image
+ * layout it is in, embedded `data`, then the registry). Findings (`oci/blob-*`) are merged into the document's
+ * diagnostics and kept while the descriptor's text is unchanged. Supports `workDoneToken` progress and
+ * cancellation (which stops the reads).
+ */
+export const VerifyDocumentRequest = new RequestType<VerifyDocumentParams, VerifyDocumentResult, void>(
+  'ociManifest/verifyDocument',
+);
+
 export interface VerifyDocumentParams {
   uri: string;
   /** The repository to look in (`host[:port]/name`); defaults to the `ociManifest.verify.registry` setting. */
@@ -517,13 +527,11 @@ export interface VerifyDocumentResult {
 }
 
 /**
- * Request client → server: verify every descriptor of an open document against its content (the OCI image
- * layout it is in, embedded `data`, then the registry). Findings (`oci/blob-*`) are merged into the document's
- * diagnostics and kept while the descriptor's text is unchanged. Supports `workDoneToken` progress and
- * cancellation (which stops the reads).
+ * Request client → server: verify an OCI image layout folder (`oci-layout`, `index.json`, every manifest reached,
+ * every blob). Each file's findings are published as its diagnostics.
  */
-export const VerifyDocumentRequest = new RequestType<VerifyDocumentParams, VerifyDocumentResult, void>(
-  'ociManifest/verifyDocument',
+export const VerifyLayoutRequest = new RequestType<VerifyLayoutParams, VerifyLayoutResult, void>(
+  'ociManifest/verifyLayout',
 );
 
 export interface VerifyLayoutParams {
@@ -553,12 +561,9 @@ export interface VerifyLayoutResult {
   at: number;
 }
 
-/**
- * Request client → server: verify an OCI image layout folder (`oci-layout`, `index.json`, every manifest reached,
- * every blob). Each file's findings are published as its diagnostics.
- */
-export const VerifyLayoutRequest = new RequestType<VerifyLayoutParams, VerifyLayoutResult, void>(
-  'ociManifest/verifyLayout',
+/** Request client → server: the descriptor of a file on disk (streamed hash; special files are refused). */
+export const ComputeDigestRequest = new RequestType<ComputeDigestParams, ComputeDigestResult, void>(
+  'ociManifest/computeDigest',
 );
 
 export interface ComputeDigestParams {
@@ -574,8 +579,3 @@ export interface ComputeDigestResult {
   digest: string;
   size: number;
 }
-
-/** Request client → server: the descriptor of a file on disk (streamed hash; special files are refused). */
-export const ComputeDigestRequest = new RequestType<ComputeDigestParams, ComputeDigestResult, void>(
-  'ociManifest/computeDigest',
-);
