@@ -1,6 +1,6 @@
 // One linter config. The import rules enforce the architecture: core is pure, lsp/ is glue that no other layer
 // imports (but the node entry that starts it), the client sees only protocol.ts, and protocol.ts imports nothing but
-// the message-type classes.
+// the message-type classes (and re-exports a listed few pure core functions).
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -26,6 +26,12 @@ const CORE_NODE_MODULES = ['node:crypto', 'node:buffer'];
 /** The classes protocol.ts may import (the typed message objects need them at run time). */
 const PROTOCOL_IMPORTS = ['NotificationType', 'RequestType', 'RequestType0'];
 const PROTOCOL_SOURCE = 'vscode-languageserver-protocol';
+/**
+ * The pure core modules protocol.ts may re-export, because the client must compute exactly what the server does:
+ * Markdown quoting of document text (hovers and the layout view's tooltips) and the host key credentials are stored
+ * under. Nothing else of the server reaches the client.
+ */
+const PROTOCOL_SHARED = ['./core/markdown', './core/verify/reference'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test/fixtures/**', '**/*.vsix', '.e2e/**'] },
@@ -171,18 +177,23 @@ export default tseslint.config(
     },
   },
   {
-    // protocol.ts is the client's one window on the server side: its only import is the message-type classes.
+    // protocol.ts is the client's one window on the server side: its only import is the message-type classes, and it
+    // re-exports the few pure core functions both sides must share (PROTOCOL_SHARED).
     files: ['server/src/protocol.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
         {
-          selector: `ImportDeclaration[source.value!='${PROTOCOL_SOURCE}'], ExportAllDeclaration, ExportNamedDeclaration[source], ImportExpression, CallExpression[callee.name='require']`,
-          message: `protocol.ts imports nothing but ${PROTOCOL_IMPORTS.join(', ')} from ${PROTOCOL_SOURCE}.`,
+          selector: `ImportDeclaration[source.value!='${PROTOCOL_SOURCE}'], ExportAllDeclaration, ExportNamedDeclaration[source][source.value!=/^(${PROTOCOL_SHARED.map((m) => m.replace(/[./]/g, '\\$&')).join('|')})$/], ImportExpression, CallExpression[callee.name='require']`,
+          message: `protocol.ts imports nothing but ${PROTOCOL_IMPORTS.join(', ')} from ${PROTOCOL_SOURCE}, and re-exports only from ${PROTOCOL_SHARED.join(' and ')}.`,
         },
         {
           selector: `ImportDefaultSpecifier, ImportNamespaceSpecifier, ImportSpecifier[imported.name!=/^(${PROTOCOL_IMPORTS.join('|')})$/]`,
           message: `protocol.ts imports nothing but ${PROTOCOL_IMPORTS.join(', ')} from ${PROTOCOL_SOURCE}.`,
+        },
+        {
+          selector: 'ExportNamedDeclaration[source] > ExportSpecifier[local.name="default"]',
+          message: 'protocol.ts re-exports named functions only.',
         },
       ],
     },

@@ -4,9 +4,10 @@
  * params and result, which both sides pass to `sendRequest`/`onRequest` instead of a method string. The client
  * imports only this file from the server side.
  *
- * Its one import is those message-type classes (an ESLint rule allows nothing else here): the message objects are
- * values, so they need the classes, and vscode-languageserver-protocol's platform-neutral entry is already in both
- * bundles (the language client and server are built on it), so the client bundle does not grow.
+ * Its one import is those message-type classes: the message objects are values, so they need the classes, and
+ * vscode-languageserver-protocol's platform-neutral entry is already in both bundles (the language client and server
+ * are built on it), so the client bundle does not grow. Besides, it re-exports the few pure core functions whose
+ * answers the client must share with the server (below). An ESLint rule allows nothing else here.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 
