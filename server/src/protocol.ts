@@ -412,7 +412,7 @@ export interface LayoutEdge {
 /**
  * The command the "Verify" code lens above each descriptor runs (`COMMAND_IDS.verifyDigests`, contributed by
  * the client). From a lens its one argument is a {@link VerifyDigestsArgs}; the client can pass `[args.path]`
- * as `paths` of {@link VERIFY_DOCUMENT_REQUEST} to verify just that descriptor.
+ * as `paths` of {@link VerifyDocumentRequest} to verify just that descriptor.
  */
 export const VERIFY_DIGESTS_COMMAND = COMMAND_IDS.verifyDigests;
 

@@ -243,9 +243,7 @@ describe('verification', () => {
     writeFileSync(join(outside, 'sha256', 'cd'.repeat(32)), 'secret');
     rmSync(join(layout, 'blobs'), { recursive: true });
     symlinkSync(outside, join(layout, 'blobs'));
-    const result = (await c.connection.sendRequest(VERIFY_LAYOUT_REQUEST, {
-      uri: uri(layout),
-    })) as VerifyLayoutResult;
+    const result = await c.connection.sendRequest(VerifyLayoutRequest, { uri: uri(layout) });
     // Before: both entries outside were listed (and published as the layout's blobs).
     assert.doesNotMatch(JSON.stringify(result), /name-outside-the-layout|cdcdcdcd/);
     assert.deepEqual(
@@ -261,7 +259,7 @@ describe('verification', () => {
     const u = uri(made.manifestFile);
     const severityOf = async (): Promise<number | undefined> => {
       const mark = c.mark(u);
-      await c.connection.sendRequest(VERIFY_LAYOUT_REQUEST, { uri: uri(layout) });
+      await c.connection.sendRequest(VerifyLayoutRequest, { uri: uri(layout) });
       const p = await c.waitForPublish(u, mark, (x) =>
         x.diagnostics.some((d) => codeOf(d) === 'oci/blob-missing'),
       );
