@@ -152,8 +152,10 @@ export function insertMember(
     if (sibling && siblingValue) {
       const ws = text.slice(prevSignificant(text, sibling.offset - 1) + 1, sibling.offset);
       const indent = lineIndent(text, sibling.offset);
-      const member = `${JSON.stringify(key)}: ${renderValue(value, indent, unit)}`;
-      return { offset: endOf(siblingValue), length: 0, newText: `,${ws || ' '}${member}` };
+      // A compact document (`{"a":1,"b":2}`) gets a compact member; others the usual `"key": value`.
+      const tight = ws === '' && text.slice(endOf(sibling), siblingValue.offset) === ':';
+      const member = `${JSON.stringify(key)}:${tight ? '' : ' '}${renderValue(value, indent, unit)}`;
+      return { offset: endOf(siblingValue), length: 0, newText: `,${ws || (tight ? '' : ' ')}${member}` };
     }
   }
   const first = nextSignificant(text, obj.offset + 1);
@@ -190,4 +192,78 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
     at = e.offset + e.length;
   }
   return out + text.slice(at);
+}
+
+// ---- array element edits ------------------------------------------------------------------------------------
+
+/**
+ * Inserts `value` into the array at `arrayPath` so that it becomes element `index` (0 to the array's length).
+ * The whitespace before the neighbouring element is reused, so the new element lines up with the others, and
+ * the value is rendered in the document's style; nothing else of the text changes.
+ */
+export function insertElement(
+  json: JsonDocument,
+  arrayPath: Path,
+  index: number,
+  value: unknown,
+): TextEdit | undefined {
+  const text = json.text;
+  const arr = json.locate(arrayPath);
+  if (!arr || text[arr.offset] !== '[') return undefined;
+  const unit = indentUnit(text);
+  const first = json.locate([...arrayPath, 0]);
+  if (!first) {
+    // An empty array: the element goes between the brackets, on its own line when the document is pretty.
+    const close = nextSignificant(text, arr.offset + 1);
+    if (unit === undefined)
+      return { offset: arr.offset + 1, length: close - arr.offset - 1, newText: JSON.stringify(value) };
+    const outer = lineIndent(text, arr.offset);
+    const indent = outer + unit;
+    return {
+      offset: arr.offset + 1,
+      length: close - arr.offset - 1,
+      newText: `\n${indent}${renderValue(value, indent, unit)}\n${outer}`,
+    };
+  }
+  if (index > 0) {
+    const prev = json.locate([...arrayPath, index - 1]);
+    if (!prev) return undefined;
+    const ws = text.slice(prevSignificant(text, prev.offset - 1) + 1, prev.offset);
+    const indent = lineIndent(text, prev.offset);
+    return {
+      offset: endOf(prev),
+      length: 0,
+      newText: `,${ws || (unit === undefined ? '' : ' ')}${renderValue(value, indent, ws.includes('\n') ? unit : undefined)}`,
+    };
+  }
+  const ws = text.slice(arr.offset + 1, first.offset);
+  const indent = lineIndent(text, first.offset);
+  return {
+    offset: first.offset,
+    length: 0,
+    newText: `${renderValue(value, indent, ws.includes('\n') ? unit : undefined)},${ws || (unit === undefined ? '' : ' ')}`,
+  };
+}
+
+/**
+ * Removes the array element at `path` with one separator, so that the array stays valid JSON: the comma before
+ * it when there is one, else the comma after it, else everything between the brackets.
+ */
+export function removeElement(json: JsonDocument, path: Path): TextEdit | undefined {
+  const value = json.locate(path);
+  if (!value || typeof path[path.length - 1] !== 'number') return undefined;
+  const text = json.text;
+  const before = prevSignificant(text, value.offset - 1);
+  const after = nextSignificant(text, endOf(value));
+  if (before >= 0 && text[before] === ',') {
+    const prevEnd = prevSignificant(text, before - 1) + 1;
+    return { offset: prevEnd, length: endOf(value) - prevEnd, newText: '' };
+  }
+  if (text[after] === ',') {
+    const next = nextSignificant(text, after + 1);
+    return { offset: value.offset, length: next - value.offset, newText: '' };
+  }
+  if (before >= 0 && text[before] === '[' && text[after] === ']')
+    return { offset: before + 1, length: after - before - 1, newText: '' };
+  return { offset: value.offset, length: value.length, newText: '' };
 }
