@@ -5,6 +5,7 @@
  * a config's platform; and how BuildKit marks attestation entries. Pure: no file system, no network.
  */
 import { MT } from '../catalog/core';
+import { normalizedVariant } from '../catalog/platforms';
 import { readAll, type BlobRef, type ContentSource } from '../content/source';
 import { computeDigest, isRegisteredAlgorithm, validateDigest } from '../digest';
 import { isObject, type JsonObject } from '../model';
@@ -184,3 +185,62 @@ export function listText(items: readonly string[]): string {
 
 /** `1 layer`, `2 layers`. */
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** A platform as people write it on a command line: `os/architecture[/variant]`, or undefined when it is not one. */
+export function parsePlatform(
+  text: string,
+): { os: string; architecture: string; variant?: string } | undefined {
+  const parts = text.trim().split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9._-]+$/.test(p)))
+    return undefined;
+  return { os: parts[0]!, architecture: parts[1]!, ...(parts[2] ? { variant: parts[2] } : {}) };
+}
+
+/** True when an entry's platform is the one asked for (`arm64` and `arm64/v8` match, as clients match them). */
+export function platformMatches(
+  entryPlatform: unknown,
+  wanted: { os: string; architecture: string; variant?: string },
+): boolean {
+  if (!isObject(entryPlatform)) return false;
+  if (entryPlatform.os !== wanted.os || entryPlatform.architecture !== wanted.architecture) return false;
+  const v = typeof entryPlatform.variant === 'string' ? entryPlatform.variant : undefined;
+  return normalizedVariant(wanted.architecture, v) === normalizedVariant(wanted.architecture, wanted.variant);
+}
+
+/**
+ * The entry of an index that a reference names: a tag (`org.opencontainers.image.ref.name`, as in a layout's
+ * index.json), a digest, or nothing (the one entry there is); narrowed by platform when several match. Resolves
+ * to the entry or to a full sentence saying why there is none (listing what there is).
+ */
+export function pickEntry(
+  index: unknown,
+  ref: { tag?: string; digest?: string },
+  platform?: { os: string; architecture: string; variant?: string },
+  where = 'the index',
+): { entry: JsonObject; index: number } | { problem: string } {
+  const entries = isObject(index) && Array.isArray(index.manifests) ? index.manifests : [];
+  let found = entries.flatMap((e, i) => (isObject(e) ? [{ entry: e, index: i }] : []));
+  const tags = [...new Set(found.map((f) => refName(f.entry)).filter((t): t is string => t !== undefined))];
+  if (ref.digest !== undefined) found = found.filter((f) => f.entry.digest === ref.digest);
+  else if (ref.tag !== undefined) found = found.filter((f) => refName(f.entry) === ref.tag);
+  if (platform && found.length > 1) found = found.filter((f) => platformMatches(f.entry.platform, platform));
+  if (found.length === 1) return found[0]!;
+  const what = ref.digest ?? (ref.tag !== undefined ? `the tag ${JSON.stringify(ref.tag)}` : undefined);
+  if (!found.length)
+    return {
+      problem:
+        `${where} has no entry ${what ? `for ${what}` : ''}${platform ? ` for ${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}` : ''}${tags.length ? `; its tags are ${listText(tags.map((t) => JSON.stringify(t)))}` : ''}.`.replace(
+          ' entry .',
+          ' entry.',
+        ),
+    };
+  return {
+    problem: `${what ? `In ${where}, ${what}` : where} names ${found.length} entries${tags.length && !what ? ` (tags ${listText(tags.map((t) => JSON.stringify(t)))})` : ''}; choose one${what ? ' with a platform (--platform os/arch[/variant])' : ' with a tag or a digest'}.`,
+  };
+}
+
+const refName = (e: JsonObject): string | undefined => {
+  const a = e.annotations;
+  const n = isObject(a) ? a['org.opencontainers.image.ref.name'] : undefined;
+  return typeof n === 'string' ? n : undefined;
+};

@@ -97,26 +97,22 @@ export async function diffDocuments(
   };
   const ia = info(a, va);
   const ib = info(b, vb);
-  const base = { a: ia, b: ib, notes: [] as string[] };
-  if (a.text === b.text)
-    return {
-      ...base,
-      verdict: 'identical',
-      dockerVsOci: false,
-      changes: [],
-      summary: 'The documents are identical, byte for byte.',
-    };
+  const notes: string[] = [];
+  const result = (
+    verdict: DiffVerdict,
+    summary: string,
+    dockerVsOci = false,
+    changes: DiffChange[] = [],
+  ): DiffResult => ({ verdict, summary, dockerVsOci, a: ia, b: ib, changes, notes });
+  if (a.text === b.text) return result('identical', 'The documents are identical, byte for byte.');
   if (deepEqual(va, vb)) {
     const sameOrder = JSON.stringify(va) === JSON.stringify(vb);
-    return {
-      ...base,
-      verdict: 'same-content',
-      dockerVsOci: false,
-      changes: [],
-      summary: `Same content, different bytes: only ${sameOrder ? 'whitespace (or escapes)' : 'the order of keys (and whitespace)'} differs, so the digests differ and nothing else does.`,
-    };
+    return result(
+      'same-content',
+      `Same content, different bytes: only ${sameOrder ? 'whitespace (or escapes)' : 'the order of keys (and whitespace)'} differs, so the digests differ and nothing else does.`,
+    );
   }
-  const ctx: Ctx = { changes: [], notes: base.notes, dockerVsOci: false, options };
+  const ctx: Ctx = { changes: [], notes, dockerVsOci: false, options };
   await compareDocuments(ctx, '', va, vb, a.sources ?? [], b.sources ?? [], options.maxDepth ?? 2);
   if (!ctx.changes.length) genericDiff(ctx, '', va, vb, []);
   const formatOnly = ctx.changes.every((c) => c.formatOnly);
@@ -127,7 +123,7 @@ export async function diffDocuments(
       ? 'Docker vs OCI only: the documents differ in the Docker and OCI spellings of their media types (and in the digests that follow from them), and nothing else.'
       : `The documents differ only in their media types (${ctx.changes.map((c) => c.where).join(', ')}).`
     : `The documents differ: ${plural(real, 'change')}${ctx.changes.length > real ? ` besides ${plural(ctx.changes.length - real, 'media-type change')}` : ''}.`;
-  return { ...base, verdict, dockerVsOci: ctx.dockerVsOci, changes: ctx.changes, summary };
+  return result(verdict, summary, ctx.dockerVsOci, ctx.changes);
 }
 
 /** 0 when the documents have the same content (`diff`'s convention), 1 when they differ. */

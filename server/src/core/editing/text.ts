@@ -267,3 +267,71 @@ export function removeElement(json: JsonDocument, path: Path): TextEdit | undefi
     return { offset: before + 1, length: after - before - 1, newText: '' };
   return { offset: value.offset, length: value.length, newText: '' };
 }
+
+/**
+ * Inserts several values into the array at `arrayPath` so that they become elements `index`, `index + 1`, …,
+ * as one edit (each laid out as {@link insertElement} lays out one).
+ */
+export function insertElements(
+  json: JsonDocument,
+  arrayPath: Path,
+  index: number,
+  values: readonly unknown[],
+): TextEdit | undefined {
+  if (!values.length) return undefined;
+  if (!json.locate([...arrayPath, 0])) {
+    // An empty array: the first value makes the layout, the others follow it as they would follow an element.
+    const first = insertElement(json, arrayPath, 0, values[0]);
+    if (!first) return undefined;
+    const unit = indentUnit(json.text);
+    const arr = json.locate(arrayPath)!;
+    const indent = unit === undefined ? '' : lineIndent(json.text, arr.offset) + unit;
+    const sep = unit === undefined ? ',' : `,\n${indent}`;
+    const rest = values.slice(1).map((v) => sep + renderValue(v, indent, unit));
+    const close = first.newText.lastIndexOf('\n');
+    const newText =
+      unit === undefined
+        ? first.newText + rest.join('')
+        : first.newText.slice(0, close) + rest.join('') + first.newText.slice(close);
+    return { ...first, newText };
+  }
+  const edits = values.map((v) => insertElement(json, arrayPath, index, v));
+  if (edits.some((e) => !e)) return undefined;
+  // Every edit is an insertion at the same offset: in order, they make the sequence.
+  return { offset: edits[0]!.offset, length: 0, newText: edits.map((e) => e!.newText).join('') };
+}
+
+/**
+ * Removes the array elements at `indices` (of the array at `arrayPath`) with their separators, as
+ * non-overlapping edits: each run of neighbouring elements goes with the comma before it, or, for a run at the
+ * start, with the comma after it; removing every element empties the brackets.
+ */
+export function removeElements(json: JsonDocument, arrayPath: Path, indices: readonly number[]): TextEdit[] {
+  const text = json.text;
+  const arr = json.locate(arrayPath);
+  if (!arr || text[arr.offset] !== '[') return [];
+  let count = 0;
+  while (json.locate([...arrayPath, count])) count++;
+  const drop = [...new Set(indices)].filter((i) => i >= 0 && i < count).sort((a, b) => a - b);
+  if (!drop.length) return [];
+  if (drop.length === count) {
+    const close = prevSignificant(text, endOf(arr) - 1);
+    return [{ offset: arr.offset + 1, length: close - arr.offset - 1, newText: '' }];
+  }
+  const runs: [number, number][] = [];
+  for (const i of drop) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === i - 1) last[1] = i;
+    else runs.push([i, i]);
+  }
+  return runs.map(([from, to]) => {
+    const first = json.locate([...arrayPath, from])!;
+    const last = json.locate([...arrayPath, to])!;
+    if (from > 0) {
+      const prev = json.locate([...arrayPath, from - 1])!;
+      return { offset: endOf(prev), length: endOf(last) - endOf(prev), newText: '' };
+    }
+    const next = json.locate([...arrayPath, to + 1])!;
+    return { offset: first.offset, length: next.offset - first.offset, newText: '' };
+  });
+}
