@@ -16,6 +16,7 @@ import {
   type DocumentKindParams,
   type InitializationOptions,
 } from '../../server/src/protocol';
+import { registerAuthoring } from './authoring';
 import { registerCommands } from './commands';
 import { Log } from './log';
 import { KindStatus } from './statusBar';
@@ -134,6 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   vscode.workspace.textDocuments.forEach(consider);
   const layouts = registerLayoutsView(context, { client: () => client, ensureStarted, log });
   registerVerify(context, { client: () => client, ensureStarted, log });
+  registerAuthoring(context, { client: () => client, ensureStarted, log });
 
   return {
     client: () => client,

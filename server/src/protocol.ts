@@ -259,6 +259,11 @@ export const COMMAND_IDS = {
   copyDigest: 'ociManifest.copyDigest',
   copyDescriptor: 'ociManifest.copyDescriptor',
   revealBlob: 'ociManifest.revealBlob',
+  convertToOci: 'ociManifest.convertToOci',
+  convertToDocker: 'ociManifest.convertToDocker',
+  compareWith: 'ociManifest.compareWith',
+  createIndex: 'ociManifest.createIndex',
+  promoteLabels: 'ociManifest.promoteLabels',
 } as const;
 
 /** Request client → server: facts about the running server (the e2e tests use the pid to test restarts). */
@@ -577,6 +582,138 @@ export interface ComputeDigestParams {
 export interface ComputeDigestResult {
   /** Guessed from the content: a JSON document's own `mediaType`, gzip/zstd/tar magic, else `application/octet-stream`. */
   mediaType: string;
+  digest: string;
+  size: number;
+}
+
+// ---- Authoring: convert, compare, build an index, promote labels (issue 16) ----------------------------------------
+
+/**
+ * An input of the authoring requests: a `file:` URI (the editor's text when the document is open, else the file),
+ * or what the CLI takes: `oci:DIR[:TAG]`, `oci:DIR@DIGEST`, `oci-archive:FILE[:TAG]`. A document's config and
+ * manifests are read from the OCI layout (or archive) it belongs to.
+ */
+export type AuthoringInput = string;
+
+/** The image formats a document converts between. */
+export type ImageFormatName = 'oci' | 'docker';
+
+/**
+ * Request client → server: convert a document to OCI or Docker schema 2 (minimal edits: only media types change,
+ * and a list's entries name their converted manifests). Nothing is written: the client opens the result.
+ */
+export const ConvertDocumentRequest = new RequestType<ConvertDocumentParams, ConvertDocumentResult, void>(
+  'ociManifest/convertDocument',
+);
+
+export interface ConvertDocumentParams {
+  input: AuthoringInput;
+  to: ImageFormatName;
+}
+
+/** A manifest converted with the list naming it: a new blob that must be stored with the list. */
+export interface ConvertedBlobInfo {
+  mediaType: string;
+  digest: string;
+  size: number;
+  text: string;
+}
+
+export interface ConvertDocumentResult {
+  /** The converted text (absent when refused). */
+  text?: string;
+  /** Its digest and size in bytes (absent when refused). */
+  digest?: string;
+  size?: number;
+  /** One line per media type changed: `config.mediaType: application/vnd.docker… → application/vnd.oci…`. */
+  changes: string[];
+  /** Non-empty: nothing was converted; one sentence per thing the other format cannot hold. */
+  refusals: string[];
+  notes: string[];
+  /** The manifests of a list, converted with it. */
+  blobs: ConvertedBlobInfo[];
+  /** The `file:` URI of the OCI layout the document belongs to, where `blobs` can be written. */
+  layout?: string;
+}
+
+/** Request client → server: what changed between two documents, semantically (aligned by platform and role). */
+export const CompareRequest = new RequestType<CompareParams, CompareResult, void>('ociManifest/compare');
+
+export interface CompareParams {
+  a: AuthoringInput;
+  b: AuthoringInput;
+}
+
+export interface CompareResult {
+  /** `identical`, `same-content` (whitespace, key order), `media-types-only` (e.g. Docker vs OCI) or `different`. */
+  verdict: 'identical' | 'same-content' | 'media-types-only' | 'different';
+  /** True for identical and same-content (the CLI's exit 0). */
+  same: boolean;
+  /** One sentence. */
+  summary: string;
+  /** One line per change. */
+  changes: string[];
+  notes: string[];
+  a: { label: string; digest: string; size: number; kind?: string };
+  b: { label: string; digest: string; size: number; kind?: string };
+  /** The whole report as Markdown (every quoted value escaped), for a preview. */
+  markdown: string;
+}
+
+/** Request client → server: a new image index listing the inputs (platforms read from their configs). */
+export const CreateIndexRequest = new RequestType<CreateIndexParams, CreateIndexResult, void>(
+  'ociManifest/createIndex',
+);
+
+export interface CreateIndexParams {
+  inputs: AuthoringInput[];
+  /** The index's own annotations. */
+  annotations?: Record<string, string>;
+  /** A Docker manifest list instead of an OCI image index. */
+  docker?: boolean;
+}
+
+export interface CreateIndexResult {
+  /** The new index (absent when refused). */
+  text?: string;
+  digest?: string;
+  size?: number;
+  /** One line per entry: `linux/arm64 sha256:…`. */
+  entries: string[];
+  /** Non-empty: nothing was built. */
+  problems: string[];
+  notes: string[];
+  /** The error- and warning-level findings of the result, one line each (`oci/code: message`). */
+  findings: string[];
+}
+
+/**
+ * Request client → server: the edits that add a manifest's (or, for an index, its images') OCI config labels to
+ * its annotations, for the document as open in the editor. The client applies them.
+ */
+export const PromoteLabelsRequest = new RequestType<PromoteLabelsParams, PromoteLabelsResult, void>(
+  'ociManifest/promoteLabels',
+);
+
+export interface PromoteLabelsParams {
+  /** An open document's URI. */
+  uri: string;
+}
+
+export interface PromoteLabelsResult {
+  /** The document version the edits apply to. */
+  version: number | null;
+  edits: {
+    range: { start: { line: number; character: number }; end: { line: number; character: number } };
+    newText: string;
+  }[];
+  /** The annotations added, as `key=value`. */
+  promoted: string[];
+  /** Labels left out, with why. */
+  skipped: string[];
+  /** Non-empty: nothing to do and why. */
+  problems: string[];
+  /** The digest and size of the document once the edits are applied. */
   digest: string;
   size: number;
 }

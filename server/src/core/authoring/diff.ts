@@ -20,6 +20,7 @@ import { detectKind } from '../detect';
 import { formatPath, type Path } from '../findings';
 import { KIND_LABELS, type DocumentKind } from '../kinds';
 import { humanSize, platformText, refNameOf, shortDigest } from '../layout/format';
+import { mdCode, mdText } from '../markdown';
 import { isIndexKind, isManifestKind, isObject, type JsonObject } from '../model';
 import {
   attachedTo,
@@ -765,4 +766,42 @@ export function diffLines(r: DiffResult): string[] {
     ...r.changes.map((c) => `  ${c.text}`),
     ...r.notes.map((n) => `Note: ${n}`),
   ];
+}
+
+/**
+ * The report as Markdown for a preview: the verdict, a table of both sides, the changes grouped by where they are
+ * (the document, each platform of an index), the notes. Every quoted value goes through the Markdown helpers, so
+ * nothing a document holds is rendered as a link, an image or HTML.
+ */
+export function diffMarkdown(r: DiffResult): string {
+  const side = (name: string, s: DiffSideInfo): string =>
+    `| ${name} | ${mdText(s.label)} | ${s.kind ? mdText(KIND_LABELS[s.kind]) : 'not a manifest'} | ${mdCode(s.digest)} | ${s.size} |`;
+  const out = [
+    '# Semantic diff',
+    '',
+    mdText(r.summary),
+    '',
+    '| | document | kind | digest | bytes |',
+    '|---|---|---|---|---|',
+    side('A', r.a),
+    side('B', r.b),
+  ];
+  if (r.changes.length) {
+    // Grouped by scope: the part before the first ` › ` (a platform of an index), else the document itself.
+    const groups = new Map<string, DiffChange[]>();
+    for (const c of r.changes) {
+      const cut = c.where.indexOf(' › ');
+      const scope = cut > 0 && !c.where.startsWith('image config') ? c.where.slice(0, cut) : '';
+      groups.set(scope, [...(groups.get(scope) ?? []), c]);
+    }
+    for (const [scope, changes] of groups) {
+      out.push('', `## ${scope ? mdText(scope) : 'The document'}`, '');
+      for (const c of changes) {
+        const text = scope && c.text.startsWith(`${scope} › `) ? c.text.slice(scope.length + 3) : c.text;
+        out.push(`- ${mdText(text)}${c.formatOnly ? ' *(media type only)*' : ''}`);
+      }
+    }
+  }
+  if (r.notes.length) out.push('', '## Not compared', '', ...r.notes.map((n) => `- ${mdText(n)}`));
+  return `${out.join('\n')}\n`;
 }

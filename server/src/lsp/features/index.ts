@@ -1,3 +1,4 @@
+import { authoringFeature } from './authoring';
 import { codeActionsFeature } from './codeActions';
 import { completionFeature } from './completion';
 import type { Feature } from './feature';
@@ -20,4 +21,5 @@ export const FEATURES: readonly Feature[] = [
   layoutGraphFeature,
   layoutDiagnosticsFeature,
   verifyFeature,
+  authoringFeature,
 ];

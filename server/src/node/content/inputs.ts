@@ -16,6 +16,7 @@
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   AuthoringError,
   fetchJson,
@@ -25,28 +26,15 @@ import {
 } from '../../core/authoring/content';
 import { BlobSourceError, embeddedDataSource, readAll, type ContentSource } from '../../core/content/source';
 import { detectKind } from '../../core/detect';
-import { isIndexKind, type JsonObject } from '../../core/model';
+import { isIndexKind } from '../../core/model';
+import type { AuthoringAccess, OpenedInput } from '../../host/authoringAccess';
 import { openImageArchive, type ImageArchive } from '../archive/image';
 import { ArchiveError } from '../archive/tar';
 import { findLayoutRoot, isLayoutRoot } from './layoutRoot';
 import { openLayoutSource } from './layoutSource';
 import { specialKind } from './safeDir';
 
-/** An input resolved: its text (the exact bytes, as UTF-8), where its blobs are, and how to release them. */
-export interface OpenedInput {
-  /** The spec as given, for messages. */
-  label: string;
-  text: string;
-  /** In priority order: embedded data, then the layout or archive. */
-  sources: ContentSource[];
-  /** The index entry it was found through (a layout's index.json entry), when it was found through one. */
-  descriptor?: JsonObject;
-  /** The file it was read from, when it is a plain file. */
-  file?: string;
-  /** The layout folder it belongs to, when it belongs to one (for writing blobs next to it). */
-  layout?: string;
-  close(): Promise<void>;
-}
+export type { OpenedInput } from '../../host/authoringAccess';
 
 export interface OpenInputOptions {
   /** `os/arch[/variant]`: narrows an index to its entry for this platform. */
@@ -119,15 +107,11 @@ export async function openInput(spec: string, options: OpenInputOptions = {}): P
       const bytes = await readSmallFile(parsed.file, MAX_DOCUMENT_BYTES);
       if (isTar(bytes)) return fromArchive(spec, parsed.file, {}, platform, options.signal);
       const text = decode(bytes, spec);
-      const root = findLayoutRoot(parsed.file);
-      const sources: ContentSource[] = [embeddedDataSource()];
-      if (root) sources.push(openLayoutSource(root));
       const opened: OpenedInput = {
         label: spec,
         text,
-        sources,
+        ...sourcesOfFile(parsed.file),
         file: parsed.file,
-        ...(root ? { layout: root } : {}),
         close: async () => undefined,
       };
       return platform ? narrow(opened, platform, options.signal) : opened;
@@ -143,7 +127,7 @@ async function entryOf(
   ref: { tag?: string; digest?: string },
   platform: { os: string; architecture: string; variant?: string } | undefined,
   sources: ContentSource[],
-  extra: { layout?: string },
+  extra: { layout?: string; layoutUri?: string },
   close: () => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<OpenedInput> {
@@ -216,7 +200,7 @@ async function fromLayout(
     ref,
     platform,
     [embeddedDataSource(), layout],
-    { layout: dir },
+    { layout: dir, layoutUri: pathToFileURL(path.resolve(dir)).href },
     async () => undefined,
     signal,
   );
@@ -369,4 +353,33 @@ function describeErr(err: unknown): string {
   if (e?.code === 'ENOENT') return 'no such file or directory';
   if (e?.code === 'EACCES' || e?.code === 'EPERM') return 'permission denied';
   return e?.code ?? String(err);
+}
+
+/** The sources of a file: its embedded data and the layout it sits in (THE root rule), with the layout's folder. */
+export function sourcesOfFile(file: string): {
+  sources: ContentSource[];
+  layout?: string;
+  layoutUri?: string;
+} {
+  const root = findLayoutRoot(file);
+  return root
+    ? {
+        sources: [embeddedDataSource(), openLayoutSource(root)],
+        layout: root,
+        layoutUri: pathToFileURL(root).href,
+      }
+    : { sources: [embeddedDataSource()] };
+}
+
+/** The host's authoring access (host/authoringAccess.ts) over this resolver; inputs may be `file:` URIs. */
+export function createAuthoringAccess(): AuthoringAccess {
+  const local = (input: string): string => (input.startsWith('file:') ? fileURLToPath(input) : input);
+  return {
+    open: (input, options) => openInput(local(input), options),
+    sourcesFor: (uri) => {
+      if (!uri.startsWith('file:')) return { sources: [embeddedDataSource()] };
+      const { sources, layoutUri } = sourcesOfFile(fileURLToPath(uri));
+      return { sources, ...(layoutUri ? { layoutUri } : {}) };
+    },
+  };
 }
