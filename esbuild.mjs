@@ -32,6 +32,7 @@ const builds = [
       'test/e2e/suite/editing.test.ts',
       'test/e2e/suite/verify.test.ts',
       'test/e2e/suite/layouts.test.ts',
+      'test/e2e/suite/authoring.test.ts',
     ],
     outdir: 'out/e2e/suite',
     external: ['vscode', 'mocha'],
