@@ -204,7 +204,12 @@ export function indexCommand(cmd: IndexCommand): Promise<AuthoringResult> {
         ...annotations,
         ...(cmd.docker ? { format: 'docker' } : {}),
       });
-      return indexResult(o, cmd.output, 'created', `${o.entries.length} entries: ${describeEntries(o)}.`);
+      return indexResult(
+        o,
+        cmd.output,
+        'created',
+        `Listed ${o.entries.length} ${o.entries.length === 1 ? 'entry' : 'entries'}: ${describeEntries(o)}.`,
+      );
     });
   const [indexSpec, ...rest] = cmd.args;
   if (cmd.action === 'add')
