@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { skopeo, tempDir, umoci } from '../layouts';
+import { makeArchImages, skopeo, tempDir, umoci } from '../layouts';
 import { requireTool } from '../verify/tools';
 import { cli, ensureCli } from './cli';
 
@@ -30,29 +30,17 @@ before(async () => {
   requireTool('skopeo');
   // Two images of one app, amd64 and arm64, with OCI labels, in one layout.
   const img = at('img');
-  umoci('init', '--layout', img);
-  for (const arch of ['amd64', 'arm64']) {
-    umoci('new', '--image', `${img}:${arch}`);
-    const bundle = at(`bundle-${arch}`);
-    umoci('unpack', '--rootless', '--image', `${img}:${arch}`, bundle);
-    writeFileSync(join(bundle, 'rootfs', 'app'), `app for ${arch}\n`);
-    umoci('repack', '--image', `${img}:${arch}`, bundle);
-    umoci(
-      'config',
-      '--image',
-      `${img}:${arch}`,
-      '--architecture',
-      arch,
-      '--os',
-      'linux',
+  makeArchImages(img, ['amd64', 'arm64'], {
+    layer: true,
+    config: (arch) => [
       '--config.env',
       'MODE=prod',
       '--config.label',
       'org.opencontainers.image.description=The demo app',
       '--config.label',
       `org.opencontainers.image.version=${arch === 'amd64' ? '1.0' : '1.0-arm'}`,
-    );
-  }
+    ],
+  });
   // The amd64 image with a manifest annotation, and with another entrypoint (a changed config).
   umoci('config', '--image', `${img}:amd64`, '--tag', 'annotated', '--manifest.annotation', 'org.example=1');
   umoci(

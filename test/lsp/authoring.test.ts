@@ -17,7 +17,7 @@ import {
   PromoteLabelsRequest,
 } from '../../server/src/protocol';
 import { applyEdits } from '../../server/src/core/index';
-import { sha256, skopeo, tempDir, umoci } from '../layouts';
+import { makeArchImages, sha256, skopeo, tempDir } from '../layouts';
 import { requireTool } from '../verify/tools';
 import { LspClient } from './client';
 
@@ -37,21 +37,9 @@ let c: LspClient;
 before(async () => {
   requireTool('umoci');
   requireTool('skopeo');
-  umoci('init', '--layout', img);
-  for (const arch of ['amd64', 'arm64']) {
-    umoci('new', '--image', `${img}:${arch}`);
-    umoci(
-      'config',
-      '--image',
-      `${img}:${arch}`,
-      '--architecture',
-      arch,
-      '--os',
-      'linux',
-      '--config.label',
-      'org.opencontainers.image.description=Served over LSP',
-    );
-  }
+  makeArchImages(img, ['amd64', 'arm64'], {
+    config: () => ['--config.label', 'org.opencontainers.image.description=Served over LSP'],
+  });
   skopeo('copy', '--format', 'v2s2', `oci:${img}:amd64`, `oci:${v2s2}:amd64`);
   c = await LspClient.start({
     capabilities: {

@@ -8,13 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { AuthoringError } from '../core/authoring/content';
-import {
-  addToIndex,
-  createIndex,
-  removeFromIndex,
-  type IndexInput,
-  type IndexOutcome,
-} from '../core/authoring/buildIndex';
+import { addToIndex, createIndex, removeFromIndex, type IndexOutcome } from '../core/authoring/buildIndex';
 import { convertImage, FORMAT_LABELS, type ConvertResult } from '../core/authoring/convert';
 import { diffDocuments, diffExitCode, diffLines } from '../core/authoring/diff';
 import { promoteLabels } from '../core/authoring/labels';
@@ -145,13 +139,6 @@ const textOutputLines = (lines: string[]): string => noteOutput(lines).replace(/
 
 // ---- index -----------------------------------------------------------------------------------------------------
 
-const asIndexInput = (i: OpenedInput): IndexInput => ({
-  label: i.label,
-  text: i.text,
-  sources: i.sources,
-  ...(i.descriptor ? { descriptor: i.descriptor } : {}),
-});
-
 async function indexResult(
   o: IndexOutcome,
   output: string | undefined,
@@ -200,7 +187,7 @@ export function indexCommand(cmd: IndexCommand): Promise<AuthoringResult> {
   const annotations = Object.keys(cmd.annotations).length ? { annotations: cmd.annotations } : {};
   if (cmd.action === 'create')
     return withInputs(cmd.args, cmd.platform, async (inputs) => {
-      const o = await createIndex(inputs.map(asIndexInput), {
+      const o = await createIndex(inputs, {
         ...annotations,
         ...(cmd.docker ? { format: 'docker' } : {}),
       });
@@ -214,7 +201,7 @@ export function indexCommand(cmd: IndexCommand): Promise<AuthoringResult> {
   const [indexSpec, ...rest] = cmd.args;
   if (cmd.action === 'add')
     return withInputs([indexSpec!, ...rest], cmd.platform, async ([index, ...inputs]) => {
-      const o = await addToIndex(index!.text, inputs.map(asIndexInput), annotations);
+      const o = await addToIndex(index!.text, inputs, annotations);
       return indexResult(
         o,
         cmd.output,

@@ -246,29 +246,6 @@ export function insertElement(
 }
 
 /**
- * Removes the array element at `path` with one separator, so that the array stays valid JSON: the comma before
- * it when there is one, else the comma after it, else everything between the brackets.
- */
-export function removeElement(json: JsonDocument, path: Path): TextEdit | undefined {
-  const value = json.locate(path);
-  if (!value || typeof path[path.length - 1] !== 'number') return undefined;
-  const text = json.text;
-  const before = prevSignificant(text, value.offset - 1);
-  const after = nextSignificant(text, endOf(value));
-  if (before >= 0 && text[before] === ',') {
-    const prevEnd = prevSignificant(text, before - 1) + 1;
-    return { offset: prevEnd, length: endOf(value) - prevEnd, newText: '' };
-  }
-  if (text[after] === ',') {
-    const next = nextSignificant(text, after + 1);
-    return { offset: value.offset, length: next - value.offset, newText: '' };
-  }
-  if (before >= 0 && text[before] === '[' && text[after] === ']')
-    return { offset: before + 1, length: after - before - 1, newText: '' };
-  return { offset: value.offset, length: value.length, newText: '' };
-}
-
-/**
  * Inserts several values into the array at `arrayPath` so that they become elements `index`, `index + 1`, …,
  * as one edit (each laid out as {@link insertElement} lays out one).
  */

@@ -14,11 +14,13 @@ import {
   ErrorCodes,
   ResponseError,
   type CodeAction,
+  type CancellationToken,
   type CodeActionParams,
+  type RequestType,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis } from '../../core';
-import { createIndex, type IndexInput } from '../../core/authoring/buildIndex';
+import { createIndex } from '../../core/authoring/buildIndex';
 import { digestOfText } from '../../core/authoring/content';
 import { changeLines, convertImage } from '../../core/authoring/convert';
 import { diffDocuments, diffExitCode, diffMarkdown } from '../../core/authoring/diff';
@@ -33,10 +35,8 @@ import {
   ConvertDocumentRequest,
   CreateIndexRequest,
   PromoteLabelsRequest,
-  type CompareResult,
   type ConvertDocumentResult,
   type CreateIndexResult,
-  type PromoteLabelsResult,
 } from '../../protocol';
 import { runSafeAsync } from '../runner';
 import type { Feature, FeatureContext } from './feature';
@@ -147,122 +147,101 @@ export const authoringFeature: Feature = {
   id: 'authoring',
   register(ctx) {
     const { connection, documents } = ctx;
+    /** Registers a request whose unexpected failure is logged and answered with an error that says so. */
+    const serve = <P, R extends object>(
+      type: RequestType<P, R, void>,
+      what: string,
+      handler: (params: P) => Promise<R | ResponseError<void>>,
+    ): void =>
+      // Typed through `object`: the handler type's conditional on R is not resolved for a generic R.
+      void connection.onRequest(type as RequestType<P, object, void>, (params: P, token: CancellationToken) =>
+        runSafeAsync<object | ResponseError<void>>(
+          connection,
+          type.method,
+          failure(`${what} failed unexpectedly; see the output channel.`),
+          token,
+          () => handler(params),
+        ),
+      );
 
-    connection.onRequest(ConvertDocumentRequest, (params, token) =>
-      runSafeAsync<ConvertDocumentResult | ResponseError<void>>(
-        connection,
-        ConvertDocumentRequest.method,
-        failure('The conversion failed unexpectedly; see the output channel.'),
-        token,
-        () =>
-          withInputs(ctx, [params.input], async ([input]) => {
-            const r = await convertImage(input!.text, params.to, input!.sources);
-            const result: ConvertDocumentResult = {
-              changes: changeLines(r),
-              refusals: r.refusals.map((x) => x.message),
-              notes: r.notes,
-              blobs: r.blobs.map((b) => ({
-                mediaType: b.mediaType,
-                digest: b.digest,
-                size: b.size,
-                text: b.text,
-              })),
-              ...(input!.layoutUri ? { layout: input!.layoutUri } : {}),
-            };
-            if (!r.refusals.length) Object.assign(result, { text: r.text, digest: r.digest, size: r.size });
-            return result;
-          }),
-      ),
+    serve(ConvertDocumentRequest, 'The conversion', (params) =>
+      withInputs(ctx, [params.input], async ([input]) => {
+        const r = await convertImage(input!.text, params.to, input!.sources);
+        const result: ConvertDocumentResult = {
+          changes: changeLines(r),
+          refusals: r.refusals.map((x) => x.message),
+          notes: r.notes,
+          blobs: r.blobs.map((b) => ({
+            mediaType: b.mediaType,
+            digest: b.digest,
+            size: b.size,
+            text: b.text,
+          })),
+          ...(input!.layoutUri ? { layout: input!.layoutUri } : {}),
+        };
+        if (!r.refusals.length) Object.assign(result, { text: r.text, digest: r.digest, size: r.size });
+        return result;
+      }),
     );
 
-    connection.onRequest(CompareRequest, (params, token) =>
-      runSafeAsync<CompareResult | ResponseError<void>>(
-        connection,
-        CompareRequest.method,
-        failure('The comparison failed unexpectedly; see the output channel.'),
-        token,
-        () =>
-          withInputs(ctx, [params.a, params.b], async ([a, b]) => {
-            const r = await diffDocuments(
-              { text: a!.text, label: a!.label, sources: a!.sources },
-              { text: b!.text, label: b!.label, sources: b!.sources },
-            );
-            return {
-              verdict: r.verdict,
-              same: diffExitCode(r) === 0,
-              summary: r.summary,
-              changes: r.changes.map((c) => c.text),
-              notes: r.notes,
-              a: r.a,
-              b: r.b,
-              markdown: diffMarkdown(r),
-            };
-          }),
-      ),
+    serve(CompareRequest, 'The comparison', (params) =>
+      withInputs(ctx, [params.a, params.b], async ([a, b]) => {
+        const r = await diffDocuments(
+          { text: a!.text, label: a!.label, sources: a!.sources },
+          { text: b!.text, label: b!.label, sources: b!.sources },
+        );
+        return {
+          verdict: r.verdict,
+          same: diffExitCode(r) === 0,
+          summary: r.summary,
+          changes: r.changes.map((c) => c.text),
+          notes: r.notes,
+          a: r.a,
+          b: r.b,
+          markdown: diffMarkdown(r),
+        };
+      }),
     );
 
-    connection.onRequest(CreateIndexRequest, (params, token) =>
-      runSafeAsync<CreateIndexResult | ResponseError<void>>(
-        connection,
-        CreateIndexRequest.method,
-        failure('Creating the index failed unexpectedly; see the output channel.'),
-        token,
-        () =>
-          withInputs(ctx, params.inputs, async (inputs) => {
-            const o = await createIndex(
-              inputs.map((i): IndexInput => ({
-                label: i.label,
-                text: i.text,
-                sources: i.sources,
-                ...(i.descriptor ? { descriptor: i.descriptor } : {}),
-              })),
-              {
-                ...(params.annotations ? { annotations: params.annotations } : {}),
-                ...(params.docker ? { format: 'docker' as const } : {}),
-              },
-            );
-            const result: CreateIndexResult = {
-              entries: o.entries.map(
-                (e) => `${platformText(e.descriptor.platform) ?? e.role} ${String(e.descriptor.digest)}`,
-              ),
-              problems: o.problems,
-              notes: o.notes,
-              findings: o.findings.map((f) => `${f.code}: ${f.message}`),
-            };
-            if (!o.problems.length) Object.assign(result, { text: o.text, digest: o.digest, size: o.size });
-            return result;
-          }),
-      ),
+    serve(CreateIndexRequest, 'Creating the index', (params) =>
+      withInputs(ctx, params.inputs, async (inputs) => {
+        const o = await createIndex(inputs, {
+          ...(params.annotations ? { annotations: params.annotations } : {}),
+          ...(params.docker ? { format: 'docker' as const } : {}),
+        });
+        const result: CreateIndexResult = {
+          entries: o.entries.map(
+            (e) => `${platformText(e.descriptor.platform) ?? e.role} ${String(e.descriptor.digest)}`,
+          ),
+          problems: o.problems,
+          notes: o.notes,
+          findings: o.findings.map((f) => `${f.code}: ${f.message}`),
+        };
+        if (!o.problems.length) Object.assign(result, { text: o.text, digest: o.digest, size: o.size });
+        return result;
+      }),
     );
 
-    connection.onRequest(PromoteLabelsRequest, (params, token) =>
-      runSafeAsync<PromoteLabelsResult | ResponseError<void>>(
-        connection,
-        PromoteLabelsRequest.method,
-        failure('Promoting the labels failed unexpectedly; see the output channel.'),
-        token,
-        async () => {
-          const doc = documents.get(params.uri);
-          if (!doc) return failure(`${params.uri} is not open in the editor; open it to promote its labels.`);
-          const text = doc.getText();
-          const version = doc.version;
-          const sources = ctx.runtime.authoring?.sourcesFor(params.uri).sources ?? [embeddedDataSource()];
-          const o = await promoteLabels(text, sources);
-          const { digest, size } = o.problems.length ? digestOfText(text) : o;
-          return {
-            version,
-            edits: o.edits.map((e) => ({
-              range: { start: doc.positionAt(e.offset), end: doc.positionAt(e.offset + e.length) },
-              newText: e.newText,
-            })),
-            promoted: o.promoted.map((p) => `${p.key}=${p.value}`),
-            skipped: o.skipped.map((s) => `${s.key}: ${s.why}`),
-            problems: o.problems,
-            digest,
-            size,
-          };
-        },
-      ),
-    );
+    serve(PromoteLabelsRequest, 'Promoting the labels', async (params) => {
+      const doc = documents.get(params.uri);
+      if (!doc) return failure(`${params.uri} is not open in the editor; open it to promote its labels.`);
+      const text = doc.getText();
+      const version = doc.version;
+      const sources = ctx.runtime.authoring?.sourcesFor(params.uri).sources ?? [embeddedDataSource()];
+      const o = await promoteLabels(text, sources);
+      const { digest, size } = o.problems.length ? digestOfText(text) : o;
+      return {
+        version,
+        edits: o.edits.map((e) => ({
+          range: { start: doc.positionAt(e.offset), end: doc.positionAt(e.offset + e.length) },
+          newText: e.newText,
+        })),
+        promoted: o.promoted.map((p) => `${p.key}=${p.value}`),
+        skipped: o.skipped.map((s) => `${s.key}: ${s.why}`),
+        problems: o.problems,
+        digest,
+        size,
+      };
+    });
   },
 };
