@@ -41,8 +41,19 @@ export interface CreateIndexOutcome extends CreateIndexResult {
 
 const FORMAT_NAMES: Record<ImageFormatName, string> = { oci: 'OCI', docker: 'Docker schema 2' };
 
-/** The input a server request takes for a URI: the URI itself (the server reads open documents from the editor). */
-const inputOf = (uri: vscode.Uri): string => uri.toString();
+/** A layout or archive entry as the CLI writes it (`oci:DIR:TAG`), passed to the server as it is. */
+const SPEC = /^(oci|oci-archive|docker-archive):/;
+
+/** A command argument as an input: a layout or archive entry as given, else a URI. */
+const argInput = (arg: unknown): string | vscode.Uri | undefined =>
+  typeof arg === 'string' && SPEC.test(arg) ? arg : toUri(arg);
+
+/** The input a server request takes: a URI as itself (the server reads open documents from the editor), a spec. */
+const inputOf = (input: vscode.Uri | string): string => input.toString();
+
+/** How an input is named in messages. */
+const nameOf = (input: vscode.Uri | string): string =>
+  typeof input === 'string' ? input : vscode.workspace.asRelativePath(input);
 
 /** Opens `text` in a new untitled JSON editor beside the current one, exactly as given. */
 async function openResult(text: string): Promise<vscode.TextDocument> {
@@ -73,7 +84,7 @@ export function registerAuthoring(context: vscode.ExtensionContext, deps: Comman
   }
 
   async function convert(to: ImageFormatName, arg?: unknown): Promise<ConvertOutcome | undefined> {
-    const target = toUri(arg) ?? vscode.window.activeTextEditor?.document.uri;
+    const target = argInput(arg) ?? vscode.window.activeTextEditor?.document.uri;
     if (!target) {
       say(`Open a manifest or an index to convert it to ${FORMAT_NAMES[to]}.`);
       return undefined;
@@ -82,7 +93,7 @@ export function registerAuthoring(context: vscode.ExtensionContext, deps: Comman
       c.sendRequest(ConvertDocumentRequest, { input: inputOf(target), to }),
     );
     if (!result) return undefined;
-    const name = vscode.workspace.asRelativePath(target);
+    const name = nameOf(target);
     if (result.refusals.length || result.text === undefined) {
       deps.log.info(`Convert ${name} to ${FORMAT_NAMES[to]}: refused:\n  ${result.refusals.join('\n  ')}`);
       fail(
@@ -183,7 +194,7 @@ export function registerAuthoring(context: vscode.ExtensionContext, deps: Comman
     return undefined;
   }
 
-  async function createFrom(inputs: vscode.Uri[]): Promise<CreateIndexOutcome | undefined> {
+  async function createFrom(inputs: (vscode.Uri | string)[]): Promise<CreateIndexOutcome | undefined> {
     const result = await request((c) => c.sendRequest(CreateIndexRequest, { inputs: inputs.map(inputOf) }));
     if (!result) return undefined;
     if (result.problems.length || result.text === undefined) {
@@ -206,7 +217,7 @@ export function registerAuthoring(context: vscode.ExtensionContext, deps: Comman
 
   function createIndex(...args: unknown[]): Promise<CreateIndexOutcome | undefined> | undefined {
     const given = (Array.isArray(args[0]) ? (args[0] as unknown[]) : args)
-      .map(toUri)
+      .map(argInput)
       .filter((u) => u !== undefined);
     if (given.length) return createFrom(given);
     void vscode.window
