@@ -16,9 +16,9 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import {
   blobUri,
-  LAYOUT_GRAPH_REQUEST,
-  READ_BLOB_REQUEST,
-  VERIFY_LAYOUT_REQUEST,
+  LayoutGraphRequest,
+  ReadBlobRequest,
+  VerifyLayoutRequest,
   type LayoutGraph,
   type ReadBlobResult,
   type VerifyLayoutResult,
@@ -154,7 +154,7 @@ describe('image archives in the editor', () => {
   });
 
   const read = (u: string) =>
-    c.connection.sendRequest(READ_BLOB_REQUEST, { uri: u }) as Promise<ReadBlobResult>;
+    c.connection.sendRequest(ReadBlobRequest, { uri: u }) as Promise<ReadBlobResult>;
 
   test('readBlob reads a root file and a blob from the tarball, bounded; a layer is refused as not text', async () => {
     const locator = uri(ociTar);
@@ -202,7 +202,7 @@ describe('image archives in the editor', () => {
   });
 
   test('the layout graph of a tarball: an OCI layout archive, and a docker save archive by its manifest.json', async () => {
-    const g = (await c.connection.sendRequest(LAYOUT_GRAPH_REQUEST, { uri: uri(ociTar) })) as LayoutGraph;
+    const g = (await c.connection.sendRequest(LayoutGraphRequest, { uri: uri(ociTar) })) as LayoutGraph;
     assert.equal(g.archive, 'oci-layout');
     assert.equal(g.index.entries.length, 1);
     const img = firstImage(wrong);
@@ -211,7 +211,7 @@ describe('image archives in the editor', () => {
       blobUri({ source: 'archive', locator: uri(ociTar), digest: img.manifest }),
     );
     assert.equal(g.index.uri, blobUri({ source: 'archive', locator: uri(ociTar), root: 'index.json' }));
-    const d = (await c.connection.sendRequest(LAYOUT_GRAPH_REQUEST, { uri: uri(dockerTar) })) as LayoutGraph;
+    const d = (await c.connection.sendRequest(LayoutGraphRequest, { uri: uri(dockerTar) })) as LayoutGraph;
     assert.equal(d.archive, 'docker-save');
     assert.deepEqual(
       d.index.entries.map((e) => e.label),
@@ -235,12 +235,12 @@ describe('image archives in the editor', () => {
     const tar = tarLayout(layout, path.join(tmp.dir, 'diffid.tar'));
     const configDigest = firstImage(layout).config;
     const configUri = blobUri({ source: 'archive', locator: uri(tar), digest: configDigest });
-    const plain = (await c.connection.sendRequest(VERIFY_LAYOUT_REQUEST, {
+    const plain = (await c.connection.sendRequest(VerifyLayoutRequest, {
       uri: uri(tar),
     })) as VerifyLayoutResult;
     assert.equal(plain.files.find((f) => f.uri === configUri)?.findings ?? 0, 0, 'not without deep');
     const mark = c.mark(configUri);
-    const r = (await c.connection.sendRequest(VERIFY_LAYOUT_REQUEST, {
+    const r = (await c.connection.sendRequest(VerifyLayoutRequest, {
       uri: uri(tar),
       deep: true,
     })) as VerifyLayoutResult;

@@ -138,8 +138,14 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-/** Starts Debian's docker-registry on 127.0.0.1 (optionally with htpasswd basic auth) and waits for it. */
-export async function startRegistry(options: { user?: string; password?: string } = {}): Promise<Registry> {
+/**
+ * Starts Debian's docker-registry on 127.0.0.1, or on `address` (optionally with htpasswd basic auth), and waits
+ * for it.
+ */
+export async function startRegistry(
+  options: { user?: string; password?: string; address?: string } = {},
+): Promise<Registry> {
+  const address = options.address ?? '127.0.0.1';
   requireTool('docker-registry');
   const { dir, remove } = tempDir('oci-registry-');
   const storage = path.join(dir, 'storage');
@@ -167,7 +173,7 @@ export async function startRegistry(options: { user?: string; password?: string 
       '  delete:',
       '    enabled: true',
       'http:',
-      `  addr: 127.0.0.1:${port}`,
+      `  addr: ${address}:${port}`,
       '  secret: oci-manifest-test-secret',
       auth,
     ].join('\n');
@@ -177,10 +183,10 @@ export async function startRegistry(options: { user?: string; password?: string 
     });
     let stderr = '';
     c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const up = await waitForPort(port, c, 10_000);
+    const up = await waitForPort(address, port, c, 10_000);
     if (up) {
       child = c;
-      const host = `127.0.0.1:${port}`;
+      const host = `${address}:${port}`;
       return {
         host,
         storage,
@@ -216,12 +222,12 @@ export async function startRegistry(options: { user?: string; password?: string 
   throw new Error(`docker-registry did not start: ${lastError}`);
 }
 
-async function waitForPort(port: number, child: ChildProcess, ms: number): Promise<boolean> {
+async function waitForPort(address: string, port: number, child: ChildProcess, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (child.exitCode !== null) return false;
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
+      const s = net.connect(port, address);
       s.once('connect', () => {
         s.destroy();
         resolve(true);

@@ -17,11 +17,11 @@ import {
   type WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 import {
-  COMPUTE_DIGEST_REQUEST,
+  ComputeDigestRequest,
   registryHostKey,
   SETTINGS_SECTION,
-  VERIFY_DOCUMENT_REQUEST,
-  VERIFY_LAYOUT_REQUEST,
+  VerifyDocumentRequest,
+  VerifyLayoutRequest,
   type ComputeDigestResult,
   type VerifyCredentials,
   type VerifyDigestsArgs,
@@ -33,22 +33,12 @@ import {
 } from '../../../server/src/protocol';
 import { registerCommand } from '../commands';
 import { pickLayoutOrArchive } from '../views/layoutRoots';
-import type { Log } from '../log';
+import { fail, isCancellation, messageOf, runningClient, say, toUri, warn, type CommandDeps } from '../ui';
 import { verifyStore, type StoredResult, type VerifyStatus } from './store';
 
-export interface VerifyDeps {
-  client(): LanguageClient | undefined;
-  /** Starts the language server if it is not running yet (it otherwise starts when a manifest is opened). */
-  ensureStarted?(): Promise<void>;
-  log: Log;
-}
+export type VerifyDeps = CommandDeps;
 
 const SECRET_PREFIX = 'ociManifest.registryCredentials:';
-
-/** Tells the user something without waiting for the notification to be closed. */
-const say = (message: string): void => void vscode.window.showInformationMessage(message);
-const warn = (message: string): void => void vscode.window.showWarningMessage(message);
-const fail = (message: string): void => void vscode.window.showErrorMessage(message);
 
 const storeStatus = (s: VerifyResultStatus): VerifyStatus | undefined =>
   s === 'verified'
@@ -62,34 +52,13 @@ const storeStatus = (s: VerifyResultStatus): VerifyStatus | undefined =>
 /** The host part of `host[:port]/name` (or a bare host), as the key its credentials are stored under. */
 export const registryHost = (registry: string): string => registryHostKey(registry.trim().split('/')[0]!);
 
-function toUri(arg: unknown): vscode.Uri | undefined {
-  if (arg instanceof vscode.Uri) return arg;
-  if (typeof arg === 'string') return vscode.Uri.parse(arg);
-  if (arg && typeof arg === 'object' && 'uri' in arg) return toUri((arg as { uri: unknown }).uri);
-  // An item of the OCI Layouts view: its layout (or archive).
-  if (arg && typeof arg === 'object' && 'root' in arg) return toUri((arg as { root: unknown }).root);
-  return undefined;
-}
-
-const isCancellation = (err: unknown): boolean =>
-  err instanceof vscode.CancellationError ||
-  (typeof err === 'object' && err !== null && (err as { code?: number }).code === -32800);
-
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
 export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDeps): void {
   /** The registry the user typed this session (when the setting is empty), and whether they were asked. */
   let sessionRegistry: string | undefined;
   let askedForRegistry = false;
   let progressTokens = 0;
 
-  const running = async (): Promise<LanguageClient | undefined> => {
-    if (!deps.client()?.isRunning()) await deps.ensureStarted?.();
-    const c = deps.client();
-    if (c?.isRunning()) return c;
-    say('The OCI Manifest language server is not running; see OCI: Show Output.');
-    return undefined;
-  };
+  const running = (): Promise<LanguageClient | undefined> => runningClient(deps);
 
   const registrySetting = (scope?: vscode.Uri): string =>
     (vscode.workspace.getConfiguration(SETTINGS_SECTION, scope).get<string>('verify.registry') ?? '').trim();
@@ -195,11 +164,7 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
     let result: VerifyDocumentResult;
     try {
       result = await withProgress('OCI: Verifying digests', client, (token, workDoneToken) =>
-        client.sendRequest<VerifyDocumentResult>(
-          VERIFY_DOCUMENT_REQUEST,
-          { ...params, workDoneToken },
-          token,
-        ),
+        client.sendRequest(VerifyDocumentRequest, { ...params, workDoneToken }, token),
       );
     } catch (err) {
       if (isCancellation(err)) say('OCI: Verification cancelled.');
@@ -240,7 +205,7 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
         ? 'OCI: Verifying the layout and decompressing its layers'
         : 'OCI: Verifying the layout';
       result = await withProgress(title, client, (token, workDoneToken) =>
-        client.sendRequest<VerifyLayoutResult>(VERIFY_LAYOUT_REQUEST, { ...params, workDoneToken }, token),
+        client.sendRequest(VerifyLayoutRequest, { ...params, workDoneToken }, token),
       );
     } catch (err) {
       if (isCancellation(err)) say('OCI: Verification cancelled.');
@@ -273,7 +238,7 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
     const client = await running();
     if (!client) return undefined;
     try {
-      return await client.sendRequest<ComputeDigestResult>(COMPUTE_DIGEST_REQUEST, { uri: file.toString() });
+      return await client.sendRequest(ComputeDigestRequest, { uri: file.toString() });
     } catch (err) {
       fail(`OCI: ${messageOf(err)}`);
       return undefined;

@@ -7,12 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
-import {
-  BLOB_SCHEME,
-  READ_BLOB_REQUEST,
-  type ReadBlobParams,
-  type ReadBlobResult,
-} from '../../../server/src/protocol';
+import { BLOB_SCHEME, ReadBlobRequest, type ReadBlobParams } from '../../../server/src/protocol';
 
 export interface BlobDocumentsOptions {
   client(): LanguageClient | undefined;
@@ -28,7 +23,7 @@ class BlobDocuments implements vscode.TextDocumentContentProvider {
     if (!client || client.state === State.Stopped)
       throw new Error('The OCI Manifest language server is not running; see OCI: Show Output.');
     const params: ReadBlobParams = { uri: uri.toString() };
-    const result = await client.sendRequest<ReadBlobResult>(READ_BLOB_REQUEST, params, token);
+    const result = await client.sendRequest(ReadBlobRequest, params, token);
     return result.text;
   }
 }

@@ -11,10 +11,9 @@ import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import {
   COMMAND_IDS,
-  LAYOUT_GRAPH_REQUEST,
+  LayoutGraphRequest,
   type LayoutGraph,
   type LayoutGraphParams,
-  type LayoutGraphResult,
 } from '../../../server/src/protocol';
 import { registerCommand } from '../commands';
 import type { Log } from '../log';
@@ -194,7 +193,7 @@ class LayoutsProvider implements vscode.TreeDataProvider<LayoutTreeNode>, vscode
       const client = this.options.client();
       if (client && client.state !== State.Stopped) {
         try {
-          return { graph: await client.sendRequest<LayoutGraphResult>(LAYOUT_GRAPH_REQUEST, params) };
+          return { graph: await client.sendRequest(LayoutGraphRequest, params) };
         } catch (err) {
           lastError = errorText(err);
         }

@@ -1,6 +1,7 @@
 /** The CLI as a function: arguments in; stdout, stderr and the exit code out. main.ts does the writing. */
 import { version } from '../../../package.json';
 import { HELP, parseArgs, type LintCommand } from './args';
+import { annotateCommand, convertCommand, diffCommand, indexCommand } from './authoring';
 import { countFindings, formatJson, formatSarif, formatText } from './format';
 import { lintTarget, type FileReport } from './lint';
 import { formatRules } from './rules';
@@ -34,8 +35,16 @@ export function run(argv: readonly string[], cwd: string = process.cwd()): RunRe
     case 'lint':
       return lint(cmd, cwd);
     case 'verify':
-      // Verification reads blobs and talks to registries: only runAsync can do it.
-      return { stdout: '', stderr: noteOutput(['"verify" runs only through runAsync.']), exitCode: 2 };
+    case 'convert':
+    case 'diff':
+    case 'index':
+    case 'annotate':
+      // These read blobs (and verify talks to registries): only runAsync can do it.
+      return {
+        stdout: '',
+        stderr: noteOutput([`"${cmd.command}" runs only through runAsync.`]),
+        exitCode: 2,
+      };
   }
 }
 
@@ -60,6 +69,10 @@ export async function runAsync(argv: readonly string[], cwd: string = process.cw
       return lint({ ...cmd, paths: cmd.paths.filter((p) => !archives.includes(p)) }, cwd, extra);
     }
   }
+  if (cmd.command === 'convert') return convertCommand(cmd);
+  if (cmd.command === 'diff') return diffCommand(cmd);
+  if (cmd.command === 'index') return indexCommand(cmd);
+  if (cmd.command === 'annotate') return annotateCommand(cmd);
   return run(argv, cwd);
 }
 

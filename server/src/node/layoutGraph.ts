@@ -1,5 +1,5 @@
 /**
- * OCI image layouts on disk for the navigation features (server/src/lsp/layoutAccess.ts): the layout a
+ * OCI image layouts on disk for the navigation features (server/src/host/layoutAccess.ts): the layout a
  * document belongs to (THE root rule, node/content/layoutRoot.ts), the image graph (THE walk,
  * core/layout/graph.ts) over the layout as a content source (node/content/layoutSource.ts, which reads
  * everything through THE safe reader), what a blob is for hovers, blob URIs for links, the layout's JSON
@@ -19,7 +19,7 @@ import type { DocumentKind } from '../core/kinds';
 import { buildDockerArchiveGraph, buildLayoutGraph } from '../core/layout/graph';
 import { humanSize } from '../core/layout/format';
 import { parseBlobUri, type LayoutGraph } from '../protocol';
-import type { LayoutAccess, LayoutFileLimits, LayoutJsonFile, LayoutJsonFiles } from '../lsp/layoutAccess';
+import type { LayoutAccess, LayoutFileLimits, LayoutJsonFile, LayoutJsonFiles } from '../host/layoutAccess';
 import { createLayoutRoots, isLayoutRoot, LAYOUT_FILE } from './content/layoutRoot';
 import { LayoutSource, openLayoutSource } from './content/layoutSource';
 import {

@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { embeddedDataSource, type ContentSource } from '../core/content/source';
 import { verifyLayout } from '../core/verify/layout';
-import type { DocumentSources, RegistryChoice, VerifyAccess } from '../lsp/verifyAccess';
+import type { DocumentSources, RegistryChoice, VerifyAccess } from '../host/verifyAccess';
 import { findLayoutRoot } from './content/layoutRoot';
 import { openLayoutSource } from './content/layoutSource';
 import { hasArchiveName, verifyImageArchive } from './content/archiveSource';

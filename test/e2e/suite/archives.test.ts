@@ -81,7 +81,8 @@ function makeArchives(dir: string) {
   tar(['-cf', good, '-C', layout, '.']);
   // The same image with one byte of the layer changed (same length).
   const broken = Buffer.from(layer);
-  broken[Math.floor(broken.length / 2)] ^= 0xff;
+  const mid = Math.floor(broken.length / 2);
+  broken[mid] = broken[mid]! ^ 0xff;
   writeFileSync(join(layout, 'blobs', 'sha256', sha256(layer).slice(7)), broken);
   const flipped = join(dir, 'flipped.tar');
   tar(['-cf', flipped, '-C', layout, '.']);

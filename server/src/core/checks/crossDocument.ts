@@ -491,7 +491,8 @@ export function checkAcross(ctx: CrossContext): void {
   const index = isIndexKind(ctx.kind);
   const manifest = ctx.kind === 'image-manifest' || ctx.kind === 'docker-manifest';
   const entries = new Set<string>();
-  if (index) for (const ref of ctx.descriptors) if (ref.role === 'manifest') entries.add(str(ref.value.digest) ?? '');
+  if (index)
+    for (const ref of ctx.descriptors) if (ref.role === 'manifest') entries.add(str(ref.value.digest) ?? '');
   for (const ref of ctx.descriptors) {
     if (ref.role === 'manifest' || ref.role === 'subject') checkMediaType(ctx, ref);
     if (index && ref.role === 'manifest') {

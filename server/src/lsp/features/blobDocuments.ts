@@ -7,7 +7,7 @@
 import { ErrorCodes, ResponseError } from 'vscode-languageserver';
 import { readSourceText } from '../../core/content/document';
 import type { RootFileName } from '../../core/content/source';
-import { parseBlobUri, READ_BLOB_REQUEST, type ReadBlobParams, type ReadBlobResult } from '../../protocol';
+import { parseBlobUri, ReadBlobRequest, type ReadBlobParams, type ReadBlobResult } from '../../protocol';
 import { formatError } from '../runner';
 import type { Feature } from './feature';
 import { layoutRootOf } from './layoutSupport';
@@ -22,7 +22,7 @@ export const blobDocumentsFeature: Feature = {
   id: 'blobDocuments',
   register(ctx) {
     ctx.connection.onRequest(
-      READ_BLOB_REQUEST,
+      ReadBlobRequest,
       async (params: ReadBlobParams, token): Promise<ReadBlobResult | ResponseError<void>> => {
         const location = typeof params?.uri === 'string' ? parseBlobUri(params.uri) : undefined;
         if (!location) return failure(`${String(params?.uri)} is not an oci-blob: URI.`);

@@ -23,6 +23,7 @@ import {
 import { toDiagnostic } from '../convert';
 import { runSafeAsync } from '../runner';
 import type { Feature } from './feature';
+import { authoringActions, CONVERT_KIND, PROMOTE_KIND } from './authoring';
 import { blobFixFor } from './verify';
 
 /** The kind of the fix-all source action (editors run it on save with `source.fixAll`). */
@@ -89,7 +90,10 @@ export const codeActionsFeature: Feature = {
     const literals = codeAction?.codeActionLiteralSupport !== undefined;
     return {
       codeActionProvider: literals
-        ? { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: resolveEdits }
+        ? {
+            codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND, CONVERT_KIND, PROMOTE_KIND],
+            resolveProvider: resolveEdits,
+          }
         : true,
     };
   },
@@ -161,6 +165,9 @@ export const codeActionsFeature: Feature = {
             }
           }
         }
+
+        // Refactorings that run the authoring commands (convert, promote labels): on the main members, or asked for.
+        actions.push(...authoringActions(doc, analysis, params));
 
         // Source actions only when asked for (the Source Action menu, code actions on save).
         if (wants(FIX_ALL_KIND, true)) {

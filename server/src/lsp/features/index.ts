@@ -1,4 +1,5 @@
 import { blobDocumentsFeature } from './blobDocuments';
+import { authoringFeature } from './authoring';
 import { codeActionsFeature } from './codeActions';
 import { completionFeature } from './completion';
 import { crossDocumentFeature } from './crossDocument';
@@ -24,4 +25,5 @@ export const FEATURES: readonly Feature[] = [
   verifyFeature,
   blobDocumentsFeature,
   crossDocumentFeature,
+  authoringFeature,
 ];

@@ -46,22 +46,19 @@ import {
   type VerifySummary,
 } from '../../core/verify';
 import {
-  COMPUTE_DIGEST_REQUEST,
-  VERIFY_DOCUMENT_REQUEST,
-  VERIFY_LAYOUT_REQUEST,
-  type ComputeDigestParams,
+  ComputeDigestRequest,
+  VerifyDocumentRequest,
+  VerifyLayoutRequest,
   type ComputeDigestResult,
   type Settings,
   type VerifyCounts,
   type VerifyDescriptorResult,
-  type VerifyDocumentParams,
   type VerifyDocumentResult,
-  type VerifyLayoutParams,
   type VerifyLayoutResult,
 } from '../../protocol';
 import { toDiagnostic, uriKey } from '../convert';
 import { formatError } from '../runner';
-import type { RegistryChoice } from '../verifyAccess';
+import type { RegistryChoice } from '../../host/verifyAccess';
 import type { Feature, FeatureContext } from './feature';
 
 /**
@@ -310,8 +307,8 @@ function start(ctx: FeatureContext): void {
   }
 
   connection.onRequest(
-    VERIFY_DOCUMENT_REQUEST,
-    async (params: VerifyDocumentParams, token): Promise<VerifyDocumentResult | ResponseError<void>> => {
+    VerifyDocumentRequest,
+    async (params, token): Promise<VerifyDocumentResult | ResponseError<void>> => {
       const access = runtime.verify;
       const found = await ctx.analysisOf(params.uri);
       if (!found) {
@@ -424,8 +421,8 @@ function start(ctx: FeatureContext): void {
   const reported = new Map<string, Set<string>>();
 
   connection.onRequest(
-    VERIFY_LAYOUT_REQUEST,
-    async (params: VerifyLayoutParams, token): Promise<VerifyLayoutResult | ResponseError<void>> => {
+    VerifyLayoutRequest,
+    async (params, token): Promise<VerifyLayoutResult | ResponseError<void>> => {
       const access = runtime.verify;
       if (!access) return failure('Verifying a layout needs a file system; this server has none.');
       const settings = await ctx.settingsOf(params.uri);
@@ -521,8 +518,8 @@ function start(ctx: FeatureContext): void {
   );
 
   connection.onRequest(
-    COMPUTE_DIGEST_REQUEST,
-    async (params: ComputeDigestParams, token): Promise<ComputeDigestResult | ResponseError<void>> => {
+    ComputeDigestRequest,
+    async (params, token): Promise<ComputeDigestResult | ResponseError<void>> => {
       const access = runtime.verify;
       if (!access) return failure('Computing a digest needs a file system; this server has none.');
       const algorithm = params.algorithm ?? 'sha256';

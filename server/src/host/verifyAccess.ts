@@ -1,8 +1,9 @@
 /**
- * What the verification requests (features/verify.ts) need from a host with a file system and a network:
+ * What the verification requests (lsp/features/verify.ts) need from a host with a file system and a network:
  * blob sources for a document (its OCI image layout, a registry), the layout walk of *Verify Layout*, and
  * streamed file hashing. The node entry implements it (server/src/node/verifyAccess.ts); a host without files
- * leaves it out and verification is limited to embedded `data`.
+ * leaves it out and verification is limited to embedded `data`. It lives outside lsp/ so that the Node adapters
+ * implementing it do not depend on the LSP glue (an ESLint rule keeps it so).
  */
 import type { DocumentKind, Finding, Severity } from '../core';
 import type { ContentSource, DescriptorResult, HasherFactory, VerifySummary } from '../core/verify';

@@ -2,7 +2,8 @@
  * What the navigation features (links, definitions, references, code lenses, the layout graph, workspace
  * diagnostics) need from a host with a file system: OCI image layouts found on disk, read safely. The node
  * entry implements it (server/src/node/layoutGraph.ts); a host without files leaves it out and the features
- * work within the open document only.
+ * work within the open document only. It lives outside lsp/ so that the Node adapters implementing it do not
+ * depend on the LSP glue (an ESLint rule keeps it so).
  */
 import type { BlobFacts, DocumentKind } from '../core';
 import type { ContentSource } from '../core/content/source';
