@@ -32,6 +32,8 @@ const builds = [
       'test/e2e/suite/editing.test.ts',
       'test/e2e/suite/verify.test.ts',
       'test/e2e/suite/layouts.test.ts',
+      'test/e2e/suite/archives.test.ts',
+      'test/e2e/suite/authoring.test.ts',
     ],
     outdir: 'out/e2e/suite',
     external: ['vscode', 'mocha'],
@@ -42,5 +44,5 @@ if (watch) {
 } else {
   const t = Date.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
-  console.log(`esbuild: dist/client.js, dist/server.js, dist/cli.js in ${Date.now() - t} ms`);
+  console.error(`esbuild: dist/client.js, dist/server.js, dist/cli.js in ${Date.now() - t} ms`);
 }

@@ -60,7 +60,7 @@ export function writeLayout(
  */
 export function memorySource(
   blobs: readonly (string | { content: string; at: string })[],
-  options: { unreadable?: readonly string[]; present?: readonly string[] } = {},
+  options: { unreadable?: readonly string[]; present?: readonly string[]; list?: boolean } = {},
 ): ContentSource & { reads: string[] } {
   const map = new Map<string, Uint8Array>();
   for (const b of blobs) {
@@ -75,10 +75,17 @@ export function memorySource(
         'The blob is a FIFO (named pipe), not a regular file, so it was not read.',
       );
   };
+  const list: ContentSource['list'] = async function* () {
+    yield { path: 'blobs', type: 'directory' };
+    yield { path: 'blobs/sha256', type: 'directory' };
+    for (const [d, b] of [...map].sort(([a], [b]) => (a < b ? -1 : 1)))
+      yield { path: `blobs/sha256/${d.slice(7)}`, type: 'file', size: b.length };
+  };
   return {
     name: 'memory',
     label: 'the memory layout',
     reads,
+    ...(options.list ? { list } : {}),
     async stat(ref) {
       fifo(ref.digest);
       const b = map.get(ref.digest);
@@ -164,4 +171,29 @@ export function makeUmociLayout(dir: string): { v1: string; v1arm: string; multi
   });
   writeFileSync(join(dir, 'index.json'), JSON.stringify(index));
   return { v1: v1.digest, v1arm: arm.digest, multi: sha256(nested) };
+}
+
+/**
+ * An umoci layout at `dir` with one linux image per architecture, tagged by it, each made by `umoci new` (plus, with
+ * `layer`, a repack adding a file `/app` that names the architecture) and `umoci config` with the architecture and
+ * the given extra `umoci config` arguments (e.g. `--config.label`, `--config.env`).
+ */
+export function makeArchImages(
+  dir: string,
+  arches: readonly string[],
+  options: { layer?: boolean; config?: (arch: string) => string[] } = {},
+): void {
+  umoci('init', '--layout', dir);
+  for (const arch of arches) {
+    umoci('new', '--image', `${dir}:${arch}`);
+    if (options.layer) {
+      const bundle = `${dir}-bundle-${arch}`;
+      umoci('unpack', '--rootless', '--image', `${dir}:${arch}`, bundle);
+      writeFileSync(join(bundle, 'rootfs', 'app'), `app for ${arch}\n`);
+      umoci('repack', '--image', `${dir}:${arch}`, bundle);
+      rmSync(bundle, { recursive: true, force: true });
+    }
+    const extra = options.config?.(arch) ?? [];
+    umoci('config', '--image', `${dir}:${arch}`, '--architecture', arch, '--os', 'linux', ...extra);
+  }
 }

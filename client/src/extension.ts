@@ -1,21 +1,26 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  CloseAction,
+  ErrorAction,
   LanguageClient,
   TransportKind,
+  type ErrorHandler,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import {
-  DOCUMENT_KIND_NOTIFICATION,
+  DocumentKindNotification,
   mightBeManifest,
   SETTINGS_SECTION,
   type DocumentKindParams,
   type InitializationOptions,
 } from '../../server/src/protocol';
+import { registerAuthoring } from './authoring';
 import { registerCommands } from './commands';
 import { Log } from './log';
 import { KindStatus } from './statusBar';
+import { registerBlobDocuments } from './views/blobDocuments';
 import { registerLayoutsView, type LayoutsViewApi } from './views/layouts';
 import { registerVerify } from './verify';
 
@@ -31,6 +36,36 @@ export interface ExtensionApi {
 }
 
 let client: LanguageClient | undefined;
+
+/** Restarts allowed within {@link RESTART_WINDOW_MS} before the client gives up (the library's default policy). */
+const MAX_RESTARTS = 4;
+const RESTART_WINDOW_MS = 3 * 60 * 1000;
+
+/**
+ * Decides what happens when the connection fails. A write to a server that just died fails (EPIPE) before the
+ * client sees the connection close; the library's default handler counts such errors and, after three, shuts the
+ * client down for good, so a server killed while messages were in flight (a busy machine) was never restarted.
+ * Here an error never shuts the client down: the close that follows decides, and it restarts the server unless
+ * it crashed {@link MAX_RESTARTS} times within {@link RESTART_WINDOW_MS}.
+ */
+export function restartingErrorHandler(log: Log, now: () => number = Date.now): ErrorHandler {
+  const restarts: number[] = [];
+  return {
+    error: () => ({ action: ErrorAction.Continue, handled: true }),
+    closed: () => {
+      const t = now();
+      while (restarts.length && t - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
+      if (restarts.length >= MAX_RESTARTS) {
+        const message = `The OCI Manifest language server stopped ${MAX_RESTARTS + 1} times in the last ${RESTART_WINDOW_MS / 60000} minutes and will not be restarted; run "OCI: Restart Server" to try again.`;
+        log.error(message);
+        return { action: CloseAction.DoNotRestart, message };
+      }
+      restarts.push(t);
+      log.info('The OCI Manifest language server stopped; restarting it.');
+      return { action: CloseAction.Restart, handled: true };
+    },
+  };
+}
 
 /** Documents the server looks at: JSON, and extensionless blobs inside OCI layouts. The server decides what to serve. */
 export const DOCUMENT_SELECTOR = [
@@ -59,11 +94,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     outputChannel: log.channel,
     initializationOptions,
     synchronize: { configurationSection: SETTINGS_SECTION },
+    errorHandler: restartingErrorHandler(log),
   };
 
   const start = async (): Promise<void> => {
     client = new LanguageClient('ociManifest', 'OCI Manifest', serverOptions, clientOptions);
-    client.onNotification(DOCUMENT_KIND_NOTIFICATION, (p: DocumentKindParams) => status.update(p));
+    client.onNotification(DocumentKindNotification, (p) => status.update(p));
     await client.start();
     log.info('The OCI Manifest language server is running.');
   };
@@ -98,8 +134,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.workspace.onDidChangeTextDocument((e) => consider(e.document)),
   );
   vscode.workspace.textDocuments.forEach(consider);
+  context.subscriptions.push(registerBlobDocuments({ client: () => client, ensureStarted }));
   const layouts = registerLayoutsView(context, { client: () => client, ensureStarted, log });
   registerVerify(context, { client: () => client, ensureStarted, log });
+  registerAuthoring(context, { client: () => client, ensureStarted, log });
 
   return {
     client: () => client,

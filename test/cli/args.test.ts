@@ -193,5 +193,54 @@ test('audit and referrers: targets, options, and usage errors', () => {
   assert.match(err(['referrers', '--artifact-type', 'spdx', 'a.io/app']), /is not a media type/);
   assert.match(err(['referrers', 'https://a.io/app']), /has a URL scheme/);
   assert.match(err(['lint', '--insecure', 'a b', 'x']), /--insecure "a b" is not HOST or HOST:PORT/);
-  assert.match(err(['lnt', 'x.json']), /the commands are "lint", "verify", "audit", "referrers" and "rules"/);
+  assert.match(
+    err(['lnt', 'x.json']),
+    /the commands are "lint", "verify", "audit", "referrers", "convert", "diff", "index", "annotate" and "rules"/,
+  );
+});
+
+test('authoring verbs: convert, diff, index, annotate parse their options and refuse what is missing', () => {
+  assert.deepEqual(
+    parseArgs(['convert', '--to', 'oci', '-o', 'out.json', '--platform', 'linux/arm64', 'oci:d:1']),
+    {
+      command: 'convert',
+      to: 'oci',
+      input: 'oci:d:1',
+      output: 'out.json',
+      platform: 'linux/arm64',
+    },
+  );
+  assert.match(err(['convert', 'a.json']), /needs --to oci or --to docker/);
+  assert.match(err(['convert', '--to', 'dockr', 'a.json']), /--to must be oci or docker; got "dockr"/);
+  assert.match(err(['convert', '--to', 'oci', 'a', 'b']), /takes one INPUT; got 2/);
+  assert.deepEqual(parseArgs(['diff', '--format=json', 'a', 'b']), {
+    command: 'diff',
+    format: 'json',
+    a: 'a',
+    b: 'b',
+  });
+  assert.match(err(['diff', 'a']), /compares two INPUTs; got 1/);
+  assert.match(err(['diff', '-o', 'x', 'a', 'b']), /Unknown option "-o" for "diff"/);
+  assert.match(err(['diff', '--platform', 'linux', 'a', 'b']), /not os\/architecture/);
+  assert.deepEqual(parseArgs(['index', 'create', '-a', 'k=v=w', '--docker', 'x', 'y']), {
+    command: 'index',
+    action: 'create',
+    args: ['x', 'y'],
+    annotations: { k: 'v=w' },
+    docker: true,
+  });
+  assert.match(err(['index']), /needs an action: create, add or remove/);
+  assert.match(err(['index', 'merge', 'x']), /got "merge"/);
+  assert.match(err(['index', 'add', 'i.json']), /needs the INDEX file and at least one INPUT/);
+  assert.match(
+    err(['index', 'remove', '--annotation', 'k=v', 'i', 'd']),
+    /Unknown option "--annotation" for "index remove"/,
+  );
+  assert.match(err(['index', 'create', '--annotation', 'novalue', 'x']), /is not KEY=VALUE/);
+  assert.deepEqual(parseArgs(['annotate', '--from-labels', 'm.json']), {
+    command: 'annotate',
+    input: 'm.json',
+  });
+  assert.match(err(['annotate', 'm.json']), /needs --from-labels/);
+  assert.match(err(['convert', '--to', 'oci', '-']), /standard input is not supported/);
 });

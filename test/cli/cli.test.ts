@@ -188,6 +188,11 @@ test('a named file that is not a manifest: a note on stderr, no finding, exit co
   const alone = cli(['lint', '--format', 'json', 'package.json'], dir);
   assert.equal(alone.status, 0);
   assert.deepEqual(parse(alone.stdout), []);
+  // --help says what just happened.
+  assert.match(
+    cli(['--help'], dir).stdout.replace(/\s+/g, ' '),
+    /it is skipped with a note on stderr and leaves the exit status alone/,
+  );
 });
 
 test('--kind forces how the file is read', () => {

@@ -6,8 +6,8 @@
 //     vscode-remote:// URIs. The host reports its exit code through window.codeAutomationExit, exposed here.
 //     Prints the plain closing line "N passed, N failed"; no test run counts as a failure.
 //   drive.js ui --url U --folder WS --file NAME --expect TEXT [--screenshot PNG] [--timeout S]
-//     The installed extension as a person sees it: click NAME in the Explorer, wait for an error squiggle and
-//     for a Problems row containing TEXT, hover the squiggle, take a screenshot.
+//     The installed extension as a person sees it at the bare URL: click NAME in the Explorer, wait for an error
+//     squiggle, a "Verify" code lens and a Problems row containing TEXT, hover the squiggle, take a screenshot.
 'use strict';
 const { chromium } = require('playwright-core');
 const fs = require('node:fs');
@@ -111,9 +111,10 @@ async function runTests() {
 async function runUi() {
   const { ctx, page } = await launch();
   try {
-    await page.goto(`${opts.url}/?folder=${encodeURIComponent(path.resolve(opts.folder))}`);
+    // The bare URL, as a person types it: run.sh made --folder code-server's default folder (as npm start does).
+    await page.goto(`${opts.url}/`);
     await page.waitForSelector('.monaco-workbench', { timeout: T });
-    console.log(ts(), 'workbench rendered');
+    console.log(ts(), 'workbench rendered at the bare URL');
     const item = page.locator(`.explorer-folders-view .monaco-list-row[aria-label^="${opts.file}"]`).first();
     await item.waitFor({ timeout: T });
     await item.click();
@@ -121,6 +122,9 @@ async function runUi() {
     console.log(ts(), `opened ${opts.file} from the Explorer`);
     await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: T });
     console.log(ts(), 'error squiggle visible');
+    const lens = page.locator('.monaco-editor .codelens-decoration', { hasText: 'Verify' }).first();
+    await lens.waitFor({ timeout: T });
+    console.log(ts(), 'code lens:', JSON.stringify(await lens.innerText()));
     await page.keyboard.press('Control+Shift+M');
     const row = page.locator('.markers-panel .monaco-list-row', { hasText: opts.expect }).first();
     await row.waitFor({ timeout: T });
@@ -128,14 +132,14 @@ async function runUi() {
     // The squiggle is under the text layer, so move the mouse to its box rather than hovering the element.
     const box = await page.locator('.monaco-editor .squiggly-error').first().boundingBox();
     if (box) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page
-      .locator('.monaco-hover', { hasText: opts.expect })
-      .first()
-      .waitFor({ timeout: 15000 })
-      .then(
-        () => console.log(ts(), 'hover shows the diagnostic'),
-        () => console.log(ts(), 'hover did not appear (not required)'),
-      );
+    const hover = page.locator('.monaco-hover', { hasText: opts.expect }).first();
+    await hover.waitFor({ timeout: 15000 }).then(
+      async () => {
+        const fix = /Quick Fix/.test(await hover.innerText()) ? 'with a quick fix' : 'without a quick fix';
+        console.log(ts(), `hover shows the diagnostic, ${fix}`);
+      },
+      () => console.log(ts(), 'hover did not appear (not required)'),
+    );
     if (opts.screenshot) {
       fs.mkdirSync(path.dirname(path.resolve(opts.screenshot)), { recursive: true });
       await page.screenshot({ path: opts.screenshot });

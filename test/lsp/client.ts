@@ -43,7 +43,7 @@ import {
   type ProtocolConnection,
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
-import { DOCUMENT_KIND_NOTIFICATION, type DocumentKindParams } from '../../server/src/protocol';
+import { DocumentKindNotification, type DocumentKindParams } from '../../server/src/protocol';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST_SERVER = join(ROOT, 'dist', 'server.js');
@@ -109,6 +109,8 @@ export interface StartOptions {
   initializationOptions?: unknown;
   /** The `ociManifest` section answered to `workspace/configuration`; tests may replace it later. */
   settings?: Record<string, unknown>;
+  /** The section answered to items without a `scopeUri` (the user's own settings); default: `settings`. */
+  userSettings?: Record<string, unknown>;
   /** Extra client capabilities (merged over the defaults), e.g. completion snippets or code-action literals. */
   capabilities?: ClientCapabilities;
   /** The workspace folders sent in `initialize` (`file:` URIs; default none). */
@@ -125,6 +127,8 @@ export const fileUri = (name: string): string => `file:///oci-manifest-test/${na
 export class LspClient {
   /** The settings answered to `workspace/configuration` for the `ociManifest` section. */
   settings: Record<string, unknown>;
+  /** Answered instead of `settings` to items without a `scopeUri`, when set. */
+  userSettings: Record<string, unknown> | undefined;
   readonly publishes = new Map<string, PublishDiagnosticsParams[]>();
   readonly kinds: DocumentKindParams[] = [];
   readonly logs: LogMessageParams[] = [];
@@ -142,6 +146,7 @@ export class LspClient {
     options: StartOptions,
   ) {
     this.settings = options.settings ?? {};
+    this.userSettings = options.userSettings;
   }
 
   /** Spawns the server and completes `initialize` / `initialized`. */
@@ -159,7 +164,13 @@ export class LspClient {
     });
     connection.onRequest(ConfigurationRequest.type, (params) => {
       client.configurationRequests++;
-      return params.items.map((item) => (item.section === 'ociManifest' ? client.settings : null));
+      return params.items.map((item) =>
+        item.section !== 'ociManifest'
+          ? null
+          : item.scopeUri === undefined && client.userSettings
+            ? client.userSettings
+            : client.settings,
+      );
     });
     connection.onRequest(RegistrationRequest.type, () => undefined);
     connection.onRequest(DiagnosticRefreshRequest.type, () => {
@@ -172,7 +183,7 @@ export class LspClient {
       client.publishes.set(p.uri, list);
       client.poke();
     });
-    connection.onNotification(DOCUMENT_KIND_NOTIFICATION, (p: DocumentKindParams) => {
+    connection.onNotification(DocumentKindNotification, (p) => {
       client.kinds.push(p);
       client.poke();
     });

@@ -104,7 +104,12 @@ describe('editing over LSP (a client with snippets, Markdown and code-action lit
     assert.equal(caps.hoverProvider, true);
     assert.deepEqual(caps.completionProvider?.triggerCharacters, ['"', ':']);
     assert.deepEqual(caps.codeActionProvider, {
-      codeActionKinds: ['quickfix', 'source.fixAll.ociManifest'],
+      codeActionKinds: [
+        'quickfix',
+        'source.fixAll.ociManifest',
+        'refactor.rewrite.ociManifest.convert',
+        'refactor.rewrite.ociManifest.promoteLabels',
+      ],
       resolveProvider: true,
     });
   });

@@ -26,9 +26,8 @@ import {
   type SymbolInformation,
 } from 'vscode-languageserver-protocol/node';
 import {
-  LAYOUT_GRAPH_REQUEST,
+  LayoutGraphRequest,
   VERIFY_DIGESTS_COMMAND,
-  type LayoutGraphResult,
   type VerifyDigestsArgs,
 } from '../../server/src/protocol';
 import { HAVE_UMOCI, descriptorOf, makeUmociLayout, MT, sha256, tempDir, writeLayout } from '../layouts';
@@ -282,7 +281,7 @@ describe('navigation', () => {
   });
 
   test('ociManifest/layoutGraph: the graph for a folder or a file; null outside a layout', async () => {
-    const g = await request<LayoutGraphResult>(c, LAYOUT_GRAPH_REQUEST, { uri: uri(broken) });
+    const g = await c.connection.sendRequest(LayoutGraphRequest, { uri: uri(broken) });
     assert.ok(g);
     assert.equal(g.root, uri(broken));
     assert.deepEqual(
@@ -300,12 +299,12 @@ describe('navigation', () => {
       image.children!.map((e) => g.blobs[e.target!]!.status),
       ['ok', 'ok', 'missing'],
     );
-    const fromBlob = await request<LayoutGraphResult>(c, LAYOUT_GRAPH_REQUEST, {
+    const fromBlob = await c.connection.sendRequest(LayoutGraphRequest, {
       uri: uri(blobFile(broken, sha256(made.bad))),
     });
     assert.deepEqual(fromBlob, g);
-    assert.equal(await request<LayoutGraphResult>(c, LAYOUT_GRAPH_REQUEST, { uri: uri(tmp.dir) }), null);
-    assert.equal(await request<LayoutGraphResult>(c, LAYOUT_GRAPH_REQUEST, { uri: 'untitled:x' }), null);
+    assert.equal(await c.connection.sendRequest(LayoutGraphRequest, { uri: uri(tmp.dir) }), null);
+    assert.equal(await c.connection.sendRequest(LayoutGraphRequest, { uri: 'untitled:x' }), null);
     assert.deepEqual(c.errorLogs(), []);
   });
 
@@ -315,7 +314,7 @@ describe('navigation', () => {
     async () => {
       const dir = join(tmp.dir, 'umoci');
       const ids = makeUmociLayout(dir);
-      const g = await request<LayoutGraphResult>(c, LAYOUT_GRAPH_REQUEST, {
+      const g = await c.connection.sendRequest(LayoutGraphRequest, {
         uri: uri(join(dir, 'index.json')),
       });
       assert.ok(g);

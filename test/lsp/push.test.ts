@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { version } from '../../package.json';
 import { ruleDocUrl } from '../../server/src/core';
-import { SERVER_INFO_REQUEST, type ServerInfo } from '../../server/src/protocol';
+import { ServerInfoRequest } from '../../server/src/protocol';
 import { fileUri, LspClient } from './client';
 import { brokenManifest, j, rangeOf, specIndex, validManifest } from './documents';
 
@@ -24,7 +24,7 @@ describe('push diagnostics', () => {
   });
 
   test('ociManifest/serverInfo answers the pid and version', async () => {
-    const info = await c.connection.sendRequest<ServerInfo>(SERVER_INFO_REQUEST);
+    const info = await c.connection.sendRequest(ServerInfoRequest);
     assert.deepEqual(info, { pid: c.process.pid, version });
   });
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,8 +26,13 @@ test('the .vsix holds only the allowlisted files and stays under 1.5 MB', () => 
     [],
     'no sources, tests, maps or node_modules',
   );
-  const out = join(mkdtempSync(join(tmpdir(), 'oci-vsix-')), 'oci-manifest.vsix');
-  execFileSync(vsce, ['package', ...flags, '-o', out], { cwd: root, stdio: 'ignore' });
-  const size = statSync(out).size;
-  assert.ok(size < 1.5 * 1024 * 1024, `the .vsix is ${size} bytes`);
+  const dir = mkdtempSync(join(tmpdir(), 'oci-vsix-'));
+  try {
+    const out = join(dir, 'oci-manifest.vsix');
+    execFileSync(vsce, ['package', ...flags, '-o', out], { cwd: root, stdio: 'ignore' });
+    const size = statSync(out).size;
+    assert.ok(size < 1.5 * 1024 * 1024, `the .vsix is ${size} bytes`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

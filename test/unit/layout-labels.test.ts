@@ -307,4 +307,20 @@ describe('layout label helpers', () => {
       assert.ok(shownText(tooltips[2]!).includes(showControls(h)), tooltips[2]);
     }
   });
+
+  test('a referrer that index.json does not name shows under its subject, saying so, with the size it has', async () => {
+    const source = memorySource([config, layer, manifest, empty, signature, '{"sig":1}'], { list: true });
+    const only = { ...indexJson, manifests: [indexJson.manifests[0]] };
+    const g = await buildLayoutGraph({ text: JSON.stringify(only) }, source, { root: 'file:///l' });
+    const [tagged] = layoutChildren(layout, g);
+    const kids = descriptorChildren(tagged as DescriptorNode, g);
+    const sig = byLabel(g, kids, 'application/vnd.cncf.notary.signature');
+    const p = present(sig, g);
+    assert.equal(p.description, `signature · ${short(sha256(signature))}`);
+    assert.match(shownText(p.tooltip), /Not named by index\.json: found among the blobs of the layout/);
+    assert.match(shownText(p.tooltip), new RegExp(`Size: ${signature.length} bytes`));
+    assert.equal(sig.edge.size, signature.length);
+    assert.equal(p.icon.id, 'key');
+    assert.deepEqual(labels(g, descriptorChildren(sig, g)), ['config', 'layers[0]', 'subject']);
+  });
 });

@@ -2,26 +2,45 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { COMMAND_IDS, DEFAULT_SETTINGS, readSettings, SETTINGS_SECTION } from '../../server/src/protocol';
+import { COMMAND_IDS, readSettings, SETTING_KEYS, SETTINGS } from '../../server/src/protocol';
+import { contributedSettings, README_BEGIN, README_END, settingsRows } from '../../scripts/settings-doc';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
-test('every typed setting is contributed with the same default, a markdownDescription and a scope', () => {
-  const props = pkg.contributes.configuration.properties as Record<
-    string,
-    { default: unknown; markdownDescription?: string; scope?: string }
-  >;
-  const contributed = Object.keys(props).sort();
-  const typed = Object.keys(DEFAULT_SETTINGS)
-    .map((k) => `${SETTINGS_SECTION}.${k}`)
-    .sort();
-  assert.deepEqual(contributed, typed);
-  for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) {
-    const p = props[`${SETTINGS_SECTION}.${key}`]!;
-    assert.deepEqual(p.default, value, `default of ${key}`);
-    assert.ok(p.markdownDescription && p.markdownDescription.length > 20, `markdownDescription of ${key}`);
+test('package.json contributes exactly the settings of the one table, as generated (npm run docs)', () => {
+  assert.deepEqual(pkg.contributes.configuration.properties, contributedSettings());
+  for (const [key, p] of Object.entries(contributedSettings())) {
+    assert.ok(String(p.markdownDescription).length > 20, `markdownDescription of ${key}`);
     assert.ok(p.scope, `scope of ${key}`);
   }
+});
+
+test("the README's settings table lists every setting of the one table, as generated (npm run docs)", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.split(README_BEGIN)[1]?.split(README_END)[0] ?? '';
+  const rows = section
+    .split('\n')
+    .filter((l) => l.startsWith('|') && !/^\|\s*-/.test(l))
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim().replace(/\\\|/g, '|')),
+    );
+  assert.deepEqual(rows, settingsRows());
+  assert.equal(rows.length, SETTING_KEYS.length + 1);
+});
+
+test('a workspace cannot set the insecure registries: scope machine, read only from the user level', () => {
+  assert.equal(SETTINGS['verify.insecureRegistries'].scope, 'machine');
+  const folder = { verify: { insecureRegistries: ['evil.example:5000'], registry: 'reg.example/app' } };
+  const user = { verify: { insecureRegistries: ['lab.example:5000'], registry: 'ignored.example/x' } };
+  const s = readSettings(folder, user);
+  assert.deepEqual(s['verify.insecureRegistries'], ['lab.example:5000']);
+  assert.equal(s['verify.registry'], 'reg.example/app', 'resource settings come from the folder');
+  assert.deepEqual(readSettings(folder, {})['verify.insecureRegistries'], []);
+  // Without a separate user level (initializationOptions, didChangeConfiguration), the one object is the user's.
+  assert.deepEqual(readSettings(folder)['verify.insecureRegistries'], ['evil.example:5000']);
 });
 
 test('every command id is contributed, and nothing else', () => {
@@ -44,8 +63,11 @@ test('readSettings accepts nested and flat keys and drops invalid values', () =>
   assert.equal(s['diagnostics.delay'], 0);
   assert.equal(s['diagnostics.contentDetection'], false);
   assert.deepEqual(s['diagnostics.severity'], { 'oci/x': 'off' });
-  assert.deepEqual(
+  assert.equal(
     readSettings({ diagnostics: { delay: -5 } })['diagnostics.delay'],
-    DEFAULT_SETTINGS['diagnostics.delay'],
+    SETTINGS['diagnostics.delay'].default,
   );
+  // Defaults are fresh objects: changing one settings object does not change another.
+  readSettings(undefined)['diagnostics.severity']['oci/x'] = 'off';
+  assert.deepEqual(readSettings(undefined)['diagnostics.severity'], {});
 });

@@ -150,12 +150,13 @@ export interface TokenAuth {
 }
 
 /**
- * Starts Debian's docker-registry on 127.0.0.1 (optionally with htpasswd basic auth, or accepting the bearer
- * tokens of a token service) and waits for it.
+ * Starts Debian's docker-registry on 127.0.0.1, or on `address` (optionally with htpasswd basic auth, or
+ * accepting the bearer tokens of a token service), and waits for it.
  */
 export async function startRegistry(
-  options: { user?: string; password?: string; token?: TokenAuth } = {},
+  options: { user?: string; password?: string; token?: TokenAuth; address?: string } = {},
 ): Promise<Registry> {
+  const address = options.address ?? '127.0.0.1';
   requireTool('docker-registry');
   const { dir, remove } = tempDir('oci-registry-');
   const storage = path.join(dir, 'storage');
@@ -186,7 +187,7 @@ export async function startRegistry(
       '  delete:',
       '    enabled: true',
       'http:',
-      `  addr: 127.0.0.1:${port}`,
+      `  addr: ${address}:${port}`,
       '  secret: oci-manifest-test-secret',
       auth,
     ].join('\n');
@@ -196,10 +197,10 @@ export async function startRegistry(
     });
     let stderr = '';
     c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const up = await waitForPort(port, c, 10_000);
+    const up = await waitForPort(address, port, c, 10_000);
     if (up) {
       child = c;
-      const host = `127.0.0.1:${port}`;
+      const host = `${address}:${port}`;
       return {
         host,
         pid: c.pid!,
@@ -236,12 +237,12 @@ export async function startRegistry(
   throw new Error(`docker-registry did not start: ${lastError}`);
 }
 
-async function waitForPort(port: number, child: ChildProcess, ms: number): Promise<boolean> {
+async function waitForPort(address: string, port: number, child: ChildProcess, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (child.exitCode !== null) return false;
     const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
+      const s = net.connect(port, address);
       s.once('connect', () => {
         s.destroy();
         resolve(true);

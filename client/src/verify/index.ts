@@ -17,11 +17,11 @@ import {
   type WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 import {
-  COMPUTE_DIGEST_REQUEST,
+  ComputeDigestRequest,
   registryHostKey,
   SETTINGS_SECTION,
-  VERIFY_DOCUMENT_REQUEST,
-  VERIFY_LAYOUT_REQUEST,
+  VerifyDocumentRequest,
+  VerifyLayoutRequest,
   type ComputeDigestResult,
   type VerifyCredentials,
   type VerifyDigestsArgs,
@@ -32,22 +32,13 @@ import {
   type VerifyResultStatus,
 } from '../../../server/src/protocol';
 import { registerCommand } from '../commands';
-import type { Log } from '../log';
+import { pickLayoutOrArchive } from '../views/layoutRoots';
+import { fail, isCancellation, messageOf, runningClient, say, toUri, warn, type CommandDeps } from '../ui';
 import { verifyStore, type StoredResult, type VerifyStatus } from './store';
 
-export interface VerifyDeps {
-  client(): LanguageClient | undefined;
-  /** Starts the language server if it is not running yet (it otherwise starts when a manifest is opened). */
-  ensureStarted?(): Promise<void>;
-  log: Log;
-}
+export type VerifyDeps = CommandDeps;
 
 const SECRET_PREFIX = 'ociManifest.registryCredentials:';
-
-/** Tells the user something without waiting for the notification to be closed. */
-const say = (message: string): void => void vscode.window.showInformationMessage(message);
-const warn = (message: string): void => void vscode.window.showWarningMessage(message);
-const fail = (message: string): void => void vscode.window.showErrorMessage(message);
 
 const storeStatus = (s: VerifyResultStatus): VerifyStatus | undefined =>
   s === 'verified'
@@ -61,32 +52,13 @@ const storeStatus = (s: VerifyResultStatus): VerifyStatus | undefined =>
 /** The host part of `host[:port]/name` (or a bare host), as the key its credentials are stored under. */
 export const registryHost = (registry: string): string => registryHostKey(registry.trim().split('/')[0]!);
 
-function toUri(arg: unknown): vscode.Uri | undefined {
-  if (arg instanceof vscode.Uri) return arg;
-  if (typeof arg === 'string') return vscode.Uri.parse(arg);
-  if (arg && typeof arg === 'object' && 'uri' in arg) return toUri((arg as { uri: unknown }).uri);
-  return undefined;
-}
-
-const isCancellation = (err: unknown): boolean =>
-  err instanceof vscode.CancellationError ||
-  (typeof err === 'object' && err !== null && (err as { code?: number }).code === -32800);
-
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
 export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDeps): void {
   /** The registry the user typed this session (when the setting is empty), and whether they were asked. */
   let sessionRegistry: string | undefined;
   let askedForRegistry = false;
   let progressTokens = 0;
 
-  const running = async (): Promise<LanguageClient | undefined> => {
-    if (!deps.client()?.isRunning()) await deps.ensureStarted?.();
-    const c = deps.client();
-    if (c?.isRunning()) return c;
-    say('The OCI Manifest language server is not running; see OCI: Show Output.');
-    return undefined;
-  };
+  const running = (): Promise<LanguageClient | undefined> => runningClient(deps);
 
   const registrySetting = (scope?: vscode.Uri): string =>
     (vscode.workspace.getConfiguration(SETTINGS_SECTION, scope).get<string>('verify.registry') ?? '').trim();
@@ -192,11 +164,7 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
     let result: VerifyDocumentResult;
     try {
       result = await withProgress('OCI: Verifying digests', client, (token, workDoneToken) =>
-        client.sendRequest<VerifyDocumentResult>(
-          VERIFY_DOCUMENT_REQUEST,
-          { ...params, workDoneToken },
-          token,
-        ),
+        client.sendRequest(VerifyDocumentRequest, { ...params, workDoneToken }, token),
       );
     } catch (err) {
       if (isCancellation(err)) say('OCI: Verification cancelled.');
@@ -223,18 +191,21 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
     return result;
   }
 
-  async function runLayout(folder: vscode.Uri): Promise<VerifyLayoutResult | undefined> {
+  async function runLayout(folder: vscode.Uri, deep = false): Promise<VerifyLayoutResult | undefined> {
     const client = await running();
     if (!client) return undefined;
     const registry = registrySetting(folder) || sessionRegistry;
-    const params: VerifyLayoutParams = { uri: folder.toString() };
+    const params: VerifyLayoutParams = { uri: folder.toString(), ...(deep ? { deep: true } : {}) };
     if (registry) params.registry = registry;
     const credentials = await credentialsFor(registry);
     if (credentials) params.credentials = credentials;
     let result: VerifyLayoutResult;
     try {
-      result = await withProgress('OCI: Verifying the layout', client, (token, workDoneToken) =>
-        client.sendRequest<VerifyLayoutResult>(VERIFY_LAYOUT_REQUEST, { ...params, workDoneToken }, token),
+      const title = deep
+        ? 'OCI: Verifying the layout and decompressing its layers'
+        : 'OCI: Verifying the layout';
+      result = await withProgress(title, client, (token, workDoneToken) =>
+        client.sendRequest(VerifyLayoutRequest, { ...params, workDoneToken }, token),
       );
     } catch (err) {
       if (isCancellation(err)) say('OCI: Verification cancelled.');
@@ -242,26 +213,24 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
       return undefined;
     }
     for (const f of result.files) record(f.uri, f.results, result.at);
-    deps.log.info(`Verify Layout ${vscode.Uri.parse(result.root).fsPath}: ${result.summary}`);
+    deps.log.info(
+      `Verify Layout${deep ? ' (deep)' : ''} ${vscode.Uri.parse(result.root).fsPath}: ${result.summary}`,
+    );
     const bad = result.files.some((f) => f.findings > 0);
     (bad ? warn : say)(`OCI: ${result.summary}${result.cancelled ? ' (cancelled)' : ''}`);
     return result;
   }
 
-  function verifyLayout(arg?: unknown): Promise<VerifyLayoutResult | undefined> | undefined {
+  function verifyLayout(arg?: unknown, deep = false): Promise<VerifyLayoutResult | undefined> | undefined {
     const given = toUri(arg);
-    if (given) return runLayout(given);
+    if (given) return runLayout(given, deep);
     const near = vscode.window.activeTextEditor?.document.uri;
-    void vscode.window
-      .showOpenDialog({
-        canSelectFolders: true,
-        canSelectFiles: false,
-        canSelectMany: false,
-        title: 'OCI: Verify Layout',
-        openLabel: 'Verify',
-        ...(near?.scheme === 'file' ? { defaultUri: vscode.Uri.joinPath(near, '..') } : {}),
-      })
-      .then((picked) => (picked?.[0] ? runLayout(picked[0]) : undefined));
+    pickLayoutOrArchive(
+      deep ? 'OCI: Verify Layout (Deep)' : 'OCI: Verify Layout',
+      'Verify',
+      (picked) => runLayout(picked, deep),
+      near?.scheme === 'file' ? vscode.Uri.joinPath(near, '..') : undefined,
+    );
     return undefined;
   }
 
@@ -269,7 +238,7 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
     const client = await running();
     if (!client) return undefined;
     try {
-      return await client.sendRequest<ComputeDigestResult>(COMPUTE_DIGEST_REQUEST, { uri: file.toString() });
+      return await client.sendRequest(ComputeDigestRequest, { uri: file.toString() });
     } catch (err) {
       fail(`OCI: ${messageOf(err)}`);
       return undefined;
@@ -407,7 +376,8 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
   context.subscriptions.push(
     verifyStore,
     registerCommand('verifyDigests', verifyDigests),
-    registerCommand('verifyLayout', verifyLayout),
+    registerCommand('verifyLayout', (arg) => verifyLayout(arg)),
+    registerCommand('verifyLayoutDeep', (arg) => verifyLayout(arg, true)),
     registerCommand('computeDigest', computeDigest),
     registerCommand('insertDescriptor', insertDescriptor),
     registerCommand('copyDocumentDigest', copyDocumentDigest),

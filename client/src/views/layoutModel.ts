@@ -169,13 +169,19 @@ export function edgeTo(graph: LayoutGraph, digest: string): LayoutEdge | undefin
   return map.get(digest);
 }
 
-/** An edge for a referrer that no descriptor names (only possible in odd graphs): what the blob node says. */
+/**
+ * An edge for a referrer that no descriptor names (one the server found among the layout's blobs, which
+ * index.json does not reach): what the blob node says.
+ */
 function syntheticEdge(node: LayoutBlobNode): LayoutEdge {
-  const descriptor: Record<string, unknown> = { digest: node.digest };
+  const descriptor: Record<string, unknown> = {};
   if (node.mediaType) descriptor.mediaType = node.mediaType;
+  descriptor.digest = node.digest;
+  if (node.size !== undefined) descriptor.size = node.size;
   if (node.artifactType) descriptor.artifactType = node.artifactType;
   const short = node.digest.slice(0, node.digest.indexOf(':') + 13);
   return {
+    ...(node.size !== undefined ? { size: node.size } : {}),
     role: 'manifest',
     path: [],
     target: node.digest,
@@ -382,7 +388,8 @@ export function present(
 
   const tokens = ['ociLayoutItem', 'descriptor', kind];
   if (e.digest !== undefined) tokens.push('digest');
-  if (fileUri) tokens.push('file');
+  // A blob inside an image archive opens as a document, but has no file to reveal.
+  if (fileUri?.startsWith('file:')) tokens.push('file');
   if (node.referrerOf !== undefined) tokens.push('referrer');
 
   const what =
@@ -394,11 +401,16 @@ export function present(
   const facts: string[] = [];
   if (e.mediaType) facts.push(`Media type: ${mdText(e.mediaType)}`);
   if (e.artifactType) facts.push(`Artifact type: ${mdText(e.artifactType)}`);
-  if (e.size !== undefined) facts.push(`Size: ${e.sizeText ?? ''} (${e.size} bytes)`);
+  if (e.size !== undefined)
+    facts.push(`Size: ${e.sizeText !== undefined ? `${e.sizeText} (${e.size} bytes)` : `${e.size} bytes`}`);
   if (e.platform) facts.push(`Platform: ${mdText(e.platform)}`);
   if (e.refName) facts.push(`Tag: ${mdText(e.refName)}`);
   if (facts.length) lines.push(facts.join('  \n'));
   if (problem) lines.push(`$(warning) ${mdText(problem)}`);
+  if (blob?.unreferenced)
+    lines.push(
+      mdText('Not named by index.json: found among the blobs of the layout, and shown under its subject.'),
+    );
   if (blob?.status === 'unchecked' && !problem) {
     lines.push(mdText(blob.problem ?? 'Not looked at: the layout is larger than the view follows.'));
   }
@@ -421,14 +433,20 @@ export function present(
   };
 }
 
+const ARCHIVE_WORDS = {
+  'oci-layout': 'OCI image layout archive',
+  'docker-save': 'docker save archive',
+} as const;
+
 function presentLayout(node: LayoutRootNode, graph: LayoutGraph | undefined): Presentation {
-  const lines = [`**${mdText(node.name)}** — OCI image layout`];
+  const what = graph?.archive ? ARCHIVE_WORDS[graph.archive] : 'OCI image layout';
+  const lines = [`**${mdText(node.name)}** — ${what}`];
   if (node.location) lines.push(mdText(node.location));
   if (graph?.layoutVersion) lines.push(`imageLayoutVersion ${mdText(graph.layoutVersion)}`);
   if (graph) {
     const images = graph.index.entries.filter((e) => !e.referrer).length;
     lines.push(
-      `${images} ${images === 1 ? 'entry' : 'entries'} in index.json, ${Object.keys(graph.blobs).length} blobs`,
+      `${images} ${images === 1 ? 'entry' : 'entries'} in ${graph.archive === 'docker-save' ? 'manifest.json' : 'index.json'}, ${Object.keys(graph.blobs).length} blobs`,
     );
   }
   lines.push(node.opened ? 'Opened with **OCI: Open Image Layout…**.' : 'Found in the workspace.');
@@ -439,7 +457,9 @@ function presentLayout(node: LayoutRootNode, graph: LayoutGraph | undefined): Pr
     label: node.name,
     description: node.location,
     tooltip: lines.join('\n\n'),
-    icon: problem ? { id: 'warning', color: 'problemsWarningIcon.foreground' } : { id: 'archive' },
+    icon: problem
+      ? { id: 'warning', color: 'problemsWarningIcon.foreground' }
+      : { id: graph?.archive ? 'file-zip' : 'archive' },
     contextValue: tokens.join(' '),
     collapsible: true,
     fileUri: node.root,

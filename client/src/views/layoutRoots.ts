@@ -1,7 +1,8 @@
 /**
  * Which layouts the OCI Layouts view lists: the folders with an `oci-layout` file in the workspace (found
  * with `findFiles`, kept current by a file watcher) and the ones the user opened with "Open Image Layout…"
- * (remembered per workspace). Also tells the view when files inside a layout change.
+ * (remembered per workspace): layout folders, and image archives (`.tar` files, read in place by the server).
+ * Also tells the view when files inside a layout (or an opened archive) change.
  */
 import * as vscode from 'vscode';
 
@@ -27,11 +28,18 @@ async function isFile(uri: vscode.Uri): Promise<boolean> {
   }
 }
 
-/** The nearest folder at or above `uri` (a folder or a file) that holds an `oci-layout` file. */
+/** True for a file name the view opens as an image archive (the server reads it in place). */
+export const isArchiveName = (uri: vscode.Uri): boolean => /\.tar$/i.test(uri.path);
+
+/**
+ * The layout `uri` belongs to: an image archive (`.tar` file) is its own; else the nearest folder at or above
+ * `uri` (a folder or a file) that holds an `oci-layout` file.
+ */
 export async function findLayoutRoot(uri: vscode.Uri): Promise<vscode.Uri | undefined> {
   let cur = uri;
   try {
     if (((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) === 0) {
+      if (isArchiveName(uri)) return uri;
       cur = vscode.Uri.joinPath(uri, '..');
     }
   } catch {
@@ -86,10 +94,20 @@ export class LayoutRoots implements vscode.Disposable {
     ];
   }
 
-  /** Layouts outside the workspace get their own watcher (the workspace one sees only the workspace). */
+  /**
+   * Layouts outside the workspace get their own watcher (the workspace one sees only the workspace); an archive
+   * always does (the workspace watcher looks for layout files only).
+   */
   private watchOpened(uri: vscode.Uri): void {
-    if (this.openedWatchers.has(key(uri)) || vscode.workspace.getWorkspaceFolder(uri)) return;
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(uri, WATCHED));
+    const archive = isArchiveName(uri);
+    if (this.openedWatchers.has(key(uri)) || (!archive && vscode.workspace.getWorkspaceFolder(uri))) return;
+    const pattern = archive
+      ? new vscode.RelativePattern(
+          vscode.Uri.joinPath(uri, '..'),
+          uri.path.slice(uri.path.lastIndexOf('/') + 1),
+        )
+      : new vscode.RelativePattern(uri, WATCHED);
+    const watcher = vscode.workspace.createFileSystemWatcher(pattern);
     const events = this.watchEvents(watcher);
     this.openedWatchers.set(key(uri), {
       dispose: () => {
@@ -169,4 +187,37 @@ export class LayoutRoots implements vscode.Disposable {
     this.openedWatchers.forEach((d) => d.dispose());
     this.openedWatchers.clear();
   }
+}
+
+/**
+ * Asks for a layout folder or an image archive without making the caller wait: a quick pick of the two (a
+ * native dialog cannot offer both folders and files on every platform), then the dialog; `then` gets the pick.
+ */
+export function pickLayoutOrArchive(
+  title: string,
+  openLabel: string,
+  then: (uri: vscode.Uri) => unknown,
+  near?: vscode.Uri,
+): void {
+  const items = [
+    { label: '$(folder) Layout folder…', description: 'a folder with an oci-layout file', archive: false },
+    {
+      label: '$(file-zip) Image archive…',
+      description: 'a .tar from skopeo oci-archive:/docker-archive:, docker save or buildx',
+      archive: true,
+    },
+  ];
+  void vscode.window.showQuickPick(items, { title, placeHolder: 'What to open' }).then(async (item) => {
+    if (!item) return;
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFolders: !item.archive,
+      canSelectFiles: item.archive,
+      canSelectMany: false,
+      openLabel,
+      title,
+      ...(item.archive ? { filters: { 'Image archives': ['tar'], 'All files': ['*'] } } : {}),
+      ...(near?.scheme === 'file' ? { defaultUri: near } : {}),
+    });
+    if (picked?.[0]) await then(picked[0]);
+  });
 }

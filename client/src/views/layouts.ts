@@ -11,10 +11,9 @@ import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import {
   COMMAND_IDS,
-  LAYOUT_GRAPH_REQUEST,
+  LayoutGraphRequest,
   type LayoutGraph,
   type LayoutGraphParams,
-  type LayoutGraphResult,
 } from '../../../server/src/protocol';
 import { registerCommand } from '../commands';
 import type { Log } from '../log';
@@ -30,7 +29,7 @@ import {
   type LayoutRootNode,
   type LayoutTreeNode,
 } from './layoutModel';
-import { findLayoutRoot, LayoutRoots } from './layoutRoots';
+import { findLayoutRoot, LayoutRoots, pickLayoutOrArchive } from './layoutRoots';
 
 export const LAYOUTS_VIEW_ID = 'ociManifest.layouts';
 /** Context key: true once the workspace has a layout or the user opened one (shows the view). */
@@ -194,7 +193,7 @@ class LayoutsProvider implements vscode.TreeDataProvider<LayoutTreeNode>, vscode
       const client = this.options.client();
       if (client && client.state !== State.Stopped) {
         try {
-          return { graph: await client.sendRequest<LayoutGraphResult>(LAYOUT_GRAPH_REQUEST, params) };
+          return { graph: await client.sendRequest(LayoutGraphRequest, params) };
         } catch (err) {
           lastError = errorText(err);
         }
@@ -208,7 +207,7 @@ class LayoutsProvider implements vscode.TreeDataProvider<LayoutTreeNode>, vscode
   private fileChanged(uri: vscode.Uri): void {
     const s = uri.toString();
     for (const root of this.rootNodes.keys()) {
-      if (s.startsWith(`${root}/`)) this.dirty.add(root);
+      if (s.startsWith(`${root}/`) || s === root) this.dirty.add(root);
     }
     if (this.dirty.size === 0) return;
     if (this.dirtyTimer) clearTimeout(this.dirtyTimer);
@@ -319,7 +318,7 @@ export function registerLayoutsView(
     if (!root) {
       const shown = uri.scheme === 'file' ? uri.fsPath : uri.toString();
       void vscode.window.showWarningMessage(
-        `${shown} is not an OCI image layout: neither it nor a folder above it has an oci-layout file.`,
+        `${shown} is not an OCI image layout: neither it nor a folder above it has an oci-layout file (and it is no .tar image archive).`,
       );
       return undefined;
     }
@@ -335,15 +334,8 @@ export function registerLayoutsView(
     return node;
   };
 
-  const pickAndOpen = async (): Promise<void> => {
-    const picked = await vscode.window.showOpenDialog({
-      canSelectFolders: true,
-      canSelectFiles: false,
-      canSelectMany: false,
-      openLabel: 'Open Image Layout',
-      title: 'Open an OCI image layout (a folder with an oci-layout file)',
-    });
-    const node = picked?.[0] ? await open(picked[0]) : undefined;
+  const openAndShow = async (picked: vscode.Uri): Promise<void> => {
+    const node = await open(picked);
     if (!node) return;
     // Show the view (it may have been hidden until now) and the layout in it, expanded.
     await vscode.commands.executeCommand(`${LAYOUTS_VIEW_ID}.focus`).then(undefined, () => undefined);
@@ -360,8 +352,10 @@ export function registerLayoutsView(
 
     registerCommand('openLayout', (arg) => {
       if (arg instanceof vscode.Uri) return open(arg);
-      // With no folder given, ask for one, but do not make the caller wait for the dialog.
-      pickAndOpen().catch((err) => options.log.error('Opening the image layout failed', err));
+      // With nothing given, ask for a folder or an archive, but do not make the caller wait for the dialog.
+      pickLayoutOrArchive('Open an OCI image layout or image archive', 'Open Image Layout', (u) =>
+        openAndShow(u).catch((err) => options.log.error('Opening the image layout failed', err)),
+      );
       return undefined;
     }),
 

@@ -15,6 +15,8 @@ export const LEVELS = ['error', 'warning', 'info', 'hint', 'off'] as const;
 
 export const VERIFY_FORMATS = ['text', 'json'] as const;
 export const REFERRERS_FORMATS = ['text', 'json'] as const;
+export const DIFF_FORMATS = ['text', 'json'] as const;
+export type DiffFormat = (typeof DIFF_FORMATS)[number];
 
 export type LintFormat = (typeof LINT_FORMATS)[number];
 export type VerifyFormat = (typeof VERIFY_FORMATS)[number];
@@ -51,6 +53,8 @@ export interface VerifyCommand extends RegistryAccessOptions {
   concurrency?: number;
   /** Exit 1 on any missing blob, also where a layout may lack it (a self-contained layout is wanted). */
   requireComplete?: boolean;
+  /** Decompress each layer while hashing it and check its DiffID and tar headers. */
+  deep?: boolean;
   paths: string[];
 }
 
@@ -74,6 +78,48 @@ export interface ReferrersCommand extends RegistryAccessOptions {
   format: ReferrersFormat;
 }
 
+/** `convert --to oci|docker INPUT`: the document in the other image format. */
+export interface ConvertCommand {
+  command: 'convert';
+  to: 'oci' | 'docker';
+  input: string;
+  platform?: string;
+  /** Write the result here instead of standard output. */
+  output?: string;
+  /** Write the manifests a converted list names into this OCI layout's blobs folder. */
+  writeBlobs?: string;
+}
+
+/** `diff A B`: what changed between two documents. */
+export interface DiffCommand {
+  command: 'diff';
+  format: DiffFormat;
+  a: string;
+  b: string;
+  platform?: string;
+}
+
+/** `index create|add|remove`: build or edit an image index. */
+export interface IndexCommand {
+  command: 'index';
+  action: 'create' | 'add' | 'remove';
+  /** create: the manifests; add: the index, then the manifests; remove: the index, then the selectors. */
+  args: string[];
+  annotations: Record<string, string>;
+  /** create: a Docker manifest list instead of an OCI index. */
+  docker?: boolean;
+  platform?: string;
+  output?: string;
+}
+
+/** `annotate --from-labels INPUT`: the config's OCI labels as the document's annotations. */
+export interface AnnotateCommand {
+  command: 'annotate';
+  input: string;
+  platform?: string;
+  output?: string;
+}
+
 export type Command =
   | { command: 'help' }
   | { command: 'version' }
@@ -82,21 +128,36 @@ export type Command =
   | VerifyCommand
   | AuditCommand
   | ReferrersCommand
+  | ConvertCommand
+  | DiffCommand
+  | IndexCommand
+  | AnnotateCommand
   /** The command line is wrong; `message` says how, in one sentence. */
   | { command: 'usage-error'; message: string };
 
 export const HELP = `Usage:
   oci-manifest lint [options] FILE|DIR|REF...
                                 Check OCI / Docker manifests, indexes, configs and layouts: files,
-                                folders, and manifests in registries
+                                folders, image archives, and manifests in registries
   oci-manifest verify [options] PATH|REF...
                                 Check that every descriptor's blob exists, has its size and hashes to
-                                its digest (a manifest file, a layout folder, or a manifest in a registry)
+                                its digest (a manifest file, a layout folder, an image archive, or a
+                                manifest in a registry)
   oci-manifest audit [options] HOST[:PORT][/REPO[:TAG|@DIGEST]]
                                 Check a registry: every tag of a repository (or of every repository in
                                 its catalog), every manifest and index they reach, every blob they name
   oci-manifest referrers [options] REF
                                 List the referrers of a manifest (signatures, SBOMs, attestations)
+  oci-manifest convert --to oci|docker [options] INPUT
+                                The document in the other image format (minimal edits)
+  oci-manifest diff [--format text|json] [--platform P] A B
+                                What changed between two manifests or indexes
+  oci-manifest index create [options] INPUT...
+  oci-manifest index add [options] INDEX INPUT...
+  oci-manifest index remove [options] INDEX DIGEST|PLATFORM...
+                                Build an image index, or add or remove its entries
+  oci-manifest annotate --from-labels [options] INPUT
+                                The config's org.opencontainers.image.* labels as annotations
   oci-manifest rules [--format text|json|markdown]
                                 List every rule code with its default severity
   oci-manifest --help | --version
@@ -116,9 +177,14 @@ Verify options:
   --concurrency N            Blobs read at once (default 4)
   --require-complete         Every blob must be present: a blob missing from a layout (which the image
                              layout spec allows) or a referrer's subject kept elsewhere fails too
+  --deep                     Also decompress every layer in the pass that hashes it (gzip, zstd or none)
+                             and check the config's rootfs.diff_ids and the layer's tar headers
 
   A PATH that is a folder is verified as an OCI image layout: oci-layout, index.json, every manifest
-  and index reachable from it, every blob (unreferenced and misnamed blobs too). A PATH that is a file
+  and index reachable from it, every blob (unreferenced and misnamed blobs too). A PATH that is a .tar
+  file is an image archive read in place: an OCI layout tarball (skopeo oci-archive:, buildx type=oci,
+  docker save of Docker 25+) verified as a layout, or a docker save tarball verified by its manifest.json
+  (configs by the digest in their names, layers by the config's rootfs.diff_ids). A PATH that is a file
   is a manifest, index or descriptor whose blobs, and the manifests they lead to, are read from the
   enclosing layout (a folder above it with an oci-layout file), else from their embedded data, else from
   --registry. A REF is fetched from its registry and everything it reaches is read from its repository.
@@ -170,12 +236,41 @@ Registry options (lint, verify, audit, referrers):
   its credential helpers; they go to that registry and its token service only, and are never printed.
   429 and 5xx answers are retried (3 times, with backoff or after the Retry-After the registry asks).
 
+Authoring (convert, diff, index, annotate):
+  An INPUT is a manifest or index FILE (its config and manifests are read from the OCI layout it is in),
+  oci:DIR[:TAG] or oci:DIR@DIGEST (an entry of an OCI image layout; a DIR alone is its only entry), or
+  oci-archive:FILE[:TAG] (an OCI layout in a tar: skopeo oci-archive:, buildx type=oci, Docker 25+ save).
+  --platform os/arch[/variant]  Take an index's entry for this platform (convert, diff, annotate; for
+                             index create: of each INPUT that is an index)
+  -o, --output FILE          Write the document to FILE (default: standard output, exactly its bytes)
+  The digest and size of what is written are printed on standard error first; nothing is reformatted:
+  convert, index add/remove and annotate change only what they must (minimal edits).
+  convert --to oci|docker    Refuses (exit 1, nothing written) what the other format cannot hold, e.g.
+                             annotations, artifactType, subject or zstd layers in Docker schema 2.
+  convert --write-blobs DIR  A converted list names its converted manifests: write them into the OCI
+                             layout DIR (blobs/sha256/...), e.g. the layout the list came from.
+  diff --format text|json    Output format (default text). Exit 0 same content (identical, or only
+                             whitespace and key order), 1 different (also Docker vs OCI only), 2 error.
+  index create --annotation K=V
+                             An annotation of the index (repeatable); --docker makes a Docker
+                             manifest list. Each entry's platform comes from its config; attestations
+                             are kept with their image. Exit 1 when refused or the index has an error.
+  index remove               Removes entries by digest (or a unique prefix) or platform (os/arch[/v]),
+                             with the attestations attached to them.
+  annotate --from-labels     Adds the labels missing from the annotations (never changes one); for an
+                             index, the labels its images agree on go to the index.
+
 Files and directories:
-  A FILE is always checked; it is reported on stderr when it is not recognised as a manifest.
+  A FILE named on the command line is read whatever its name. When it is not recognised as a manifest
+  (by its content, or a name such as *.manifest.json), it is skipped with a note on stderr and leaves
+  the exit status alone; --kind reads it as KIND instead.
   A DIR is searched recursively (node_modules and .git are skipped, symbolic links leaving the
   directory are not followed) for *.json files recognised as manifests, oci-layout files, and, in
   OCI image layouts, the JSON blobs under blobs/<algorithm>/ (blobs over 16 MiB or not starting
   with "{" are skipped unread). With --kind, every *.json file and JSON blob found is read as KIND.
+  A FILE that is an image archive (.tar, or a file starting with a tar header) is read in place: its
+  oci-layout, index.json and JSON blobs (the configs of a docker save archive) are checked as
+  ARCHIVE!MEMBER.
 
 Exit status (lint): 0 no error-level finding, 1 at least one error-level finding, 2 usage or I/O error
 (a reference that could not be fetched included).
@@ -236,9 +331,13 @@ export function parseArgs(argv: readonly string[]): Command {
   if (first === 'verify') return parseVerify(rest);
   if (first === 'audit') return parseAudit(rest);
   if (first === 'referrers') return parseReferrers(rest);
+  if (first === 'convert') return parseConvert(rest);
+  if (first === 'diff') return parseDiff(rest);
+  if (first === 'index') return parseIndex(rest);
+  if (first === 'annotate') return parseAnnotate(rest);
   if (first.startsWith('-')) return usage(`Unknown option "${first}"; run "oci-manifest --help" for usage.`);
   return usage(
-    `Unknown command "${first}"; the commands are "lint", "verify", "audit", "referrers" and "rules" (did you mean "oci-manifest lint ${first}"?).`,
+    `Unknown command "${first}"; the commands are "lint", "verify", "audit", "referrers", "convert", "diff", "index", "annotate" and "rules" (did you mean "oci-manifest lint ${first}"?).`,
   );
 }
 
@@ -359,6 +458,9 @@ function parseVerify(args: readonly string[]): Command {
       }
       case '--require-complete':
         cmd.requireComplete = true;
+        return undefined;
+      case '--deep':
+        cmd.deep = true;
         return undefined;
       default: {
         const taken = readRegistryOption(name, value, needs, cmd);
@@ -560,4 +662,164 @@ function parseReferrers(args: readonly string[]): Command {
   }
   cmd.reference = refs[0]!;
   return cmd;
+}
+
+// ---- authoring: convert, diff, index, annotate ---------------------------------------------------------------
+
+/** The options the authoring commands share: --platform and --output. */
+function authoringOption(
+  cmd: { platform?: string; output?: string },
+  name: string,
+  value: () => string | undefined,
+  needs: (what: string) => Command,
+): Command | undefined | 'unknown' {
+  switch (name) {
+    case '--platform': {
+      const v = value();
+      if (v === undefined) return needs('os/architecture[/variant], e.g. linux/arm64/v8');
+      if (!/^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/.test(v))
+        return usage(`--platform "${v}" is not os/architecture[/variant], e.g. linux/arm64/v8.`);
+      cmd.platform = v;
+      return undefined;
+    }
+    case '--output':
+    case '-o': {
+      const v = value();
+      if (v === undefined || v === '') return needs('a file to write');
+      cmd.output = v;
+      return undefined;
+    }
+  }
+  return 'unknown';
+}
+
+/** Reads the options and positional arguments of an authoring command (standard input is refused). */
+function readAuthoring(
+  verb: string,
+  args: readonly string[],
+  positional: string[],
+  read: (
+    name: string,
+    value: () => string | undefined,
+    needs: (what: string) => Command,
+  ) => Command | undefined | 'unknown',
+): Command | undefined {
+  return readArgs(args, 'a file or oci:DIR:TAG', positional, (name, value, needs) => {
+    const r = read(name, value, needs);
+    if (r === 'unknown')
+      return usage(`Unknown option "${name}" for "${verb}"; run "oci-manifest --help" for usage.`);
+    return r;
+  });
+}
+
+function parseConvert(args: readonly string[]): Command {
+  const cmd: Partial<ConvertCommand> & { command: 'convert' } = { command: 'convert' };
+  const inputs: string[] = [];
+  const stop = readAuthoring('convert', args, inputs, (name, value, needs) => {
+    if (name === '--to') {
+      const v = value();
+      if (v === undefined) return needs('oci or docker');
+      if (v !== 'oci' && v !== 'docker') return usage(`--to must be oci or docker; got "${v}".`);
+      cmd.to = v;
+      return undefined;
+    }
+    if (name === '--write-blobs') {
+      const v = value();
+      if (v === undefined || v === '') return needs('an OCI layout folder');
+      cmd.writeBlobs = v;
+      return undefined;
+    }
+    return authoringOption(cmd, name, value, needs);
+  });
+  if (stop) return stop;
+  if (!cmd.to) return usage('"convert" needs --to oci or --to docker.');
+  if (inputs.length !== 1) return usage(`"convert" takes one INPUT; got ${inputs.length}.`);
+  return { ...cmd, to: cmd.to, input: inputs[0]! };
+}
+
+function parseDiff(args: readonly string[]): Command {
+  const cmd: { format: DiffFormat; platform?: string; output?: string } = { format: 'text' };
+  const inputs: string[] = [];
+  const stop = readAuthoring('diff', args, inputs, (name, value, needs) => {
+    if (name === '--format' || name === '-f') {
+      const v = value();
+      if (v === undefined) return needs(DIFF_FORMATS.join(', '));
+      if (!oneOf(DIFF_FORMATS, v))
+        return usage(`--format for "diff" must be ${DIFF_FORMATS.join(', ')}; got "${v}".`);
+      cmd.format = v;
+      return undefined;
+    }
+    if (name === '--output' || name === '-o') return 'unknown';
+    return authoringOption(cmd, name, value, needs);
+  });
+  if (stop) return stop;
+  if (inputs.length !== 2) return usage(`"diff" compares two INPUTs; got ${inputs.length}.`);
+  return {
+    command: 'diff',
+    format: cmd.format,
+    a: inputs[0]!,
+    b: inputs[1]!,
+    ...(cmd.platform !== undefined ? { platform: cmd.platform } : {}),
+  };
+}
+
+const INDEX_ACTIONS = ['create', 'add', 'remove'] as const;
+
+function parseIndex(args: readonly string[]): Command {
+  const [action, ...rest] = args;
+  if (action === '--help' || action === '-h') return { command: 'help' };
+  if (action === undefined || !oneOf(INDEX_ACTIONS, action))
+    return usage(
+      `"index" needs an action: create, add or remove${action === undefined ? '' : `; got "${action}"`} (e.g. oci-manifest index create amd64.json arm64.json).`,
+    );
+  const cmd: IndexCommand = { command: 'index', action, args: [], annotations: {} };
+  const stop = readAuthoring(`index ${action}`, rest, cmd.args, (name, value, needs) => {
+    if (name === '--annotation' || name === '-a') {
+      if (action === 'remove') return 'unknown';
+      const v = value();
+      if (v === undefined) return needs('KEY=VALUE');
+      const eq = v.indexOf('=');
+      if (eq <= 0) return usage(`--annotation "${v}" is not KEY=VALUE.`);
+      cmd.annotations[v.slice(0, eq)] = v.slice(eq + 1);
+      return undefined;
+    }
+    if (name === '--docker') {
+      if (action !== 'create') return 'unknown';
+      cmd.docker = true;
+      return undefined;
+    }
+    if (name === '--platform' && action === 'remove') return 'unknown';
+    return authoringOption(cmd, name, value, needs);
+  });
+  if (stop) return stop;
+  const least = action === 'create' ? 1 : 2;
+  if (cmd.args.length < least)
+    return usage(
+      action === 'create'
+        ? '"index create" needs at least one INPUT (a manifest file, oci:DIR:TAG…).'
+        : `"index ${action}" needs the INDEX file and at least one ${action === 'add' ? 'INPUT' : 'DIGEST or PLATFORM'}.`,
+    );
+  return cmd;
+}
+
+function parseAnnotate(args: readonly string[]): Command {
+  const cmd: { platform?: string; output?: string; fromLabels?: boolean } = {};
+  const inputs: string[] = [];
+  const stop = readAuthoring('annotate', args, inputs, (name, value, needs) => {
+    if (name === '--from-labels') {
+      cmd.fromLabels = true;
+      return undefined;
+    }
+    return authoringOption(cmd, name, value, needs);
+  });
+  if (stop) return stop;
+  if (!cmd.fromLabels)
+    return usage('"annotate" needs --from-labels (the annotations come from the config\'s labels).');
+  if (inputs.length !== 1) return usage(`"annotate" takes one INPUT; got ${inputs.length}.`);
+  return {
+    command: 'annotate',
+    input: inputs[0]!,
+    ...(cmd.platform !== undefined ? { platform: cmd.platform } : {}),
+    ...(cmd.output !== undefined ? { output: cmd.output } : {}),
+  };
 }

@@ -1,11 +1,15 @@
 /** The CLI as a function: arguments in; stdout, stderr and the exit code out. main.ts does the writing. */
 import { version } from '../../../package.json';
 import { HELP, parseArgs, type LintCommand } from './args';
+import { annotateCommand, convertCommand, diffCommand, indexCommand } from './authoring';
 import { countFindings, formatJson, formatSarif, formatText } from './format';
 import { lintBytes, lintTarget, type FileReport } from './lint';
 import { formatRules } from './rules';
 import { noteOutput } from './terminal';
 import { collectTargets } from './walk';
+import { lintArchive } from './lintArchive';
+import { looksLikeArchive } from '../node/content/archiveSource';
+import * as fs from 'node:fs';
 import { verifyCommand } from './verify';
 import { auditCommand } from './audit';
 import { referrersCommand } from './referrers';
@@ -37,7 +41,11 @@ export function run(argv: readonly string[], cwd: string = process.cwd()): RunRe
     case 'verify':
     case 'audit':
     case 'referrers':
-      // These read blobs and talk to registries: only runAsync can run them.
+    case 'convert':
+    case 'diff':
+    case 'index':
+    case 'annotate':
+      // These read blobs (and some talk to registries): only runAsync can run them.
       return {
         stdout: '',
         stderr: noteOutput([`"${cmd.command}" runs only through runAsync.`]),
@@ -68,26 +76,50 @@ export async function runAsync(
       return auditCommand(cmd, { cwd, ...options });
     case 'referrers':
       return referrersCommand(cmd);
+    case 'convert':
+      return convertCommand(cmd);
+    case 'diff':
+      return diffCommand(cmd);
+    case 'index':
+      return indexCommand(cmd);
+    case 'annotate':
+      return annotateCommand(cmd);
     case 'lint':
-      if (cmd.paths.some((p) => referenceOf(p, cwd))) return lintWithReferences(cmd, cwd);
+      if (cmd.paths.some((p) => referenceOf(p, cwd) || (isFile(p) && looksLikeArchive(p))))
+        return lintWithOthers(cmd, cwd);
       break;
   }
   return run(argv, cwd);
 }
 
-/** `lint` of files and image references: the references are fetched first, then reported after the files. */
-async function lintWithReferences(cmd: LintCommand, cwd: string): Promise<RunResult> {
+/**
+ * `lint` of files with image archives (read in place) and image references (fetched): both are read first, then
+ * reported after the files.
+ */
+async function lintWithOthers(cmd: LintCommand, cwd: string): Promise<RunResult> {
   const paths: string[] = [];
   const refs: ImageReference[] = [];
+  const archives: string[] = [];
   for (const p of cmd.paths) {
     const ref = referenceOf(p, cwd);
     if (ref) refs.push(ref);
+    else if (isFile(p) && looksLikeArchive(p)) archives.push(p);
     else paths.push(p);
   }
-  const pool = new RegistryPool(registryOptions(cmd));
   const fetched: FileReport[] = [];
   const errors: string[] = [];
   const notes: string[] = [];
+  for (const a of archives) {
+    const r = await lintArchive(a, {
+      kind: cmd.kind,
+      severities: cmd.severities,
+      maxFindings: cmd.maxFindings,
+    });
+    fetched.push(...r.files);
+    errors.push(...r.errors);
+  }
+  if (!refs.length) return lint({ ...cmd, paths }, cwd, { files: fetched, errors, notes });
+  const pool = new RegistryPool(registryOptions(cmd));
   try {
     const docs = await Promise.all(
       refs.map((ref) => fetchReference(pool, ref, { severities: cmd.severities })),
@@ -110,6 +142,14 @@ async function lintWithReferences(cmd: LintCommand, cwd: string): Promise<RunRes
   }
   return lint({ ...cmd, paths }, cwd, { files: fetched, errors, notes });
 }
+
+const isFile = (p: string): boolean => {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
 
 function lint(
   cmd: LintCommand,

@@ -4,9 +4,13 @@
  * verified as a layout; a file, with everything it reaches. Output reuses lint's formatters.
  */
 import * as fs from 'node:fs';
+import { resolveSeverity, type Finding } from '../core/index';
 import type { ContentSource } from '../core/content/source';
 import { addSummaries, type DescriptorResult, type VerifySummary } from '../core/verify/verify';
 import { verifyTree, type ImageReport } from '../core/verify/layout';
+import { looksLikeArchive, verifyImageArchive } from '../node/content/archiveSource';
+import { ArchiveError } from '../node/archive/tar';
+import { analyzeLayer } from '../node/layer/analyze';
 import { besideLayoutFile, findLayoutRoot } from '../node/content/layoutRoot';
 import { openLayoutSource, verifyLayoutFolder } from '../node/content/layoutSource';
 import { registrySource } from '../node/content/registrySource';
@@ -43,6 +47,7 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
     fallbackSources: registry ? [registry] : [],
     ...(cmd.concurrency !== undefined ? { concurrency: cmd.concurrency } : {}),
     ...(cmd.requireComplete ? { requireComplete: true } : {}),
+    ...(cmd.deep ? { analyzeLayer } : {}),
   };
   let problem = false;
   const take = (path: string, report: ImageReport): void => {
@@ -75,6 +80,22 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
       }
       if (!st.isFile()) {
         errors.push(`${p}: not a regular file or folder.`);
+        continue;
+      }
+      if (looksLikeArchive(p)) {
+        try {
+          take(p, await verifyImageArchive(p, common));
+        } catch (err) {
+          if (!(err instanceof ArchiveError)) throw err;
+          // The file cannot be read as an image archive: that is what it holds (exit 1), unless it cannot be read.
+          if (err.reason === 'io') errors.push(`${p}: ${err.message}`);
+          else {
+            const finding = archiveFormatFinding(err.message);
+            files.push({ path: p, kind: null, text: '', findings: finding ? [finding] : [], results: [] });
+            problem = true;
+            summaries.push({ path: p, summary: addSummaries([]), text: 'not an image archive' });
+          }
+        }
         continue;
       }
       if (st.size > MAX_NAMED_SIZE) {
@@ -161,6 +182,14 @@ export async function verifyCommand(cmd: VerifyCommand): Promise<VerifyRunResult
   const stderr = noteOutput([...notes, ...errors]);
   const exitCode = errors.length || ioFailures.length ? 2 : problem ? 1 : 0;
   return { stdout, stderr, exitCode };
+}
+
+/** The finding for a file that is no readable image archive. */
+function archiveFormatFinding(message: string): Finding | undefined {
+  const severity = resolveSeverity('oci/archive-format');
+  return severity === 'off'
+    ? undefined
+    : { code: 'oci/archive-format', severity, message, offset: 0, length: 0 };
 }
 
 function describe(err: unknown): string {

@@ -11,7 +11,7 @@ import { besideLayoutFile, isLayoutRoot, LAYOUT_FILE } from '../node/content/lay
 export interface Target {
   /** The path as shown to the user: the argument itself, or joined under a directory argument. */
   path: string;
-  /** Named on the command line: always checked, and a note is printed when it is not a manifest. */
+  /** Named on the command line: read whatever its name; when it is not a manifest it is skipped with a note. */
   explicit: boolean;
   /** An `oci-layout` file sits in the same directory (a layout's `index.json` is then an index). */
   besideOciLayout: boolean;

@@ -57,7 +57,9 @@ export function uriKey(uri: string): string {
     const u = new URL(uri);
     let p = decodeURIComponent(u.pathname);
     if (/^\/[A-Za-z]:/.test(p)) p = p.charAt(1).toLowerCase() + p.slice(2);
-    return `${u.protocol}//${u.host}${p}`;
+    // Other schemes (oci-blob:) say which source in the query: it is part of the identity.
+    const q = u.protocol === 'file:' || !u.search ? '' : `?${decodeURIComponent(u.search.slice(1))}`;
+    return `${u.protocol}//${u.host}${p}${q}`;
   } catch {
     return uri;
   }

@@ -1,6 +1,7 @@
 import type { Disposable } from 'vscode-languageserver';
-import type { LayoutAccess } from './layoutAccess';
-import type { VerifyAccess } from './verifyAccess';
+import type { AuthoringAccess } from '../host/authoringAccess';
+import type { LayoutAccess } from '../host/layoutAccess';
+import type { VerifyAccess } from '../host/verifyAccess';
 
 /**
  * What the server needs from its host that the pure core cannot do: file-system facts and timers.
@@ -18,6 +19,12 @@ export interface RuntimeEnvironment {
    * there is no file system or network (verification then uses embedded `data` only).
    */
   readonly verify?: VerifyAccess;
+  /**
+   * Inputs of the authoring requests (convert, compare, create an index, promote labels) read from files, OCI
+   * layouts and archives; omitted where there is no file system (those requests then work on open documents and
+   * their embedded data only).
+   */
+  readonly authoring?: AuthoringAccess;
   /** The server's process id, answered to `ociManifest/serverInfo` (0 where there is none). */
   readonly pid?: number;
   readonly timer: {

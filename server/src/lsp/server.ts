@@ -20,9 +20,9 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, KIND_LABELS, type Analysis, type AnalyzeOptions, type Detection } from '../core';
 import { version } from '../../../package.json';
 import {
-  DOCUMENT_KIND_NOTIFICATION,
+  DocumentKindNotification,
   readSettings,
-  SERVER_INFO_REQUEST,
+  ServerInfoRequest,
   type ServerInfo,
   type DocumentKindParams,
   type InitializationOptions,
@@ -58,7 +58,7 @@ interface DocState {
   readonly serial: number;
   timer?: Disposable;
   cache?: Cached;
-  /** The kind last announced with DOCUMENT_KIND_NOTIFICATION (`kind/source`), or null. */
+  /** The kind last announced with DocumentKindNotification (`kind/source`), or null. */
   announced: string | null;
   /** A validation is waiting for the document's settings; `immediate` says whether to skip the delay then. */
   awaiting?: { immediate: boolean };
@@ -254,7 +254,19 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
     if (!providers.length || !analysis) return cached.diagnostics;
     const extra: Diagnostic[] = [];
     for (const p of providers) safely('extra diagnostics', () => extra.push(...p(doc, analysis)));
-    return extra.length ? [...cached.diagnostics, ...extra] : cached.diagnostics;
+    if (!extra.length) return cached.diagnostics;
+    // Two providers may know the same finding (a cross-document one, live and from Verify Layout): once each.
+    const key = (d: Diagnostic): string =>
+      `${String(d.code)}|${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character}|${typeof d.message === 'string' ? d.message : d.message.value}`;
+    const seen = new Set<string>();
+    const out = [...cached.diagnostics];
+    for (const d of extra) {
+      const k = key(d);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(d);
+    }
+    return out;
   }
 
   /** Publishes again (push) or asks the client to pull again, after a provider's answer changed. */
@@ -341,7 +353,7 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
           source: detection.source,
         }
       : { uri, kind: null, label: null, source: null };
-    void connection.sendNotification(DOCUMENT_KIND_NOTIFICATION, params).catch(() => undefined);
+    void connection.sendNotification(DocumentKindNotification, params).catch(() => undefined);
   }
 
   function safely(what: string, fn: () => void): void {
@@ -414,7 +426,7 @@ export function startServer(connection: Connection, runtime: RuntimeEnvironment)
 
   // ---- custom requests -------------------------------------------------------------------------------
 
-  connection.onRequest(SERVER_INFO_REQUEST, (): ServerInfo => ({ pid: runtime.pid ?? 0, version }));
+  connection.onRequest(ServerInfoRequest, (): ServerInfo => ({ pid: runtime.pid ?? 0, version }));
 
   documents.listen(connection);
   connection.listen();

@@ -64,11 +64,13 @@ export class SettingsCache {
       const epoch = this.resets;
       let settings: Settings;
       try {
-        const raw: unknown = await this.connection.workspace.getConfiguration({
-          scopeUri: uri,
-          section: SETTINGS_SECTION,
-        });
-        settings = readSettings(raw);
+        // The document's settings, and the unscoped ones: settings that a workspace must not set (scope
+        // `machine`, e.g. the insecure registries) are read only from the latter (see readSettings).
+        const [scoped, userLevel]: unknown[] = await this.connection.workspace.getConfiguration([
+          { scopeUri: uri, section: SETTINGS_SECTION },
+          { section: SETTINGS_SECTION },
+        ]);
+        settings = readSettings(scoped, userLevel);
       } catch (err) {
         this.connection.console.error(
           formatError('oci-manifest: reading the ociManifest settings failed; using the defaults', err),

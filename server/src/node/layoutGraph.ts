@@ -1,5 +1,5 @@
 /**
- * OCI image layouts on disk for the navigation features (server/src/lsp/layoutAccess.ts): the layout a
+ * OCI image layouts on disk for the navigation features (server/src/host/layoutAccess.ts): the layout a
  * document belongs to (THE root rule, node/content/layoutRoot.ts), the image graph (THE walk,
  * core/layout/graph.ts) over the layout as a content source (node/content/layoutSource.ts, which reads
  * everything through THE safe reader), what a blob is for hovers, blob URIs for links, the layout's JSON
@@ -16,12 +16,19 @@ import { MT } from '../core/catalog/core';
 import { readAll, BlobSourceError, type RootFileName } from '../core/content/source';
 import { blobPath, validateDigest } from '../core/digest';
 import type { DocumentKind } from '../core/kinds';
-import { buildLayoutGraph } from '../core/layout/graph';
+import { buildDockerArchiveGraph, buildLayoutGraph } from '../core/layout/graph';
 import { humanSize } from '../core/layout/format';
-import type { LayoutGraph } from '../protocol';
-import type { LayoutAccess, LayoutFileLimits, LayoutJsonFile, LayoutJsonFiles } from '../lsp/layoutAccess';
+import { parseBlobUri, type LayoutGraph } from '../protocol';
+import type { LayoutAccess, LayoutFileLimits, LayoutJsonFile, LayoutJsonFiles } from '../host/layoutAccess';
 import { createLayoutRoots, isLayoutRoot, LAYOUT_FILE } from './content/layoutRoot';
 import { LayoutSource, openLayoutSource } from './content/layoutSource';
+import {
+  hasArchiveName,
+  looksLikeArchive,
+  openArchiveSource,
+  type ArchiveSource,
+} from './content/archiveSource';
+import type { ContentSource } from '../core/content/source';
 
 /** An answer about the disk is trusted for this long before it is checked again. */
 const FRESH_MS = 1000;
@@ -83,6 +90,14 @@ function configKind(mediaType: string | undefined): DocumentKind | undefined {
   return undefined;
 }
 
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** One layout's caches. */
 class Layout {
   private graphCache?: {
@@ -97,14 +112,30 @@ class Layout {
   private readonly signal = new AbortController().signal;
 
   private constructor(
-    /** The root as found (not resolved), for URIs. */
+    /** The root as found (not resolved), for URIs: a layout folder, or an image archive file. */
     readonly root: string,
-    private readonly source: LayoutSource,
+    private source: LayoutSource | ArchiveSource,
     private readonly now: () => number,
   ) {}
 
   static async open(root: string, now: () => number): Promise<Layout> {
+    if (looksLikeArchive(root) && !(await isDirectory(root)))
+      return new Layout(root, await openArchiveSource(root), now);
     return new Layout(root, openLayoutSource(root), now);
+  }
+
+  /** The content source the layout (or archive) is read through. */
+  get contentSource(): ContentSource {
+    return this.source;
+  }
+
+  /** True for an image archive (a tarball read in place). */
+  private get archive(): ArchiveSource | undefined {
+    return this.source instanceof LayoutSource ? undefined : this.source;
+  }
+
+  close(): void {
+    this.archive?.close();
   }
 
   get rootUri(): string {
@@ -199,7 +230,10 @@ class Layout {
   }
 
   private async build(): Promise<{ graph: LayoutGraph; kinds: Map<string, DocumentKind> }> {
-    const real = this.source.realRoot;
+    const archive = this.archive;
+    if (archive) return this.buildArchive(archive);
+    const source = this.source as LayoutSource;
+    const real = source.realRoot;
     // What the graph depends on, stamped before reading: a change while it is read shows on the next check.
     const stamps: Stamp[] = [
       await stampOf(path.join(real, LAYOUT_FILE)),
@@ -212,27 +246,12 @@ class Layout {
     } catch {
       // no blobs/: the stamp above says so
     }
-    const header = await this.readRootFile(LAYOUT_FILE);
-    let layoutVersion: string | undefined;
-    if (header.text !== undefined) {
-      try {
-        const v = (JSON.parse(header.text) as { imageLayoutVersion?: unknown }).imageLayoutVersion;
-        if (typeof v === 'string') layoutVersion = v;
-      } catch {
-        // The layout check reports a broken oci-layout file; the graph only shows the version when it has one.
-      }
-    }
-    const index = await this.readRootFile('index.json');
-    const graph = await buildLayoutGraph(
-      { ...index, ...(layoutVersion !== undefined ? { layoutVersion } : {}) },
-      this.source,
-      { root: this.rootUri },
-    );
+    const graph = await buildLayoutGraph(await this.readIndexInput(), source, { root: this.rootUri });
     graph.index.uri = toUri(path.join(this.root, 'index.json'));
     const kinds = new Map<string, DocumentKind>();
     for (const node of Object.values(graph.blobs)) {
       if ((node.status === 'ok' || node.status === 'invalid') && node.path) {
-        node.uri = this.source.describe({ digest: node.digest })?.uri;
+        node.uri = source.describe({ digest: node.digest })?.uri;
         if (node.uri === undefined) delete node.uri;
         if (node.kind) stamps.push(await stampOf(path.join(real, ...node.path.split('/'))));
       }
@@ -247,9 +266,68 @@ class Layout {
     return result;
   }
 
+  /**
+   * The graph of an image archive: an OCI layout tarball walked like a folder, a `docker save` tarball from its
+   * manifest.json. Its blobs open as `oci-blob:` documents. Rebuilt, with the archive
+   * opened again, when the file changes.
+   */
+  private async buildArchive(
+    previous: ArchiveSource,
+  ): Promise<{ graph: LayoutGraph; kinds: Map<string, DocumentKind> }> {
+    let archive = previous;
+    const stamp = await stampOf(this.root);
+    if (this.graphCache) {
+      // The file changed (that is why the graph is rebuilt): read its member table again.
+      const next = await openArchiveSource(this.root);
+      archive.close();
+      this.source = archive = next;
+    }
+    const graph =
+      archive.kind === 'docker-save'
+        ? await buildDockerArchiveGraph(await this.readRootFile('manifest.json'), archive, {
+            root: toUri(this.root),
+          })
+        : await buildLayoutGraph(await this.readIndexInput(), archive, { root: toUri(this.root) });
+    graph.archive = archive.kind;
+    const index = archive.describe({ path: archive.kind === 'docker-save' ? 'manifest.json' : 'index.json' });
+    if (index?.uri) graph.index.uri = index.uri;
+    const kinds = new Map<string, DocumentKind>();
+    for (const node of Object.values(graph.blobs)) {
+      if (node.kind) kinds.set(node.digest, node.kind as DocumentKind);
+      for (const edge of node.children ?? []) {
+        const k = edge.role === 'config' && edge.target ? configKind(edge.mediaType) : undefined;
+        if (k && !kinds.has(edge.target!)) kinds.set(edge.target!, k);
+      }
+    }
+    for (const node of Object.values(graph.blobs))
+      if (node.status === 'ok' || node.status === 'invalid') node.uri = archive.blobUri(node.digest);
+    const result = { graph, kinds };
+    this.graphCache = { ...result, stamps: [stamp], checkedAt: this.now() };
+    return result;
+  }
+
+  /** `oci-layout`'s version and `index.json`'s text, as the walk takes them. */
+  private async readIndexInput(): Promise<{ text?: string; problem?: string; layoutVersion?: string }> {
+    const header = await this.readRootFile(LAYOUT_FILE);
+    let layoutVersion: string | undefined;
+    if (header.text !== undefined) {
+      try {
+        const v = (JSON.parse(header.text) as { imageLayoutVersion?: unknown }).imageLayoutVersion;
+        if (typeof v === 'string') layoutVersion = v;
+      } catch {
+        // The layout check reports a broken oci-layout file; the graph only shows the version when it has one.
+      }
+    }
+    const index = await this.readRootFile('index.json');
+    return { ...index, ...(layoutVersion !== undefined ? { layoutVersion } : {}) };
+  }
+
   // ---- JSON files ------------------------------------------------------------------------------------
 
   async jsonFiles(limits: LayoutFileLimits): Promise<LayoutJsonFiles> {
+    // Workspace diagnostics are for layout folders; an archive's documents are linted when opened.
+    if (this.archive) return { files: [], blobCount: 0 };
+    const source = this.source as LayoutSource;
     const files: LayoutJsonFile[] = [];
     let total = 0;
     let incomplete: string | undefined;
@@ -257,7 +335,7 @@ class Layout {
       const file = await this.source.readRoot(name, { signal: this.signal });
       if (!file || 'problem' in file) continue;
       const version = `${file.modified ?? 0}:${file.size}`;
-      const key = path.join(this.source.realRoot, name);
+      const key = path.join(source.realRoot, name);
       const hit = this.texts.get(key);
       let text: string | null;
       if (hit && hit.version === version) {
@@ -331,7 +409,7 @@ class Layout {
     c: { relative: string; digest: string; size: number; version: string },
     max: number,
   ): Promise<string | null> {
-    const key = path.join(this.source.realRoot, ...c.relative.split('/'));
+    const key = path.join((this.source as LayoutSource).realRoot, ...c.relative.split('/'));
     const hit = this.texts.get(key);
     if (hit && hit.version === c.version) return hit.text;
     const read = async (limit: number): Promise<Uint8Array | undefined> => {
@@ -374,7 +452,14 @@ export function createLayoutAccess(now: () => number = Date.now): LayoutAccess {
     const key = path.resolve(root);
     let l = layouts.get(key);
     if (!l) {
-      if (layouts.size >= MAX_LAYOUTS) layouts.delete(layouts.keys().next().value!);
+      if (layouts.size >= MAX_LAYOUTS) {
+        const oldest = layouts.keys().next().value!;
+        void layouts.get(oldest)?.then(
+          (x) => x.close(),
+          () => undefined,
+        );
+        layouts.delete(oldest);
+      }
       l = Layout.open(key, now);
       l.catch(() => layouts.delete(key));
       layouts.set(key, l);
@@ -384,14 +469,24 @@ export function createLayoutAccess(now: () => number = Date.now): LayoutAccess {
 
   return {
     async rootOf(uri) {
+      // A document read from a content source (oci-blob:) belongs to that source.
+      const blob = parseBlobUri(uri);
+      if (blob) return blob.source !== 'registry' && toPath(blob.locator) ? blob.locator : undefined;
       const p = toPath(uri);
       if (!p) return undefined;
+      // An image archive is its own root (the OCI Layouts view opens one by its file).
+      if (hasArchiveName(p) && !(await isDirectory(p))) return toUri(p);
       const root = roots.rootOf(p);
       return root ? toUri(root) : undefined;
     },
     besideLayoutFile(uri) {
+      const blob = parseBlobUri(uri);
+      if (blob) return blob.root === 'index.json';
       const p = toPath(uri);
       return p ? roots.isRoot(path.dirname(p)) : false;
+    },
+    async source(rootUri) {
+      return (await layoutAt(rootUri)).contentSource;
     },
     async graph(rootUri) {
       return (await layoutAt(rootUri)).graph();

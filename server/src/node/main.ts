@@ -15,6 +15,7 @@ import { showControls } from '../core/controls';
 import { formatError } from '../lsp/runner';
 import { startServer } from '../lsp/server';
 import { createLayoutAccess } from './layoutGraph';
+import { createAuthoringAccess } from './content/inputs';
 import { createVerifyAccess } from './verifyAccess';
 
 let shutdownRequested = false;
@@ -71,6 +72,7 @@ startServer(connection, {
   pid: process.pid,
   layouts: createLayoutAccess(),
   verify: createVerifyAccess(),
+  authoring: createAuthoringAccess(),
   timer: {
     setImmediate(callback) {
       const handle = setImmediate(callback);

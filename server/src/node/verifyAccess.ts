@@ -9,11 +9,23 @@ import { open } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { embeddedDataSource, type ContentSource } from '../core/content/source';
 import { verifyLayout } from '../core/verify/layout';
-import type { DocumentSources, RegistryChoice, VerifyAccess } from '../lsp/verifyAccess';
+import type { DocumentSources, RegistryChoice, VerifyAccess } from '../host/verifyAccess';
 import { findLayoutRoot } from './content/layoutRoot';
 import { openLayoutSource } from './content/layoutSource';
+import { hasArchiveName, verifyImageArchive } from './content/archiveSource';
+import { analyzeLayer } from './layer/analyze';
+import { BLOB_SCHEME } from '../protocol';
+import { statSync } from 'node:fs';
 import { registrySource, type RegistryContentSource } from './content/registrySource';
 import { hashFile, nodeHasherFactory } from './verify/hash';
+
+const isFile = (p: string): boolean => {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
 
 const filePath = (uri: string): string | undefined => {
   try {
@@ -75,23 +87,29 @@ export function createVerifyAccess(): VerifyAccess {
 
     async verifyLayout(uri, choice, options) {
       const file = filePath(uri);
-      const root = file ? findLayoutRoot(file) : undefined;
+      const archive = file !== undefined && hasArchiveName(file) && isFile(file);
+      const root = archive ? file : file ? findLayoutRoot(file) : undefined;
       if (!root) return undefined;
       const registry = registryOf(choice);
       try {
-        const report = await verifyLayout(openLayoutSource(root), {
+        const verify = {
           hasher: nodeHasherFactory,
           signal: options.signal,
           severities: options.severities,
           ...(options.requireComplete ? { requireComplete: true } : {}),
+          ...(options.deep ? { analyzeLayer } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           fallbackSources: registry ? [registry] : [],
-        });
+        };
+        // A file that cannot be read as an image archive throws with a message the request passes on.
+        const report = archive
+          ? await verifyImageArchive(root, verify)
+          : await verifyLayout(openLayoutSource(root), verify);
         return {
           root: pathToFileURL(root).href,
           files: report.files.flatMap((f) =>
-            // Documents fetched from a registry have no file to show findings on.
-            f.uri?.startsWith('file:')
+            // Documents fetched from a registry have no document to show findings on (yet).
+            f.uri?.startsWith('file:') || f.uri?.startsWith(`${BLOB_SCHEME}:`)
               ? [
                   {
                     uri: f.uri,

@@ -2,10 +2,12 @@ import type { Check } from '../check';
 import { annotationsCheck } from './annotations';
 import { artifactCheck } from './artifact';
 import { configCheck } from './config';
+import { crossDocumentCheck } from './crossDocument';
 import { dataCheck } from './data';
 import { digestCheck } from './digest';
 import { dockerCheck } from './docker';
 import { jsonCheck } from './json';
+import { layerCheck } from './layer';
 import { layoutCheck } from './layout';
 import { mediaTypeCheck } from './mediatype';
 import { platformCheck } from './platform';
@@ -30,4 +32,6 @@ export const CHECKS: readonly Check[] = [
   configCheck,
   layoutCheck,
   dockerCheck,
+  crossDocumentCheck,
+  layerCheck,
 ];

@@ -9,6 +9,7 @@ import { parseJson, type JsonDocument } from '../json/document';
 import { KIND_LABELS, type DocumentKind } from '../kinds';
 import { descriptorsOf, isIndexKind, isManifestKind, type DescriptorRef } from '../model';
 import type { ScanResult } from './scan';
+import { readAll, type ContentSource, type RootFileName } from './source';
 
 /** What the document is expected to be. */
 export type DocumentExpectation =
@@ -154,4 +155,51 @@ export function documentFromScan(
     ...(kind ? { kind } : {}),
     ...(problem ? { problem } : {}),
   };
+}
+
+/**
+ * Reads a blob (by digest) or a root file (by name) of a content source as UTF-8 text of at most `maxBytes`,
+ * for an editor that shows it as a document. Binary content (a layer), content above the bound and content the
+ * source does not have come back as a `problem`: a full sentence.
+ */
+export async function readSourceText(
+  source: ContentSource,
+  piece: { digest: string } | { root: RootFileName },
+  options: { signal: AbortSignal; maxBytes: number },
+): Promise<{ text: string; where: string } | { problem: string }> {
+  const name = 'digest' in piece ? piece.digest : piece.root;
+  const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
+  try {
+    let chunks: AsyncIterable<Uint8Array>;
+    let size: number | undefined;
+    let where: string;
+    if ('digest' in piece) {
+      const content = await source.open(
+        { digest: piece.digest, manifest: false },
+        { signal: options.signal, maxBytes: options.maxBytes + 1 },
+      );
+      if (!content) return { problem: `${source.label} has no blob ${name}.` };
+      ({ chunks, size, where } = content);
+    } else {
+      const root = await source.readRoot?.(piece.root, { signal: options.signal });
+      if (!root) return { problem: `${source.label} has no ${name}.` };
+      if ('problem' in root) return { problem: `${name} of ${source.label} ${root.problem}.` };
+      ({ chunks, size, where } = root);
+    }
+    if (size !== undefined && size > options.maxBytes) {
+      await chunks[Symbol.asyncIterator]().return?.();
+      return {
+        problem: `${where} is ${mib(size)}; documents above ${mib(options.maxBytes)} are not opened as text.`,
+      };
+    }
+    const bytes = await readAll(chunks, options.maxBytes, size);
+    if (!bytes)
+      return { problem: `${where} is larger than ${mib(options.maxBytes)}, so it is not opened as text.` };
+    const doc = documentFromBytes(bytes, 'any');
+    if (doc.text === undefined)
+      return { problem: `${where} ${doc.problem ?? 'is not text'}, so it is not opened as a document.` };
+    return { text: doc.text, where };
+  } catch (err) {
+    return { problem: err instanceof Error ? err.message : String(err) };
+  }
 }

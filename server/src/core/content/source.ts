@@ -44,6 +44,8 @@ export interface BlobRef {
   manifest: boolean;
   /** The descriptor's embedded `data` (base64), when it is a string. */
   data?: string;
+  /** Where the descriptor sits (`config`, `layer`, `manifest`…), when the asker knows. */
+  role?: 'config' | 'layer' | 'manifest' | 'subject' | 'blob' | 'self';
 }
 
 /** Where a piece of content is. Never holds credentials, tokens or a URL's query string. */
@@ -187,6 +189,11 @@ export interface ContentSource {
   list?(options: ListOptions): AsyncIterable<SourceEntry>;
   /** Releases what the source holds open (connections, files). */
   close?(): void;
+  /**
+   * Sentences about parts of the source that are never read (an archive's member named `../x`, a name that
+   * appears twice), for reports; each is a full sentence naming the source.
+   */
+  readonly issues?: readonly string[];
 }
 
 /** An incremental hash. `digest()` returns lowercase hex and is called once. */

@@ -152,8 +152,10 @@ export function insertMember(
     if (sibling && siblingValue) {
       const ws = text.slice(prevSignificant(text, sibling.offset - 1) + 1, sibling.offset);
       const indent = lineIndent(text, sibling.offset);
-      const member = `${JSON.stringify(key)}: ${renderValue(value, indent, unit)}`;
-      return { offset: endOf(siblingValue), length: 0, newText: `,${ws || ' '}${member}` };
+      // A compact document (`{"a":1,"b":2}`) gets a compact member; others the usual `"key": value`.
+      const tight = ws === '' && text.slice(endOf(sibling), siblingValue.offset) === ':';
+      const member = `${JSON.stringify(key)}:${tight ? '' : ' '}${renderValue(value, indent, unit)}`;
+      return { offset: endOf(siblingValue), length: 0, newText: `,${ws || (tight ? '' : ' ')}${member}` };
     }
   }
   const first = nextSignificant(text, obj.offset + 1);
@@ -190,4 +192,123 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
     at = e.offset + e.length;
   }
   return out + text.slice(at);
+}
+
+// ---- array element edits ------------------------------------------------------------------------------------
+
+/**
+ * Inserts `value` into the array at `arrayPath` so that it becomes element `index` (0 to the array's length).
+ * The whitespace before the neighbouring element is reused, so the new element lines up with the others, and
+ * the value is rendered in the document's style; nothing else of the text changes.
+ */
+export function insertElement(
+  json: JsonDocument,
+  arrayPath: Path,
+  index: number,
+  value: unknown,
+): TextEdit | undefined {
+  const text = json.text;
+  const arr = json.locate(arrayPath);
+  if (!arr || text[arr.offset] !== '[') return undefined;
+  const unit = indentUnit(text);
+  const first = json.locate([...arrayPath, 0]);
+  if (!first) {
+    // An empty array: the element goes between the brackets, on its own line when the document is pretty.
+    const close = nextSignificant(text, arr.offset + 1);
+    if (unit === undefined)
+      return { offset: arr.offset + 1, length: close - arr.offset - 1, newText: JSON.stringify(value) };
+    const outer = lineIndent(text, arr.offset);
+    const indent = outer + unit;
+    return {
+      offset: arr.offset + 1,
+      length: close - arr.offset - 1,
+      newText: `\n${indent}${renderValue(value, indent, unit)}\n${outer}`,
+    };
+  }
+  if (index > 0) {
+    const prev = json.locate([...arrayPath, index - 1]);
+    if (!prev) return undefined;
+    const ws = text.slice(prevSignificant(text, prev.offset - 1) + 1, prev.offset);
+    const indent = lineIndent(text, prev.offset);
+    return {
+      offset: endOf(prev),
+      length: 0,
+      newText: `,${ws || (unit === undefined ? '' : ' ')}${renderValue(value, indent, ws.includes('\n') ? unit : undefined)}`,
+    };
+  }
+  const ws = text.slice(arr.offset + 1, first.offset);
+  const indent = lineIndent(text, first.offset);
+  return {
+    offset: first.offset,
+    length: 0,
+    newText: `${renderValue(value, indent, ws.includes('\n') ? unit : undefined)},${ws || (unit === undefined ? '' : ' ')}`,
+  };
+}
+
+/**
+ * Inserts several values into the array at `arrayPath` so that they become elements `index`, `index + 1`, …,
+ * as one edit (each laid out as {@link insertElement} lays out one).
+ */
+export function insertElements(
+  json: JsonDocument,
+  arrayPath: Path,
+  index: number,
+  values: readonly unknown[],
+): TextEdit | undefined {
+  if (!values.length) return undefined;
+  if (!json.locate([...arrayPath, 0])) {
+    // An empty array: the first value makes the layout, the others follow it as they would follow an element.
+    const first = insertElement(json, arrayPath, 0, values[0]);
+    if (!first) return undefined;
+    const unit = indentUnit(json.text);
+    const arr = json.locate(arrayPath)!;
+    const indent = unit === undefined ? '' : lineIndent(json.text, arr.offset) + unit;
+    const sep = unit === undefined ? ',' : `,\n${indent}`;
+    const rest = values.slice(1).map((v) => sep + renderValue(v, indent, unit));
+    const close = first.newText.lastIndexOf('\n');
+    const newText =
+      unit === undefined
+        ? first.newText + rest.join('')
+        : first.newText.slice(0, close) + rest.join('') + first.newText.slice(close);
+    return { ...first, newText };
+  }
+  const edits = values.map((v) => insertElement(json, arrayPath, index, v));
+  if (edits.some((e) => !e)) return undefined;
+  // Every edit is an insertion at the same offset: in order, they make the sequence.
+  return { offset: edits[0]!.offset, length: 0, newText: edits.map((e) => e!.newText).join('') };
+}
+
+/**
+ * Removes the array elements at `indices` (of the array at `arrayPath`) with their separators, as
+ * non-overlapping edits: each run of neighbouring elements goes with the comma before it, or, for a run at the
+ * start, with the comma after it; removing every element empties the brackets.
+ */
+export function removeElements(json: JsonDocument, arrayPath: Path, indices: readonly number[]): TextEdit[] {
+  const text = json.text;
+  const arr = json.locate(arrayPath);
+  if (!arr || text[arr.offset] !== '[') return [];
+  let count = 0;
+  while (json.locate([...arrayPath, count])) count++;
+  const drop = [...new Set(indices)].filter((i) => i >= 0 && i < count).sort((a, b) => a - b);
+  if (!drop.length) return [];
+  if (drop.length === count) {
+    const close = prevSignificant(text, endOf(arr) - 1);
+    return [{ offset: arr.offset + 1, length: close - arr.offset - 1, newText: '' }];
+  }
+  const runs: [number, number][] = [];
+  for (const i of drop) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === i - 1) last[1] = i;
+    else runs.push([i, i]);
+  }
+  return runs.map(([from, to]) => {
+    const first = json.locate([...arrayPath, from])!;
+    const last = json.locate([...arrayPath, to])!;
+    if (from > 0) {
+      const prev = json.locate([...arrayPath, from - 1])!;
+      return { offset: endOf(prev), length: endOf(last) - endOf(prev), newText: '' };
+    }
+    const next = json.locate([...arrayPath, to + 1])!;
+    return { offset: first.offset, length: next.offset - first.offset, newText: '' };
+  });
 }

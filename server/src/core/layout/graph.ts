@@ -97,6 +97,12 @@ export interface LayoutGraphOptions {
   lean?: boolean;
   /** Go on into the documents reached (default true); false reads them (to know what they are) and stops there. */
   descend?: boolean;
+  /**
+   * Blobs of the source that may be referrers `index.json` does not reach ({@link looseCandidates}): each is read
+   * as a document, and one whose `subject` names a node of the graph is added (marked `unreferenced`) and shown
+   * under its subject. Not with `lean`.
+   */
+  loose?: (inGraph: (digest: string) => boolean) => AsyncIterable<{ digest: string; size: number }>;
 }
 
 /** What a walk found: the graph, the root document and (when asked) every document entered. */
@@ -291,12 +297,20 @@ export function sourceReader(
 export async function buildLayoutGraph(
   index: LayoutIndexInput,
   source: ContentSource,
-  options: LayoutGraphOptions = {},
+  options: LayoutGraphOptions & { signal?: AbortSignal } = {},
 ): Promise<LayoutGraph> {
   const reader = sourceReader(source, {
     ...(options.maxDocumentBytes !== undefined ? { maxDocumentBytes: options.maxDocumentBytes } : {}),
   });
-  return (await walkLayout(index, reader, options)).graph;
+  // Referrers index.json does not reach are looked for among the blobs the walk did not reach.
+  const signal = options.signal ?? new AbortController().signal;
+  const loose = (inGraph: (digest: string) => boolean) =>
+    looseCandidates(source, {
+      signal,
+      ...(options.maxDocumentBytes !== undefined ? { maxBytes: options.maxDocumentBytes } : {}),
+      skip: inGraph,
+    });
+  return (await walkLayout(index, reader, { ...options, ...(source.list ? { loose } : {}) })).graph;
 }
 
 /**
@@ -424,6 +438,13 @@ export async function walkLayout(
   }
 
   if (!options.lean) {
+    if (options.loose)
+      await attachLoose(
+        graph,
+        options.loose((d) => graph.blobs[d] !== undefined),
+        reader,
+        () => options.cancelled?.() ?? false,
+      );
     linkReferrers(graph);
     markCycles(graph);
   }
@@ -491,6 +512,205 @@ function readIndex(
   }
   node.entries = edgesOf(doc.refs, lean);
   return { node, document: doc };
+}
+
+/**
+ * The graph of a legacy `docker save` archive, which has no `index.json`: one entry per image of its
+ * `manifest.json` (named by its first tag; the blob behind it is the image's config, read to find the layers'
+ * DiffIDs), with the layers under it (by the DiffID, or the digest in a `<hex>.tar` name). `text` is
+ * manifest.json's text (undefined with `problem` when it could not be read).
+ */
+export async function buildDockerArchiveGraph(
+  manifest: { text?: string; problem?: string },
+  source: ContentSource,
+  options: { root?: string; signal?: AbortSignal; maxDocumentBytes?: number } = {},
+): Promise<LayoutGraph> {
+  const signal = options.signal ?? new AbortController().signal;
+  const max = options.maxDocumentBytes ?? DEFAULTS.maxDocumentBytes;
+  const index: LayoutIndexNode = { path: 'manifest.json', status: 'ok', entries: [] };
+  const graph: LayoutGraph = { root: options.root ?? '', index, blobs: {}, archive: 'docker-save' };
+  let value: unknown;
+  try {
+    value = manifest.text === undefined ? undefined : JSON.parse(manifest.text);
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value)) {
+    index.status = manifest.text === undefined && manifest.problem === 'missing' ? 'missing' : 'invalid';
+    index.problem =
+      manifest.text === undefined
+        ? manifest.problem === 'missing' || manifest.problem === undefined
+          ? 'The archive has no manifest.json, which lists the images of a docker save archive.'
+          : `manifest.json ${manifest.problem}.`
+        : 'manifest.json is not a JSON array of images.';
+    return graph;
+  }
+  const statOf = async (
+    digest: string,
+  ): Promise<{ status: LayoutNodeStatus; size?: number; problem?: string }> => {
+    try {
+      const st = await source.stat({ digest, manifest: false }, signal);
+      return st
+        ? { status: 'ok', ...(st.size !== undefined ? { size: st.size } : {}) }
+        : { status: 'missing' };
+    } catch (err) {
+      return { status: 'unreadable', problem: sentence(err instanceof Error ? err.message : String(err)) };
+    }
+  };
+  for (const [i, raw] of value.entries()) {
+    if (!isObject(raw) || typeof raw.Config !== 'string') continue;
+    const digest = /([0-9a-f]{64})(?:\.json)?$/.exec(raw.Config)?.[1];
+    if (!digest) continue;
+    const configDigest = `sha256:${digest}`;
+    const st = await statOf(configDigest);
+    const tags = Array.isArray(raw.RepoTags) ? raw.RepoTags.filter((t) => typeof t === 'string') : [];
+    const edge = layoutEdge('manifest', [i], {
+      mediaType: 'application/vnd.docker.container.image.v1+json',
+      digest: configDigest,
+      ...(st.size !== undefined ? { size: st.size } : {}),
+    });
+    edge.label = (tags[0] as string | undefined) ?? `image ${i}`;
+    edge.descriptor = raw;
+    index.entries.push(edge);
+    const node: LayoutBlobNode = {
+      digest: configDigest,
+      path: raw.Config,
+      status: st.status,
+      kind: 'docker-config',
+      children: [],
+      ...(st.problem ? { problem: st.problem } : {}),
+    };
+    graph.blobs[configDigest] = node;
+    // The config's DiffIDs name the layers.
+    let diffIds: unknown[] = [];
+    if (st.status === 'ok' && (st.size ?? 0) <= max) {
+      try {
+        const c = await source.open({ digest: configDigest, manifest: false }, { signal, maxBytes: max });
+        const bytes = c ? await readAll(c.chunks, max, st.size) : undefined;
+        const config = bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as unknown) : undefined;
+        if (isObject(config) && isObject(config.rootfs) && Array.isArray(config.rootfs.diff_ids))
+          diffIds = config.rootfs.diff_ids;
+      } catch {
+        // A config that cannot be read shows no DiffIDs: its layers are named by their member names.
+      }
+    }
+    const layers = Array.isArray(raw.Layers) ? raw.Layers : [];
+    for (const [k, name] of layers.entries()) {
+      if (typeof name !== 'string') continue;
+      const said = diffIds[k];
+      const hex = /([0-9a-f]{64})\.tar$/.exec(name)?.[1];
+      const layerDigest =
+        typeof said === 'string' && validateDigest(said).ok ? said : hex ? `sha256:${hex}` : undefined;
+      if (!layerDigest) continue;
+      const ls = graph.blobs[layerDigest] ? undefined : await statOf(layerDigest);
+      node.children!.push(
+        layoutEdge('layer', ['Layers', k], {
+          mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
+          digest: layerDigest,
+          ...(ls?.size !== undefined ? { size: ls.size } : {}),
+        }),
+      );
+      if (ls)
+        graph.blobs[layerDigest] = {
+          digest: layerDigest,
+          path: name,
+          status: ls.status,
+          ...(ls.problem ? { problem: ls.problem } : {}),
+        };
+    }
+  }
+  return graph;
+}
+
+/** At most this many blobs outside the graph are read to look for referrers. */
+const MAX_LOOSE = 2000;
+
+/**
+ * The blobs of `source` that may be referrers the walk did not reach: files under `blobs/<alg>/` whose name is
+ * a digest, at most `maxBytes` long, whose first byte (after white space) is `{`. Reads 64 bytes of each.
+ */
+export async function* looseCandidates(
+  source: ContentSource,
+  options: { signal: AbortSignal; maxBytes?: number; skip?: (digest: string) => boolean },
+): AsyncGenerator<{ digest: string; size: number }, void, undefined> {
+  if (!source.list) return;
+  const max = options.maxBytes ?? DEFAULTS.maxDocumentBytes;
+  let found = 0;
+  for await (const e of source.list({ signal: options.signal, maxEntries: 100_000 })) {
+    const parts = e.path.split('/');
+    if (parts.length !== 3 || parts[0] !== 'blobs' || e.type !== 'file') continue;
+    const digest = `${parts[1]}:${parts[2]}`;
+    if (e.size === undefined || e.size < 2 || e.size > max || !validateDigest(digest).ok) continue;
+    if (options.skip?.(digest)) continue;
+    try {
+      const head = await source.open({ digest, manifest: false }, { signal: options.signal, maxBytes: 64 });
+      const bytes = head ? await readAll(head.chunks, 64) : undefined;
+      const first = bytes?.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+      if (first !== 0x7b) continue;
+    } catch {
+      continue;
+    }
+    yield { digest, size: e.size };
+    if (++found >= MAX_LOOSE) return;
+  }
+}
+
+/** Adds the loose referrers (and, as present or not, the blobs they name) to the graph. */
+async function attachLoose(
+  graph: LayoutGraph,
+  candidates: AsyncIterable<{ digest: string; size: number }>,
+  reader: WalkReader,
+  cancelled: () => boolean,
+): Promise<void> {
+  const pending: { node: LayoutBlobNode; children: LayoutEdge[] }[] = [];
+  for await (const c of candidates) {
+    if (cancelled()) return;
+    if (graph.blobs[c.digest]) continue;
+    const descriptor = { digest: c.digest, size: c.size };
+    const v = await reader.visit({ path: [], role: 'manifest', value: descriptor }, true);
+    const doc = v.document;
+    if (v.status !== 'ok' || !doc || doc.problem || !doc.kind) continue;
+    const children = edgesOf(doc.refs);
+    const subject = children.find((e) => e.role === 'subject')?.target;
+    if (!subject) continue;
+    const node: LayoutBlobNode = {
+      digest: c.digest,
+      path: blobPath(c.digest) ?? '',
+      status: 'ok',
+      kind: doc.kind,
+      children,
+      subject,
+      unreferenced: true,
+      size: c.size,
+    };
+    if (isObject(doc.value)) {
+      if (typeof doc.value.mediaType === 'string') node.mediaType = doc.value.mediaType;
+      if (typeof doc.value.artifactType === 'string') node.artifactType = doc.value.artifactType;
+    }
+    pending.push({ node, children });
+  }
+  // A referrer of a referrer counts once its subject is in: repeat until nothing more attaches.
+  for (let progress = true; progress && pending.length;) {
+    progress = false;
+    for (let i = 0; i < pending.length; i++) {
+      const { node, children } = pending[i]!;
+      if (!graph.blobs[node.subject!]) continue;
+      graph.blobs[node.digest] = node;
+      pending.splice(i--, 1);
+      progress = true;
+      for (const edge of children) {
+        if (!edge.target || graph.blobs[edge.target] || edge.role === 'subject') continue;
+        const child: LayoutBlobNode = {
+          digest: edge.target,
+          path: blobPath(edge.target) ?? '',
+          status: 'unchecked',
+        };
+        graph.blobs[edge.target] = child;
+        const v = await reader.visit(refOf(edge), false);
+        setStatus(child, v.status, v.problem);
+      }
+    }
+  }
 }
 
 /** Fills `referrers` of each subject from the manifests that name it. */

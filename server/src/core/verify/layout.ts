@@ -12,6 +12,19 @@
  * layout tarball or a `docker save` archive read in place fit the same interface).
  */
 import type { VerifyCounts } from '../../protocol';
+import type { Location } from '../check';
+import {
+  attestationReference,
+  checkAcross,
+  checkAttestationReferences,
+  checkDiffIds,
+  checkDockerManifestJson,
+  dockerSaveMismatch,
+  diffIdMismatch,
+  type KnownBlob,
+  type LayerDiffId,
+} from '../checks/crossDocument';
+import { checkLayerContent } from '../checks/layer';
 import { analyze, resolve, type Finding } from '../index';
 import { documentFromScan, documentFromText, type ContentDocument } from '../content/document';
 import { DescriptorScanner } from '../content/scan';
@@ -28,7 +41,8 @@ import type { Path, Span } from '../findings';
 import { parseJson, type JsonDocument } from '../json/document';
 import type { DocumentKind } from '../kinds';
 import { walkLayout, type BlobVisit, type LayoutWalk, type WalkReader } from '../layout/graph';
-import { descriptorsOf, type DescriptorRef } from '../model';
+import { descriptorsOf, isManifestKind, isObject, type DescriptorRef } from '../model';
+import type { FindingData, Rule } from '../rule';
 import {
   addSummaries,
   createVerifier,
@@ -139,8 +153,8 @@ function decodeUtf8(bytes: Uint8Array): string {
 
 const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
 
-/** The parts shared by layout and document verification: severities, lint, the walk and the reports. */
-class ImageCheck {
+/** The parts shared by layout, archive and document verification: severities, lint, the walk and the reports. */
+export class ImageCheck {
   readonly verifier: Verifier;
   readonly signal: AbortSignal;
   /** Digests of blobs the walk visited (their results are read from the verifier's cache). */
@@ -190,6 +204,80 @@ class ImageCheck {
     return out;
   }
 
+  /** What verification learnt of a blob: its document (manifests, indexes, configs), its compression. */
+  known(digest: string): KnownBlob | undefined {
+    const o = this.verifier.known(digest);
+    if (!o || o.status !== 'verified') return undefined;
+    const k: KnownBlob = {};
+    if (o.document?.value !== undefined && !o.document.problem) k.value = o.document.value;
+    if (o.document?.kind ?? o.kind) k.kind = o.document?.kind ?? o.kind;
+    if (o.compression) k.compression = o.compression;
+    if (o.compressionDetail !== undefined) k.compressionDetail = o.compressionDetail;
+    return k;
+  }
+
+  /** A reporter that places findings in `doc` (offsets into its text), resolving their severity. */
+  reporter(
+    doc: { json?: JsonDocument },
+    into: Finding[],
+  ): <D extends FindingData>(rule: Rule<D>, at: Location, message: string, data?: D) => void {
+    return (rule, at, message, data) => {
+      const severity = severityOf(rule.code, this.options.severities);
+      if (severity === 'off' || !doc.json) return;
+      const span = resolve(doc.json, at);
+      into.push({ code: rule.code, severity, message, ...span, ...(data ? { data } : {}) });
+    };
+  }
+
+  /**
+   * The findings that compare `doc` with the documents and blobs it names (core/checks/crossDocument.ts), and,
+   * for a manifest read with deep verification, what its layers' bytes say (core/checks/layer.ts). Findings
+   * about its config (a DiffID) go to `configFindings`.
+   */
+  across(
+    doc: ContentDocument,
+    digest: string | undefined,
+    configFindings: (config: string, findings: (report: ReturnType<ImageCheck['reporter']>) => void) => void,
+  ): Finding[] {
+    const out: Finding[] = [];
+    if (!doc.json || doc.value === undefined || !doc.kind) return out;
+    const report = this.reporter(doc, out);
+    checkAcross({
+      kind: doc.kind,
+      root: doc.value,
+      descriptors: doc.refs,
+      known: (d) => this.known(d),
+      report,
+    });
+    if (doc.kind === 'image-index' || doc.kind === 'docker-manifest-list')
+      checkAttestationReferences(doc.value, (at, message, data) =>
+        report(attestationReference, at, message, data),
+      );
+    if (!isManifestKind(doc.kind) || !isObject(doc.value)) return out;
+    // Deep: the layers' DiffIDs against the config, and the layers' own facts.
+    const diffIds: (LayerDiffId | undefined)[] = [];
+    let deep = false;
+    for (const ref of doc.refs) {
+      if (ref.role !== 'layer') continue;
+      const d = ref.value.digest;
+      const o = typeof d === 'string' ? this.verifier.known(d) : undefined;
+      const layer = o?.status === 'verified' ? o.layer : undefined;
+      const index = typeof ref.path[1] === 'number' ? ref.path[1] : diffIds.length;
+      diffIds[index] = layer?.diffId !== undefined ? { layer: d as string, diffId: layer.diffId } : undefined;
+      if (!layer) continue;
+      deep = true;
+      checkLayerContent(layer, ref.path, d as string, report);
+    }
+    const config = isObject(doc.value.config) ? doc.value.config.digest : undefined;
+    if (deep && typeof config === 'string')
+      configFindings(config, (into) =>
+        checkDiffIds(this.known(config)?.value, diffIds, digest, (at, message, data) =>
+          into(diffIdMismatch, at, message, data),
+        ),
+      );
+    return out;
+  }
+
   /** A reader for the walk over the verification engine: every blob is read and hashed once. */
   reader(): WalkReader {
     return {
@@ -230,7 +318,13 @@ class ImageCheck {
     root: ContentDocument,
     layoutVersion: string | undefined,
     anyKind: boolean,
-  ): Promise<{ walk: LayoutWalk; rootResults: DescriptorResult[]; reports: ImageFileReport[] }> {
+  ): Promise<{
+    walk: LayoutWalk;
+    rootResults: DescriptorResult[];
+    reports: ImageFileReport[];
+    /** The cross-document findings of the root document. */
+    rootAcross: Finding[];
+  }> {
     const walk = await walkLayout(
       { document: root, anyKind, ...(layoutVersion !== undefined ? { layoutVersion } : {}) },
       this.reader(),
@@ -245,6 +339,35 @@ class ImageCheck {
     const truncated = walk.graph.truncated;
     const rootResults = await this.results(root, truncated);
     const reports: ImageFileReport[] = [];
+    /** Reports of configs with findings (a DiffID that deep verification contradicts), by digest. */
+    const configs = new Map<string, ImageFileReport>();
+    const configFindings = (
+      digest: string,
+      fill: (report: ReturnType<ImageCheck['reporter']>) => void,
+    ): void => {
+      const doc = this.verifier.known(digest)?.document;
+      if (!doc?.json) return;
+      const found: Finding[] = [];
+      fill(this.reporter(doc, found));
+      if (!found.length) return;
+      let report = configs.get(digest);
+      if (!report) {
+        const o = this.verifier.known(digest);
+        const relative = blobPath(digest) ?? digest;
+        report = {
+          path: o?.where ?? this.first?.describe?.({ digest })?.where ?? relative,
+          ...(o?.uri ? { uri: o.uri } : {}),
+          relative,
+          kind: doc.kind ?? null,
+          text: doc.text ?? '',
+          findings: [],
+          results: [],
+        };
+        configs.set(digest, report);
+      }
+      for (const f of found) report.findings.push(f);
+    };
+    const rootAcross = this.across(root, undefined, configFindings);
     for (const [digest, doc] of walk.documents) {
       const o = this.origins.get(digest);
       const relative = blobPath(digest) ?? digest;
@@ -259,11 +382,19 @@ class ImageCheck {
         results: doc.problem ? [] : await this.results(doc, truncated),
       };
       for (const r of report.results) if (r.finding) report.findings.push(r.finding);
+      if (!doc.problem) for (const f of this.across(doc, digest, configFindings)) report.findings.push(f);
       // A blob that is not a document and has nothing to say of itself (its parent's finding says it) is left out.
       if (!report.text && !report.findings.length && !report.results.length) continue;
       reports.push(report);
     }
-    return { walk, rootResults, reports };
+    for (const [, r] of configs) {
+      r.findings.sort((a, b) => a.offset - b.offset);
+      // A config that is also a document reached (odd, but possible) keeps one report.
+      const same = reports.find((x) => x.relative === r.relative);
+      if (same) same.findings.push(...r.findings);
+      else reports.push(r);
+    }
+    return { walk, rootResults, reports, rootAcross };
   }
 
   /** The results of a document's descriptors: read from the engine's cache for the blobs the walk visited. */
@@ -378,6 +509,33 @@ function notCheckedFinding(check: ImageCheck, name: string, size: number): Findi
   );
 }
 
+/**
+ * A Docker `manifest.json` beside `index.json` (Docker 25+ `docker save`): read, and checked against the image
+ * manifests the walk reached. Undefined when there is none.
+ */
+async function dockerManifestReport(
+  check: ImageCheck,
+  source: ContentSource,
+  walk: LayoutWalk,
+  fileReport: (relative: string, kind?: DocumentKind | null, text?: string) => ImageFileReport,
+): Promise<ImageFileReport | undefined> {
+  const read = await check.readRootDocument(source, 'manifest.json', MAX_DOCUMENT_BYTES);
+  if (!('text' in read)) return undefined;
+  const report = fileReport('manifest.json', null, read.text);
+  const json = parseJson(read.text);
+  const images = new Map<string, unknown>();
+  for (const [digest, doc] of walk.documents)
+    if (doc.kind && isManifestKind(doc.kind) && !doc.problem) images.set(digest, doc.value);
+  const into: Finding[] = [];
+  const report_ = check.reporter({ json }, into);
+  checkDockerManifestJson(json.value, images, (at, message, data) =>
+    report_(dockerSaveMismatch, at, message, data),
+  );
+  if (!into.length) return undefined;
+  report.findings.push(...into);
+  return report;
+}
+
 /** The finding for a walk that stopped at a bound. */
 function truncatedFinding(check: ImageCheck, walk: LayoutWalk): Finding | undefined {
   const why = walk.graph.truncated;
@@ -417,6 +575,8 @@ export async function verifyLayout(
   const files: ImageFileReport[] = [];
   /** Folder findings in the order the layout's parts are described: oci-layout, blobs, index.json. */
   const RANK: Record<string, number> = { 'oci-layout': 0, blobs: 1, 'index.json': 2 };
+
+  for (const issue of source.issues ?? []) add(folder, check.finding('oci/archive-member', issue));
 
   // oci-layout
   let layoutVersion: string | undefined;
@@ -519,6 +679,9 @@ export async function verifyLayout(
     const walked = await check.walk(rootDoc, layoutVersion, false);
     indexReport.results = walked.rootResults;
     for (const r of walked.rootResults) if (r.finding) indexReport.findings.push(r.finding);
+    for (const f of walked.rootAcross) indexReport.findings.push(f);
+    const dockerManifest = await dockerManifestReport(check, source, walked.walk, fileReport);
+    if (dockerManifest) files.push(dockerManifest);
     add(indexReport, truncatedFinding(check, walked.walk));
     reports = walked.reports;
     for (const r of walked.rootResults) if (r.digest !== undefined) referenced.add(r.digest);
@@ -745,6 +908,7 @@ export async function verifyTree(text: string, options: VerifyTreeOptions): Prom
     results: walked.rootResults,
   };
   for (const r of walked.rootResults) if (r.finding) own.findings.push(r.finding);
+  for (const f of walked.rootAcross) own.findings.push(f);
   const stopped = truncatedFinding(check, walked.walk);
   if (stopped) own.findings.push(stopped);
   own.findings.sort((a, b) => a.offset - b.offset);

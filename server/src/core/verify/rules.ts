@@ -136,4 +136,33 @@ export const verifyRules: readonly RuleInfo[] = [
       "No manifest or index reachable from the layout's `index.json` names this blob. Layouts may keep such blobs, but they are usually left over from an earlier image and only take space.",
     spec: `${LAYOUT}#blobs`,
   },
+  {
+    code: 'oci/archive-member',
+    severity: 'error',
+    title: 'An image archive holds a member that is never read',
+    description:
+      'A tar member whose name leaves the archive (`../x`, `/etc/passwd`) or holds a NUL, a name that appears twice, a link where a blob should be, or a `manifest.json` entry naming such a member. The archive is read in place from its member table, so such a member is left out and nothing outside the archive is ever read; the finding says which member and why. Tools that extract the archive may write outside their folder or pick the wrong duplicate.',
+    spec: `${LAYOUT}#blobs`,
+  },
+  {
+    code: 'oci/archive-format',
+    severity: 'error',
+    title: 'A file given as an image archive cannot be read as one',
+    description:
+      'Image archives are read in place from their tar member table: the file must be an uncompressed tar (decompress a `.tar.gz` first) whose members all lie inside it, with at most 1,000,000 members, holding an OCI layout (`oci-layout`, `index.json`, `blobs/`) or a `docker save` image (`manifest.json`) at its root. The message says which of these fails and where.',
+  },
+  {
+    code: 'docker/archive-manifest',
+    severity: 'error',
+    title: "A `docker save` archive's `manifest.json` is missing or cannot be used",
+    description:
+      'A `docker save` archive (and `skopeo copy … docker-archive:`) lists its images in `manifest.json`: an array of entries with `Config` (the config file, named by its digest), `RepoTags` and `Layers` (the layer tars, in order). Without a readable one `docker load` cannot load anything, and nothing in the archive can be verified.',
+  },
+  {
+    code: 'docker/archive-repositories',
+    severity: 'warning',
+    title: "A `docker save` archive's `repositories` disagrees with `manifest.json`",
+    description:
+      "The legacy `repositories` file maps each `repository` and tag to the ID of the image's top layer (a folder `<id>/` of the archive). Old Docker versions load tags from it, newer ones from the `RepoTags` of `manifest.json`: a tag only one of them has, or an ID that names no folder of the archive, loads differently depending on the version.",
+  },
 ];

@@ -18,6 +18,13 @@ import {
   type DocumentExpectation,
 } from '../content/document';
 import { DescriptorScanner } from '../content/scan';
+import type { LayerAnalysis, LayerAnalyzer } from '../layer/analysis';
+import {
+  compressionOfMediaType,
+  SNIFF_BYTES,
+  sniffCompression,
+  type LayerCompression,
+} from '../layer/compression';
 import { detectKind, type DocumentOrigin } from '../detect';
 import { isRegisteredAlgorithm, validateDigest, type RegisteredAlgorithm } from '../digest';
 import { formatPath, SEVERITIES, type Finding, type Path, type Severity, type Span } from '../findings';
@@ -39,6 +46,7 @@ import {
   type BlobErrorReason,
   type BlobRef,
   type ContentSource,
+  type Hasher,
   type HasherFactory,
 } from '../content/source';
 
@@ -76,6 +84,12 @@ export interface BlobOutcome {
   document?: ContentDocument;
   /** The kind the content was read as (kept even when the document is not). */
   kind?: DocumentKind;
+  /** For a blob not read as a manifest: the compression its first bytes show (read while it was hashed). */
+  compression?: LayerCompression;
+  /** For `unknown` compression: what the bytes look like instead (`xz`, `empty`, `not a tar`). */
+  compressionDetail?: string;
+  /** For a layer read with deep verification: what decompressing it in the same pass found. */
+  layer?: Omit<LayerAnalysis, 'compressedDigest' | 'compressedSize'>;
 }
 
 /** One descriptor's result, in document order. */
@@ -158,6 +172,11 @@ export interface VerifierOptions {
   maxHeldBytes?: number;
   /** A streamed document keeps at most this many descriptors (default 1,000,000). */
   maxScannedDescriptors?: number;
+  /**
+   * Deep verification: each layer (a descriptor in `layers` with a layer media type) is decompressed in the same
+   * pass that hashes it (node/layer/analyze.ts), so that its DiffID and tar facts are known after one read.
+   */
+  analyzeLayer?: LayerAnalyzer;
 }
 
 /** Verifies descriptors with shared sources, concurrency bound, cache and progress. */
@@ -170,6 +189,8 @@ export interface Verifier {
   verify(refs: readonly DescriptorRef[], locate: (path: Path) => Span): Promise<VerifyReport>;
   /** The outcome for one descriptor's blob (read at most once per verifier). Never rejects. */
   outcome(ref: DescriptorRef): Promise<BlobOutcome>;
+  /** The outcome decided for a digest, when one was (the first decided, for a digest named with two sizes). */
+  known(digest: string): BlobOutcome | undefined;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -264,6 +285,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const maxScanned = options.maxScannedDescriptors ?? DEFAULT_MAX_SCANNED;
   let held = 0;
   const cache = new Map<string, Promise<BlobOutcome>>();
+  /** Decided outcomes by digest, for the checks that compare documents after the walk. */
+  const settled = new Map<string, BlobOutcome>();
   const progress: VerifyProgress = { done: 0, total: 0, bytes: 0, totalBytes: 0 };
   const report = (digest?: string): void => {
     if (options.onProgress) options.onProgress({ ...progress, digest });
@@ -273,7 +296,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   /** How the document named by `ref` is read along with its hash: held (a buffer of `size`) or scanned. */
   function captureFor(ref: BlobRef): { buffer?: Uint8Array; scanner?: DescriptorScanner } | undefined {
-    if (!ref.manifest || ref.size === undefined) return undefined;
+    if (ref.size === undefined) return undefined;
+    // A config is kept for the checks that compare it with its manifest; one too large is not read as one.
+    if (ref.role === 'config' && !ref.manifest) {
+      if (!options.keepDocuments || ref.size > maxDocument || held + ref.size > maxHeld) return undefined;
+      held += ref.size;
+      return { buffer: new Uint8Array(ref.size) };
+    }
+    if (!ref.manifest) return undefined;
     if (ref.size <= maxDocument && held + ref.size <= maxHeld) {
       held += ref.size;
       return { buffer: new Uint8Array(ref.size) };
@@ -287,6 +317,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     capture: { buffer?: Uint8Array; scanner?: DescriptorScanner },
     outcome: BlobOutcome,
   ): BlobOutcome {
+    if (ref.role === 'config' && !ref.manifest) {
+      // Kept as it is: whether a config is a config is the lint's business, not a verification result.
+      const doc = documentFromBytes(capture.buffer!, 'any', ref.mediaType);
+      return { ...outcome, ...(doc.kind ? { kind: doc.kind } : {}), document: doc };
+    }
     const expect: DocumentExpectation = 'manifest';
     const doc = capture.buffer
       ? documentFromBytes(capture.buffer, expect, ref.mediaType)
@@ -333,45 +368,58 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await close();
       return { ...base, status: 'size-mismatch', actualSize: content.size };
     }
-    const h = await hasher(algorithm);
     const capture = captureFor(ref);
     const release = (): void => {
       if (capture?.buffer) held -= capture.buffer.length;
     };
+    // A blob's first bytes show its compression (for whichever descriptor names it as a layer); with deep
+    // verification a layer is decompressed as it streams.
+    const layer = ref.role === 'layer';
+    const sniff = !ref.manifest;
+    const deep =
+      layer && ref.mediaType !== undefined && compressionOfMediaType(ref.mediaType) !== undefined
+        ? options.analyzeLayer
+        : undefined;
+    let head: Uint8Array | undefined = sniff ? new Uint8Array(0) : undefined;
     let n = 0;
     let over = false;
-    try {
-      for (;;) {
-        if (signal.aborted) {
-          await close();
-          release();
-          return cancelled(searched);
-        }
-        const next = await iterator.next();
-        if (next.done) break;
-        const chunk = next.value;
-        if (!keepReading && n + chunk.length > expected!) {
-          // One byte past the size is enough to know; do not read the rest.
+    let limitHit = false;
+    // The bytes as they are read, bounded: one byte past the size is enough to know, and nothing past the limit.
+    async function* bounded(): AsyncGenerator<Uint8Array, void, undefined> {
+      try {
+        for (;;) {
+          if (signal.aborted) return;
+          const next = await iterator.next();
+          if (next.done) return;
+          const chunk = next.value;
+          if (!keepReading && n + chunk.length > expected!) {
+            n += chunk.length;
+            over = true;
+            return;
+          }
+          if (n + chunk.length > maxRead) {
+            limitHit = true;
+            return;
+          }
+          if (head && head.length < SNIFF_BYTES) head = append(head, chunk, SNIFF_BYTES);
+          if (capture?.buffer && n + chunk.length <= capture.buffer.length) capture.buffer.set(chunk, n);
+          else capture?.scanner?.write(chunk);
           n += chunk.length;
-          over = true;
-          await close();
-          break;
+          progress.bytes += chunk.length;
+          report(ref.digest);
+          yield chunk;
         }
-        if (n + chunk.length > maxRead) {
-          await close();
-          release();
-          return {
-            ...base,
-            status: 'unreadable',
-            error: { reason: 'refused', message: `it is longer than the ${maxRead}-byte read limit` },
-          };
-        }
-        h.update(chunk);
-        if (capture?.buffer && n + chunk.length <= capture.buffer.length) capture.buffer.set(chunk, n);
-        else capture?.scanner?.write(chunk);
-        n += chunk.length;
-        progress.bytes += chunk.length;
-        report(ref.digest);
+      } finally {
+        await close();
+      }
+    }
+    let h: Hasher | undefined;
+    let analysis: LayerAnalysis | undefined;
+    try {
+      if (deep) analysis = await deep(bounded(), { signal, algorithm });
+      else {
+        h = await hasher(algorithm);
+        for await (const chunk of bounded()) h.update(chunk);
       }
     } catch (err) {
       await close();
@@ -383,6 +431,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
       release();
       return cancelled(searched);
     }
+    if (limitHit) {
+      release();
+      return {
+        ...base,
+        status: 'unreadable',
+        error: { reason: 'refused', message: `it is longer than the ${maxRead}-byte read limit` },
+      };
+    }
     if (over) {
       release();
       const announced = content.size !== undefined && content.size > expected! ? content.size : undefined;
@@ -390,7 +446,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         ? { ...base, status: 'size-mismatch', actualSize: announced }
         : { ...base, status: 'size-mismatch', actualSize: n, sizeIsLowerBound: true };
     }
-    const actualDigest = `${algorithm}:${h.digest()}`;
+    const actualDigest = analysis ? analysis.compressedDigest : `${algorithm}:${h!.digest()}`;
     if (expected !== undefined && n !== expected) {
       release();
       return { ...base, status: 'size-mismatch', actualSize: n, actualDigest };
@@ -400,6 +456,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return { ...base, status: 'digest-mismatch', actualSize: n, actualDigest };
     }
     const verified: BlobOutcome = { ...base, actualSize: n, actualDigest };
+    if (analysis) {
+      const { compressedDigest: _d, compressedSize: _s, ...facts } = analysis;
+      verified.compression = analysis.compression;
+      if (analysis.compressionDetail !== undefined) verified.compressionDetail = analysis.compressionDetail;
+      verified.layer = facts;
+    } else if (head) {
+      const sniffed = sniffCompression(head);
+      verified.compression = sniffed.compression;
+      if (sniffed.detail !== undefined) verified.compressionDetail = sniffed.detail;
+    }
     return capture ? asDocument(ref, capture, verified) : verified;
   }
 
@@ -497,7 +563,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const algorithm = verdict.algorithm;
     const data = typeof ref.value.data === 'string' ? ref.value.data : undefined;
     const mediaType = typeof ref.value.mediaType === 'string' ? ref.value.mediaType : undefined;
-    const blob: BlobRef = { digest: d, manifest: namesManifest(ref), size, mediaType, data };
+    const blob: BlobRef = { digest: d, manifest: namesManifest(ref), size, mediaType, data, role: ref.role };
+    // One read per blob, whatever its role: what is learnt along (a config kept, a layer decompressed) follows the
+    // role of the first descriptor read (a blob that is both a config and a layer is not a real image's).
     const key = `${d}\u0000${size}\u0000${blob.manifest}\u0000${data ?? ''}`;
     let outcome = cache.get(key);
     if (!outcome) {
@@ -505,6 +573,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       progress.totalBytes += size;
       outcome = run(async () => {
         const o = signal.aborted ? cancelled([]) : await check(blob, algorithm);
+        if (!settled.has(d)) settled.set(d, o);
         progress.done++;
         report(d);
         return o;
@@ -586,6 +655,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   return {
     outcome: (ref) => outcomeFor(ref).outcome,
+    known: (digest) => settled.get(digest),
     async verify(refs, locate) {
       // Start every read first (the limiter bounds them), then collect in document order.
       const pending = refs.map(outcomeFor);
@@ -635,6 +705,15 @@ function resultOf(o: BlobOutcome, ref: DescriptorRef, span: Span): DescriptorRes
   if (o.kind !== undefined) r.kind = o.kind;
   if (typeof ref.value.mediaType === 'string') r.mediaType = ref.value.mediaType;
   return r;
+}
+
+/** `head` with the start of `chunk` appended, up to `max` bytes in all (a copy: sources reuse their buffers). */
+function append(head: Uint8Array, chunk: Uint8Array, max: number): Uint8Array {
+  const take = Math.min(chunk.length, max - head.length);
+  const out = new Uint8Array(head.length + take);
+  out.set(head);
+  out.set(chunk.subarray(0, take), head.length);
+  return out;
 }
 
 const mib = (n: number): string => `${(n / 1048576).toFixed(n % 1048576 === 0 ? 0 : 1)} MiB`;

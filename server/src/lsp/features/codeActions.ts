@@ -12,10 +12,18 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { fixableFindings, fixAll, fixesFor, type Finding, type TextEdit as CoreEdit } from '../../core';
+import {
+  fixableFindings,
+  fixAll,
+  fixesFor,
+  RULE_BY_CODE,
+  type Finding,
+  type TextEdit as CoreEdit,
+} from '../../core';
 import { toDiagnostic } from '../convert';
 import { runSafeAsync } from '../runner';
 import type { Feature } from './feature';
+import { authoringActions, CONVERT_KIND, PROMOTE_KIND } from './authoring';
 import { blobFixFor } from './verify';
 
 /** The kind of the fix-all source action (editors run it on save with `source.fixAll`). */
@@ -58,6 +66,21 @@ function diagnosticOf(doc: TextDocument, f: Finding, sent: readonly Diagnostic[]
   return sent.find((d) => d.code === f.code && sameRange(d.range, own.range)) ?? own;
 }
 
+/**
+ * The finding behind one of our diagnostics that the analysis does not hold itself (a cross-document finding),
+ * rebuilt for its rule's fix; undefined for the analysis' own findings and for rules without a fix.
+ */
+function extraFinding(doc: TextDocument, own: readonly Finding[], d: Diagnostic): Finding | undefined {
+  const code = typeof d.code === 'string' ? d.code : undefined;
+  if (!code || !RULE_BY_CODE.get(code)?.fix) return undefined;
+  const offset = doc.offsetAt(d.range.start);
+  const length = doc.offsetAt(d.range.end) - offset;
+  if (own.some((f) => f.code === code && f.offset === offset && f.length === length)) return undefined;
+  const data = (d.data ?? {}) as Record<string, unknown>;
+  const message = typeof d.message === 'string' ? d.message : d.message.value;
+  return { code, severity: 'error', message, offset, length, data };
+}
+
 export const codeActionsFeature: Feature = {
   id: 'codeActions',
   capabilities(client) {
@@ -67,7 +90,10 @@ export const codeActionsFeature: Feature = {
     const literals = codeAction?.codeActionLiteralSupport !== undefined;
     return {
       codeActionProvider: literals
-        ? { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: resolveEdits }
+        ? {
+            codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND, CONVERT_KIND, PROMOTE_KIND],
+            resolveProvider: resolveEdits,
+          }
         : true,
     };
   },
@@ -101,6 +127,20 @@ export const codeActionsFeature: Feature = {
               });
             }
           }
+          // Findings the analysis does not hold (the cross-document ones, computed from the blobs a document
+          // names): their rule's fix, from the diagnostic's code, range and data.
+          for (const d of params.context.diagnostics) {
+            const f = extraFinding(doc, analysis.findings, d);
+            if (!f) continue;
+            for (const fix of fixesFor(analysis, f))
+              actions.push({
+                title: fix.title,
+                kind: CodeActionKind.QuickFix,
+                diagnostics: [d],
+                isPreferred: fix.preferred,
+                edit: workspaceEdit(doc, fix.edits),
+              });
+          }
           // Verification findings are not the core's: their fix comes with the diagnostic's data.
           for (const d of params.context.diagnostics) {
             const fix = blobFixFor(analysis, d);
@@ -125,6 +165,9 @@ export const codeActionsFeature: Feature = {
             }
           }
         }
+
+        // Refactorings that run the authoring commands (convert, promote labels): on the main members, or asked for.
+        actions.push(...authoringActions(doc, analysis, params));
 
         // Source actions only when asked for (the Source Action menu, code actions on save).
         if (wants(FIX_ALL_KIND, true)) {

@@ -1,5 +1,8 @@
+import { blobDocumentsFeature } from './blobDocuments';
+import { authoringFeature } from './authoring';
 import { codeActionsFeature } from './codeActions';
 import { completionFeature } from './completion';
+import { crossDocumentFeature } from './crossDocument';
 import type { Feature } from './feature';
 import { codeLensFeature } from './codeLens';
 import { documentSymbolsFeature } from './documentSymbols';
@@ -20,4 +23,7 @@ export const FEATURES: readonly Feature[] = [
   layoutGraphFeature,
   layoutDiagnosticsFeature,
   verifyFeature,
+  blobDocumentsFeature,
+  crossDocumentFeature,
+  authoringFeature,
 ];

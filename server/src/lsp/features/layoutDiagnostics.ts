@@ -20,7 +20,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze } from '../../core';
 import type { Settings } from '../../protocol';
 import { toDiagnostic, uriKey } from '../convert';
-import type { LayoutFileLimits, LayoutJsonFile } from '../layoutAccess';
+import type { LayoutFileLimits, LayoutJsonFile } from '../../host/layoutAccess';
 import { formatError, guard } from '../runner';
 import type { Feature, FeatureContext } from './feature';
 

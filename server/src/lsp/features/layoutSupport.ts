@@ -7,6 +7,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis } from '../../core';
 import type { Span } from '../../core/findings';
 import { digestOccurrences, type DigestOccurrence } from '../../core/layout/occurrences';
+import { BLOB_SCHEME } from '../../protocol';
 import { formatError } from '../runner';
 import type { FeatureContext } from './feature';
 
@@ -31,10 +32,13 @@ export function rangeOf(doc: TextDocument, span: Span): Range {
   return { start: doc.positionAt(span.offset), end: doc.positionAt(span.offset + span.length) };
 }
 
-/** The `file:` URI of the OCI layout holding `uri`, when the runtime can tell; errors are logged, not thrown. */
+/**
+ * The `file:` URI of the OCI layout (or image archive) holding `uri`, a file or an `oci-blob:` document read from
+ * one, when the runtime can tell; errors are logged, not thrown.
+ */
 export async function layoutRootOf(ctx: FeatureContext, uri: string): Promise<string | undefined> {
   const layouts = ctx.runtime.layouts;
-  if (!layouts || !uri.startsWith('file:')) return undefined;
+  if (!layouts || !(uri.startsWith('file:') || uri.startsWith(`${BLOB_SCHEME}:`))) return undefined;
   try {
     return await layouts.rootOf(uri);
   } catch (err) {

@@ -11,7 +11,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { digestOccurrencesInText, occurrenceAt } from '../../core/layout/occurrences';
 import { shortDigest, shortMediaType } from '../../core/layout/format';
 import { EDGE_ROLE } from '../../core/layout/graph';
-import type { LayoutFileLimits } from '../layoutAccess';
+import type { LayoutFileLimits } from '../../host/layoutAccess';
 import { formatError, runSafeAsync } from '../runner';
 import type { Feature, FeatureContext } from './feature';
 import { uriKey } from '../convert';

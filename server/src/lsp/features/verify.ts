@@ -30,6 +30,8 @@ import {
   type TextEdit as CoreEdit,
 } from '../../core';
 import { MT } from '../../core/catalog/core';
+import { crossDocumentCheck } from '../../core/checks/crossDocument';
+import { layerCheck } from '../../core/checks/layer';
 import { mdCode } from '../../core/markdown';
 import { detectKind } from '../../core/detect';
 import { parseJson } from '../../core/json/document';
@@ -44,26 +46,28 @@ import {
   type VerifySummary,
 } from '../../core/verify';
 import {
-  COMPUTE_DIGEST_REQUEST,
-  VERIFY_DOCUMENT_REQUEST,
-  VERIFY_LAYOUT_REQUEST,
-  type ComputeDigestParams,
+  ComputeDigestRequest,
+  VerifyDocumentRequest,
+  VerifyLayoutRequest,
   type ComputeDigestResult,
   type Settings,
   type VerifyCounts,
   type VerifyDescriptorResult,
-  type VerifyDocumentParams,
   type VerifyDocumentResult,
-  type VerifyLayoutParams,
   type VerifyLayoutResult,
 } from '../../protocol';
 import { toDiagnostic, uriKey } from '../convert';
 import { formatError } from '../runner';
-import type { RegistryChoice } from '../verifyAccess';
+import type { RegistryChoice } from '../../host/verifyAccess';
 import type { Feature, FeatureContext } from './feature';
 
-/** The codes verification reports (everything else in a layout report is lint, which the document has already). */
-const VERIFY_CODES = new Set(verifyRules.map((r) => r.code));
+/**
+ * The codes verification reports (everything else in a layout report is lint, which the document has already):
+ * its own, and those that compare documents or read layers.
+ */
+const VERIFY_CODES = new Set(
+  [...verifyRules, ...crossDocumentCheck.rules, ...layerCheck.rules].map((r) => r.code),
+);
 /** Blobs read at once. */
 const CONCURRENCY = 4;
 /** Progress reports at most this often. */
@@ -303,8 +307,8 @@ function start(ctx: FeatureContext): void {
   }
 
   connection.onRequest(
-    VERIFY_DOCUMENT_REQUEST,
-    async (params: VerifyDocumentParams, token): Promise<VerifyDocumentResult | ResponseError<void>> => {
+    VerifyDocumentRequest,
+    async (params, token): Promise<VerifyDocumentResult | ResponseError<void>> => {
       const access = runtime.verify;
       const found = await ctx.analysisOf(params.uri);
       if (!found) {
@@ -417,8 +421,8 @@ function start(ctx: FeatureContext): void {
   const reported = new Map<string, Set<string>>();
 
   connection.onRequest(
-    VERIFY_LAYOUT_REQUEST,
-    async (params: VerifyLayoutParams, token): Promise<VerifyLayoutResult | ResponseError<void>> => {
+    VerifyLayoutRequest,
+    async (params, token): Promise<VerifyLayoutResult | ResponseError<void>> => {
       const access = runtime.verify;
       if (!access) return failure('Verifying a layout needs a file system; this server has none.');
       const settings = await ctx.settingsOf(params.uri);
@@ -431,6 +435,7 @@ function start(ctx: FeatureContext): void {
           signal: abort.signal,
           severities: settings['diagnostics.severity'],
           requireComplete: settings['verify.requireComplete'],
+          ...(params.deep ? { deep: true } : {}),
           onProgress: reporterOf(reporter),
         });
         if (!report)
@@ -513,8 +518,8 @@ function start(ctx: FeatureContext): void {
   );
 
   connection.onRequest(
-    COMPUTE_DIGEST_REQUEST,
-    async (params: ComputeDigestParams, token): Promise<ComputeDigestResult | ResponseError<void>> => {
+    ComputeDigestRequest,
+    async (params, token): Promise<ComputeDigestResult | ResponseError<void>> => {
       const access = runtime.verify;
       if (!access) return failure('Computing a digest needs a file system; this server has none.');
       const algorithm = params.algorithm ?? 'sha256';

@@ -22,6 +22,7 @@
  * `io` → 'io'. `issues` holds sentences for a report (unsafe or duplicate members, an unreadable manifest.json).
  * Open one `ImageArchive` per archive and `close()` it when done; reads may run concurrently.
  */
+import type { RootFileName } from '../../core/content/source';
 import { blobPath, validateDigest } from '../../core/digest';
 import type { TarEntryType } from '../../core/tar/header';
 import { normaliseMemberName } from '../../core/tar/names';
@@ -36,8 +37,8 @@ import {
 
 export type ImageArchiveKind = 'oci-layout' | 'docker-save';
 
-/** The files an image archive keeps at its root. */
-export type RootFileName = 'oci-layout' | 'index.json' | 'manifest.json' | 'repositories';
+/** The files an image archive keeps at its root: the one list of root file names (core/content/source.ts). */
+export type { RootFileName } from '../../core/content/source';
 
 /** One entry of a `docker save` manifest.json. Member names are normalised; an unsafe one is left out. */
 export interface DockerSaveImage {

@@ -30,8 +30,8 @@ const BLOBS = ['blobs'];
 const BLOBS_AREA = "the layout's blobs directory";
 const LAYOUT_AREA = 'the layout';
 
-/** The layout root files it knows (a layout has no `manifest.json` of its own). */
-const ROOT_FILES: ReadonlySet<RootFileName> = new Set(['oci-layout', 'index.json']);
+/** The layout root files it knows (and the `manifest.json` Docker 25+ writes beside `index.json`). */
+const ROOT_FILES: ReadonlySet<RootFileName> = new Set(['oci-layout', 'index.json', 'manifest.json']);
 
 export class LayoutSource implements ContentSource {
   readonly name = 'layout';

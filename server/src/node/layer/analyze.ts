@@ -20,57 +20,15 @@
  * `rootfs.diff_ids[i]`; `tarFacts.findings` carry a rule name and a severity to map to rule codes.
  */
 import { createGunzip, type Gunzip } from 'node:zlib';
-import type { RegisteredAlgorithm } from '../../core/digest';
-import { SNIFF_BYTES, sniffCompression, type LayerCompression } from '../../core/layer/compression';
-import { LayerHygiene, type HygieneResult, type LayerHygieneOptions } from '../../core/layer/hygiene';
+import { SNIFF_BYTES, sniffCompression } from '../../core/layer/compression';
+import type { AnalyzeLayerOptions, LayerAnalysis, LayerAnalyzer, TarFacts } from '../../core/layer/analysis';
+import { LayerHygiene, type LayerHygieneOptions } from '../../core/layer/hygiene';
 import { TarError } from '../../core/tar/header';
 import { TarParser } from '../../core/tar/parser';
 import { cancelled } from '../../core/tar/table';
 import type { Hasher } from '../../core/content/source';
 import { nodeHasherFactory } from '../verify/hash';
 import { createZstdDecoder, type ZstdDecoder } from './zstd';
-
-export interface AnalyzeLayerOptions {
-  signal?: AbortSignal;
-  /** Algorithm of the compressed digest: the descriptor's (default sha256). */
-  algorithm?: RegisteredAlgorithm;
-  /** Algorithm of the diff_id (default sha256, which is what image configs use). */
-  diffIdAlgorithm?: RegisteredAlgorithm;
-  /** Stop decompressing beyond this many bytes (default: no limit); `decompressError` then says so. */
-  maxUncompressedBytes?: number;
-  hygiene?: LayerHygieneOptions;
-}
-
-/** What the layer's tar holds and how it ended. */
-export interface TarFacts extends HygieneResult {
-  /** True when the whole uncompressed stream parsed as a tar (whatever the hygiene findings). */
-  valid: boolean;
-  /** Why not: the tar's own problem with its offset, or that decompression stopped. */
-  error?: string;
-  /** It ended with zero blocks (the standard end), rather than simply stopping at a member boundary. */
-  endMarker: boolean;
-  /** Bytes after the end marker, and how many of them were not zero (tar readers ignore them). */
-  trailingBytes: number;
-  trailingNonZero: number;
-}
-
-export interface LayerAnalysis {
-  /** `<alg>:<hex>` of the bytes as stored: compare with the descriptor's digest. */
-  compressedDigest: string;
-  compressedSize: number;
-  /** From the first bytes: compare with what the media type says (`compressionOfMediaType`). */
-  compression: LayerCompression;
-  /** For `unknown`: what the bytes look like instead (`xz`, `bzip2`, `empty`, `not a tar`). */
-  compressionDetail?: string;
-  /** `<alg>:<hex>` of the uncompressed tar: compare with the config's `rootfs.diff_ids[i]`. Absent when it could not be decompressed. */
-  diffId?: string;
-  /** Bytes decompressed (all of them when `diffId` is present). */
-  uncompressedSize?: number;
-  /** Why decompression failed or stopped, as a full sentence. */
-  decompressError?: string;
-  /** The tar's facts, when there was a tar to read (partial when decompression stopped). */
-  tarFacts?: TarFacts;
-}
 
 /** Output size per inflate step on the thread pool (measured: 1 MiB beats zlib's default 16 KiB by ~20%). */
 const GZIP_OUT_CHUNK = 1 << 20;
@@ -269,7 +227,9 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
  * chunk is used before the next is requested, so a source may reuse its buffers). Throws only when the
  * source fails or `signal` is aborted (an `AbortError`).
  */
-export async function analyzeLayer(
+export type { AnalyzeLayerOptions, LayerAnalysis, TarFacts } from '../../core/layer/analysis';
+
+export const analyzeLayer: LayerAnalyzer = async function analyzeLayer(
   chunks: AsyncIterable<Uint8Array>,
   options: AnalyzeLayerOptions = {},
 ): Promise<LayerAnalysis> {
@@ -366,4 +326,4 @@ export async function analyzeLayer(
   } finally {
     decoder?.dispose();
   }
-}
+};

@@ -1,8 +1,9 @@
 /**
- * What the verification requests (features/verify.ts) need from a host with a file system and a network:
+ * What the verification requests (lsp/features/verify.ts) need from a host with a file system and a network:
  * blob sources for a document (its OCI image layout, a registry), the layout walk of *Verify Layout*, and
  * streamed file hashing. The node entry implements it (server/src/node/verifyAccess.ts); a host without files
- * leaves it out and verification is limited to embedded `data`.
+ * leaves it out and verification is limited to embedded `data`. It lives outside lsp/ so that the Node adapters
+ * implementing it do not depend on the LSP glue (an ESLint rule keeps it so).
  */
 import type { DocumentKind, Finding, Severity } from '../core';
 import type { ContentSource, DescriptorResult, HasherFactory, VerifySummary } from '../core/verify';
@@ -30,7 +31,7 @@ export interface DocumentSources {
 
 /** One file of a layout verification (offsets into `text`; 0 for binary blobs). */
 export interface LayoutFileFindings {
-  /** Its `file:` URI. */
+  /** Its `file:` URI (an `oci-blob:` URI inside an image archive). */
   uri: string;
   relative: string;
   kind: DocumentKind | null;
@@ -40,7 +41,7 @@ export interface LayoutFileFindings {
 }
 
 export interface LayoutVerification {
-  /** The layout folder's `file:` URI. */
+  /** The layout folder's `file:` URI (or the image archive's). */
   root: string;
   files: LayoutFileFindings[];
   summary: VerifySummary;
@@ -52,7 +53,10 @@ export interface VerifyAccess {
   readonly hasher: HasherFactory;
   /** Blob sources for the document at `uri` (a `file:` URI, or any URI: then only embedded data and the registry). */
   sources(uri: string, registry: RegistryChoice): Promise<DocumentSources>;
-  /** The layout holding `uri` (a folder or a file inside one), verified; undefined when there is none. */
+  /**
+   * The layout holding `uri` (a folder or a file inside one), or the image archive `uri` names, verified;
+   * undefined when there is none. Files of an archive have `oci-blob:` URIs.
+   */
   verifyLayout(
     uri: string,
     registry: RegistryChoice,
@@ -61,6 +65,8 @@ export interface VerifyAccess {
       severities: Readonly<Record<string, Severity | 'off'>>;
       /** A missing blob is an error even where a layout may lack it (`ociManifest.verify.requireComplete`). */
       requireComplete?: boolean;
+      /** Decompress each layer while hashing it (DiffIDs, tar headers). */
+      deep?: boolean;
       onProgress?: (p: { done: number; total: number; bytes: number; totalBytes: number }) => void;
     },
   ): Promise<LayoutVerification | undefined>;

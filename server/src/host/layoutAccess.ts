@@ -2,9 +2,11 @@
  * What the navigation features (links, definitions, references, code lenses, the layout graph, workspace
  * diagnostics) need from a host with a file system: OCI image layouts found on disk, read safely. The node
  * entry implements it (server/src/node/layoutGraph.ts); a host without files leaves it out and the features
- * work within the open document only.
+ * work within the open document only. It lives outside lsp/ so that the Node adapters implementing it do not
+ * depend on the LSP glue (an ESLint rule keeps it so).
  */
 import type { BlobFacts, DocumentKind } from '../core';
+import type { ContentSource } from '../core/content/source';
 import type { LayoutGraph } from '../protocol';
 
 /** One JSON document of a layout, as read from disk. */
@@ -39,8 +41,13 @@ export interface LayoutFileLimits {
 }
 
 export interface LayoutAccess {
-  /** The `file:` URI of the layout folder holding `uri` (a file or folder at any depth), if any. */
+  /**
+   * The `file:` URI of the layout folder holding `uri` (a file or folder at any depth), if any; for an image
+   * archive (a `.tar` file) the archive's own URI, and for an `oci-blob:` document (protocol.ts) its source's.
+   */
   rootOf(uri: string): Promise<string | undefined>;
+  /** The content source of the layout or archive at `rootUri` (as `rootOf` gives it), shared and kept open. */
+  source(rootUri: string): Promise<ContentSource>;
   /**
    * True when `uri` sits in a layout's root folder, beside its `oci-layout` file (so an `index.json` there is
    * the layout's index). Synchronous and cached for a moment: it is asked on every validation.
