@@ -22,7 +22,8 @@ import { Log } from './log';
 import { KindStatus } from './statusBar';
 import { registerBlobDocuments } from './views/blobDocuments';
 import { registerLayoutsView, type LayoutsViewApi } from './views/layouts';
-import { registerVerify } from './verify';
+import { registerVerify, storedCredentials } from './verify';
+import { registerRegistries, type RegistriesViewApi } from './views/registries';
 
 /** What the extension exposes to other extensions and to its own e2e tests. */
 export interface ExtensionApi {
@@ -33,6 +34,8 @@ export interface ExtensionApi {
   statusText(): string | undefined;
   /** The OCI Layouts view's tree (the e2e tests assert its items). */
   layoutsView(): LayoutsViewApi;
+  /** The Registries view's tree. */
+  registriesView(): RegistriesViewApi;
 }
 
 let client: LanguageClient | undefined;
@@ -134,10 +137,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.workspace.onDidChangeTextDocument((e) => consider(e.document)),
   );
   vscode.workspace.textDocuments.forEach(consider);
-  context.subscriptions.push(registerBlobDocuments({ client: () => client, ensureStarted }));
+  context.subscriptions.push(
+    registerBlobDocuments({
+      client: () => client,
+      ensureStarted,
+      credentials: (locator) => storedCredentials(context.secrets, locator),
+    }),
+  );
   const layouts = registerLayoutsView(context, { client: () => client, ensureStarted, log });
   registerVerify(context, { client: () => client, ensureStarted, log });
   registerAuthoring(context, { client: () => client, ensureStarted, log });
+  const registries = registerRegistries(context, { client: () => client, ensureStarted, log });
 
   return {
     client: () => client,
@@ -145,6 +155,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     kindOf: (uri) => status.kindOf(uri.toString()),
     statusText: () => status.text,
     layoutsView: () => layouts,
+    registriesView: () => registries,
   };
 }
 

@@ -50,6 +50,8 @@ export interface Settings {
   'verify.insecureRegistries': string[];
   /** Every blob must be present: a blob missing from a layout (which the spec allows) is an error. */
   'verify.requireComplete': boolean;
+  /** Registries (`host[:port]`) and repositories (`host[:port]/name`) shown in the Registries view. User settings only. */
+  registries: string[];
 }
 
 /**
@@ -173,6 +175,19 @@ export const SETTINGS: { [K in keyof Settings]: SettingSpec<Settings[K]> } = {
       'Every missing blob is an error, also where a layout may lack it (a self-contained layout is wanted).',
     read: (raw) => (typeof raw === 'boolean' ? raw : undefined),
   },
+  registries: {
+    schema: { type: 'array', items: { type: 'string' } },
+    default: [],
+    scope: 'machine',
+    description:
+      'Registries (`host[:port]`, e.g. `registry.example.com` or `localhost:5000`) and repositories (`host[:port]/name`) shown in the **Registries** view. A hover on a tag-pinned reference (`host/repo:tag`) in a document asks which digest the tag names now only for these hosts, loopback hosts and `ociManifest.verify.insecureRegistries`: no other string in a document makes the editor reach the network. Only your user (or remote machine) settings can set this, never a workspace.',
+    summary:
+      'Registries (`host[:port]`) and repositories (`host[:port]/name`) in the Registries view; tag hovers reach only these (and loopback).',
+    read: (raw) =>
+      Array.isArray(raw)
+        ? raw.filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim())
+        : undefined,
+  },
 };
 
 /** The settings' keys, in the table's order. */
@@ -265,6 +280,13 @@ export const COMMAND_IDS = {
   compareWith: 'ociManifest.compareWith',
   createIndex: 'ociManifest.createIndex',
   promoteLabels: 'ociManifest.promoteLabels',
+  openFromRegistry: 'ociManifest.openFromRegistry',
+  refreshRegistries: 'ociManifest.refreshRegistries',
+  addRegistryRepository: 'ociManifest.addRegistryRepository',
+  openRegistryItem: 'ociManifest.openRegistryItem',
+  verifyRegistryItem: 'ociManifest.verifyRegistryItem',
+  copyRegistryDigest: 'ociManifest.copyRegistryDigest',
+  copyRegistryReference: 'ociManifest.copyRegistryReference',
 } as const;
 
 /** Request client → server: facts about the running server (the e2e tests use the pid to test restarts). */
@@ -699,6 +721,8 @@ export const ReadBlobRequest = new RequestType<ReadBlobParams, ReadBlobResult, v
 export interface ReadBlobParams {
   /** A {@link BLOB_SCHEME} URI. */
   uri: string;
+  /** For a `registry` URI: credentials for its host (else the server's, or the Docker config's). Never logged. */
+  credentials?: VerifyCredentials;
 }
 
 export interface ReadBlobResult {
@@ -838,4 +862,123 @@ export interface PromoteLabelsResult {
   /** The digest and size of the document once the edits are applied. */
   digest: string;
   size: number;
+}
+
+// ---- Registries in the editor (issue 15) ---------------------------------------------------------------------------
+
+/**
+ * A manifest or index of a repository by digest, as the Registries view and Open Manifest from Registry list it:
+ * an index's entries (with their platform), or the referrers of a manifest.
+ */
+export interface RegistryEntry {
+  digest: string;
+  mediaType?: string;
+  size?: number;
+  /** `linux/arm64/v8` for an index entry with a platform. */
+  platform?: string;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+  /** `host[:port]/repository@digest`. */
+  reference: string;
+  /** The {@link BLOB_SCHEME} URI of the document (`oci-blob://registry/…`). */
+  uri: string;
+}
+
+/**
+ * Request client → server: resolve a reference (`host[:port]/repo[:tag][@digest]`, `docker://` optional) to the
+ * manifest the registry serves, with its exact bytes checked against `Docker-Content-Digest` and the `@digest`
+ * asked for. The document is then opened by its {@link BLOB_SCHEME} URI, which names it by digest (one URI per
+ * blob); its text comes from {@link ReadBlobRequest}. Fails (a `ResponseError` with a sentence) when the reference
+ * is invalid, the registry cannot be reached or has no such manifest.
+ */
+export const OpenReferenceRequest = new RequestType<OpenReferenceParams, OpenReferenceResult, void>(
+  'ociManifest/openReference',
+);
+
+export interface OpenReferenceParams {
+  reference: string;
+  /** Credentials for the reference's host (SecretStorage); else the server's, or the Docker config's. */
+  credentials?: VerifyCredentials;
+}
+
+export interface OpenReferenceResult {
+  /** The reference in its canonical spelling (`host/repo:tag`, `host/repo@digest`). */
+  reference: string;
+  /** `host[:port]/repository`: the locator of the document's URI. */
+  repository: string;
+  /** The digest the document is named by: the one asked for, else the digest of the bytes served. */
+  digest: string;
+  mediaType?: string;
+  size: number;
+  /** `index` (an image index or manifest list), `manifest`, or `other`. */
+  kind: 'index' | 'manifest' | 'other';
+  /** The document's {@link BLOB_SCHEME} URI. */
+  uri: string;
+  /** For an index: its entries, with their platforms. */
+  entries: RegistryEntry[];
+  /** Set when the bytes were not the ones asked for or announced (the document shows the error too). */
+  mismatch?: string;
+}
+
+/** Request client → server: the repositories of a registry (`/v2/_catalog`), where the registry allows it. */
+export const RegistryCatalogRequest = new RequestType<RegistryCatalogParams, RegistryCatalogResult, void>(
+  'ociManifest/registryCatalog',
+);
+
+export interface RegistryCatalogParams {
+  /** `host[:port]`. */
+  registry: string;
+  credentials?: VerifyCredentials;
+}
+
+export interface RegistryCatalogResult {
+  /** False when the registry has no catalog or refuses it (the user types repository names instead). */
+  available: boolean;
+  repositories: string[];
+  truncated: boolean;
+  /** Why the catalog is not available, as a sentence. */
+  reason?: string;
+}
+
+/** Request client → server: the tags of a repository (`/v2/<name>/tags/list`). */
+export const RegistryTagsRequest = new RequestType<RegistryTagsParams, RegistryTagsResult, void>(
+  'ociManifest/registryTags',
+);
+
+export interface RegistryTagsParams {
+  /** `host[:port]/repository`. */
+  repository: string;
+  credentials?: VerifyCredentials;
+}
+
+export interface RegistryTagsResult {
+  /** False when the registry does not know the repository (404). */
+  found: boolean;
+  tags: string[];
+  truncated: boolean;
+}
+
+/**
+ * Request client → server: the referrers of a manifest: the referrers API, or the fallback tag
+ * `<alg>-<encoded>` when the registry has none (distribution-spec).
+ */
+export const RegistryReferrersRequest = new RequestType<
+  RegistryReferrersParams,
+  RegistryReferrersResult,
+  void
+>('ociManifest/registryReferrers');
+
+export interface RegistryReferrersParams {
+  /** `host[:port]/repository`. */
+  repository: string;
+  digest: string;
+  credentials?: VerifyCredentials;
+}
+
+export interface RegistryReferrersResult {
+  referrers: RegistryEntry[];
+  /** `api`: the referrers API answered; `tag`: the fallback tag was read. */
+  via: 'api' | 'tag';
+  tag?: string;
+  warnings: string[];
 }

@@ -18,6 +18,7 @@ import {
 } from 'vscode-languageclient/node';
 import {
   ComputeDigestRequest,
+  parseBlobUri,
   registryHostKey,
   SETTINGS_SECTION,
   VerifyDocumentRequest,
@@ -52,6 +53,27 @@ const storeStatus = (s: VerifyResultStatus): VerifyStatus | undefined =>
 /** The host part of `host[:port]/name` (or a bare host), as the key its credentials are stored under. */
 export const registryHost = (registry: string): string => registryHostKey(registry.trim().split('/')[0]!);
 
+/**
+ * The credentials stored for the host of `registry` (`host[:port]` or `host[:port]/name`) with "OCI: Set Registry
+ * Credentials…", from VS Code's SecretStorage; sent to the server per request, never kept elsewhere.
+ */
+export async function storedCredentials(
+  secrets: vscode.SecretStorage,
+  registry: string | undefined,
+): Promise<VerifyCredentials | undefined> {
+  if (!registry) return undefined;
+  const raw = await secrets.get(SECRET_PREFIX + registryHost(registry));
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw) as Partial<VerifyCredentials>;
+    return typeof v.username === 'string' && typeof v.password === 'string'
+      ? { username: v.username, password: v.password }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDeps): void {
   /** The registry the user typed this session (when the setting is empty), and whether they were asked. */
   let sessionRegistry: string | undefined;
@@ -63,19 +85,8 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
   const registrySetting = (scope?: vscode.Uri): string =>
     (vscode.workspace.getConfiguration(SETTINGS_SECTION, scope).get<string>('verify.registry') ?? '').trim();
 
-  async function credentialsFor(registry: string | undefined): Promise<VerifyCredentials | undefined> {
-    if (!registry) return undefined;
-    const raw = await context.secrets.get(SECRET_PREFIX + registryHost(registry));
-    if (!raw) return undefined;
-    try {
-      const v = JSON.parse(raw) as Partial<VerifyCredentials>;
-      return typeof v.username === 'string' && typeof v.password === 'string'
-        ? { username: v.username, password: v.password }
-        : undefined;
-    } catch {
-      return undefined;
-    }
-  }
+  const credentialsFor = (registry: string | undefined): Promise<VerifyCredentials | undefined> =>
+    storedCredentials(context.secrets, registry);
 
   /** Runs a request under a cancellable progress notification fed by the server's work-done progress. */
   function withProgress<R>(
@@ -155,7 +166,9 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
       fail(`OCI: cannot open ${target.fsPath}: ${messageOf(err)}`);
       return undefined;
     }
-    const registry = registrySetting(target) || sessionRegistry;
+    // A document read from a registry is verified against its own repository.
+    const own = parseBlobUri(target.toString());
+    const registry = own?.source === 'registry' ? own.locator : registrySetting(target) || sessionRegistry;
     const params: VerifyDocumentParams = { uri: target.toString() };
     if (registry) params.registry = registry;
     const credentials = await credentialsFor(registry);

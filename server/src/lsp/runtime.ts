@@ -1,6 +1,7 @@
 import type { Disposable } from 'vscode-languageserver';
 import type { AuthoringAccess } from '../host/authoringAccess';
 import type { LayoutAccess } from '../host/layoutAccess';
+import type { RegistryAccess } from '../host/registryAccess';
 import type { VerifyAccess } from '../host/verifyAccess';
 
 /**
@@ -25,6 +26,11 @@ export interface RuntimeEnvironment {
    * their embedded data only).
    */
   readonly authoring?: AuthoringAccess;
+  /**
+   * Registries for the editor (Open Manifest from Registry, `oci-blob://registry/…` documents, the Registries
+   * view, tag hovers); omitted where there is no network.
+   */
+  readonly registries?: RegistryAccess;
   /** The server's process id, answered to `ociManifest/serverInfo` (0 where there is none). */
   readonly pid?: number;
   readonly timer: {

@@ -18,7 +18,8 @@ import { blobPath, validateDigest } from '../core/digest';
 import type { DocumentKind } from '../core/kinds';
 import { buildDockerArchiveGraph, buildLayoutGraph } from '../core/layout/graph';
 import { humanSize } from '../core/layout/format';
-import { parseBlobUri, type LayoutGraph } from '../protocol';
+import { blobUri, parseBlobUri, type LayoutGraph } from '../protocol';
+import type { RegistryAccess } from '../host/registryAccess';
 import type { LayoutAccess, LayoutFileLimits, LayoutJsonFile, LayoutJsonFiles } from '../host/layoutAccess';
 import { createLayoutRoots, isLayoutRoot, LAYOUT_FILE } from './content/layoutRoot';
 import { LayoutSource, openLayoutSource } from './content/layoutSource';
@@ -441,8 +442,28 @@ class Layout {
   }
 }
 
-/** Creates the node implementation of {@link LayoutAccess}. */
-export function createLayoutAccess(now: () => number = Date.now): LayoutAccess {
+/**
+ * The root of a document read from a registry: its repository (`host[:port]/name`) as the query of an `oci-blob:`
+ * URI without a piece. Not a URI that opens; the features pass it back to {@link LayoutAccess} as any root.
+ */
+const REGISTRY_ROOT = 'oci-blob://registry/?';
+const registryRoot = (locator: string): string => REGISTRY_ROOT + encodeURIComponent(locator);
+const registryOfRoot = (root: string): string | undefined => {
+  if (!root.startsWith(REGISTRY_ROOT)) return undefined;
+  try {
+    return decodeURIComponent(root.slice(REGISTRY_ROOT.length));
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Creates the node implementation of {@link LayoutAccess}. With `registries`, a document read from a registry
+ * (`oci-blob://registry/…`) belongs to its repository: its content source is the registry's, and its digests link
+ * to the registry's documents of the same repository (fetched when opened). A repository has no graph and no
+ * files to search.
+ */
+export function createLayoutAccess(now: () => number = Date.now, registries?: RegistryAccess): LayoutAccess {
   const layouts = new Map<string, Promise<Layout>>();
   const roots = createLayoutRoots(now);
 
@@ -471,7 +492,8 @@ export function createLayoutAccess(now: () => number = Date.now): LayoutAccess {
     async rootOf(uri) {
       // A document read from a content source (oci-blob:) belongs to that source.
       const blob = parseBlobUri(uri);
-      if (blob) return blob.source !== 'registry' && toPath(blob.locator) ? blob.locator : undefined;
+      if (blob?.source === 'registry') return registries ? registryRoot(blob.locator) : undefined;
+      if (blob) return toPath(blob.locator) ? blob.locator : undefined;
       const p = toPath(uri);
       if (!p) return undefined;
       // An image archive is its own root (the OCI Layouts view opens one by its file).
@@ -486,18 +508,31 @@ export function createLayoutAccess(now: () => number = Date.now): LayoutAccess {
       return p ? roots.isRoot(path.dirname(p)) : false;
     },
     async source(rootUri) {
+      const registry = registryOfRoot(rootUri);
+      if (registry !== undefined && registries) return registries.source(registry);
       return (await layoutAt(rootUri)).contentSource;
     },
     async graph(rootUri) {
+      if (registryOfRoot(rootUri) !== undefined)
+        throw new Error('A registry repository has no layout graph; browse it in the Registries view.');
       return (await layoutAt(rootUri)).graph();
     },
     async blobFacts(rootUri, digest) {
+      if (registryOfRoot(rootUri) !== undefined) return undefined;
       return (await layoutAt(rootUri)).blobFacts(digest);
     },
     async blobUris(rootUri, digests) {
-      return (await layoutAt(rootUri)).blobUris(digests);
+      const registry = registryOfRoot(rootUri);
+      if (registry === undefined) return (await layoutAt(rootUri)).blobUris(digests);
+      // Not asked of the registry: the link opens (and fetches) the document when followed.
+      const out = new Map<string, string>();
+      for (const digest of digests)
+        if (validateDigest(digest).ok)
+          out.set(digest, blobUri({ source: 'registry', locator: registry, digest }));
+      return out;
     },
     async jsonFiles(rootUri, limits) {
+      if (registryOfRoot(rootUri) !== undefined) return { files: [], blobCount: 0 };
       return (await layoutAt(rootUri)).jsonFiles(limits);
     },
     async findLayouts(folderUris) {

@@ -17,6 +17,7 @@ import { startServer } from '../lsp/server';
 import { createLayoutAccess } from './layoutGraph';
 import { createAuthoringAccess } from './content/inputs';
 import { createVerifyAccess } from './verifyAccess';
+import { createRegistryAccess } from './registryDocuments';
 
 let shutdownRequested = false;
 let connection: Connection;
@@ -68,9 +69,11 @@ process.on('unhandledRejection', (err) =>
   connection.console.error(formatError('oci-manifest: unhandled rejection', err)),
 );
 
+const registries = createRegistryAccess();
 startServer(connection, {
   pid: process.pid,
-  layouts: createLayoutAccess(),
+  layouts: createLayoutAccess(Date.now, registries),
+  registries,
   verify: createVerifyAccess(),
   authoring: createAuthoringAccess(),
   timer: {

@@ -10,6 +10,7 @@ import { hoverAt, type BlobFacts } from '../../core';
 import { runSafeAsync } from '../runner';
 import type { Feature } from './feature';
 import { layoutRootOf } from './layoutSupport';
+import { tagHover } from './registries';
 
 export const hoverFeature: Feature = {
   id: 'hover',
@@ -37,6 +38,9 @@ export const hoverFeature: Feature = {
           if (root) facts = await layouts.blobFacts(root, asked).catch(() => undefined);
           if (facts) result = hoverAt(analysis, offset, { blob: (d) => (d === asked ? facts : undefined) });
         }
+        // A tag-pinned reference (`host/repo:tag`) on a host the user configured: what it names now.
+        const tag = await tagHover(ctx, analysis, offset);
+        if (tag) result = result ? { ...result, markdown: `${result.markdown}\n\n${tag.markdown}` } : tag;
         if (!result) return null;
         const verified = ctx.verifications.verifiedNoteAt(uri, analysis, offset);
         return {

@@ -11,6 +11,7 @@ import { layoutGraphFeature } from './layoutGraph';
 import { navigationFeature } from './navigation';
 import { hoverFeature } from './hover';
 import { verifyFeature } from './verify';
+import { registriesFeature } from './registries';
 
 /** THE table of LSP features beyond diagnostics. Each lives in its own file in this folder. */
 export const FEATURES: readonly Feature[] = [
@@ -26,4 +27,5 @@ export const FEATURES: readonly Feature[] = [
   blobDocumentsFeature,
   crossDocumentFeature,
   authoringFeature,
+  registriesFeature,
 ];
