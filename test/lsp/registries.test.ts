@@ -31,6 +31,7 @@ import { makeArchImages } from '../layouts';
 import {
   api,
   attachSbom,
+  configOnlyManifest,
   OCI_INDEX,
   OCI_MANIFEST,
   putManifest,
@@ -109,22 +110,12 @@ before(async () => {
     rootfs: { type: 'layers', diff_ids: [] },
   });
   const configDigest = await uploadBlob(reg.host, 'team/broken', config);
-  const brokenText = JSON.stringify(
+  const brokenText = configOnlyManifest(
+    { digest: configDigest, size: config.length },
     {
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: configDigest,
-        size: config.length,
-      },
-      layers: [],
-      annotations: {
-        'org.opencontainers.image.created': 'yesterday',
-        'org.opencontainers.image.base.name': `${reg.host}/team/app:amd64`,
-      },
+      'org.opencontainers.image.created': 'yesterday',
+      'org.opencontainers.image.base.name': `${reg.host}/team/app:amd64`,
     },
-    null,
     2,
   );
   broken = {
@@ -136,16 +127,7 @@ before(async () => {
 
   // A manifest whose bytes in the registry's storage were changed after the push (still a manifest: the registry
   // parses what it serves).
-  const good = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: {
-      mediaType: 'application/vnd.oci.image.config.v1+json',
-      digest: configDigest,
-      size: config.length,
-    },
-    layers: [],
-  });
+  const good = configOnlyManifest({ digest: configDigest, size: config.length });
   await uploadBlob(reg.host, 'team/tampered', config);
   const digest = await putManifest(reg.host, 'team/tampered', '1', good, OCI_MANIFEST);
   const stored = Buffer.from(good.replace('"layers":[]', '"layers": []'));
@@ -377,18 +359,12 @@ test('the Registries view: the catalog, the tags, and the referrers of a manifes
 });
 
 test('a hover on a tag-pinned reference says which digest the tag names now; a host nobody configured is never asked', async () => {
-  const text = JSON.stringify(
+  const text = configOnlyManifest(
+    { digest: broken.configDigest, size: 2 },
     {
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: broken.configDigest, size: 2 },
-      layers: [],
-      annotations: {
-        'org.opencontainers.image.base.name': `${reg.host}/team/app:arm64`,
-        'org.opencontainers.image.ref.name': 'registry.example.invalid/team/app:1',
-      },
+      'org.opencontainers.image.base.name': `${reg.host}/team/app:arm64`,
+      'org.opencontainers.image.ref.name': 'registry.example.invalid/team/app:1',
     },
-    null,
     2,
   );
   const u = fileUri('tag-hover.manifest.json');

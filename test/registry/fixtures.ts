@@ -212,6 +212,28 @@ export async function putManifest(
   return sha256(bytes);
 }
 
+/**
+ * An OCI image manifest that names only an image config (no layers), with `annotations` when given, as
+ * `JSON.stringify` writes it with `indent`.
+ */
+export function configOnlyManifest(
+  config: { digest: string; size: number },
+  annotations?: Record<string, string>,
+  indent?: number,
+): string {
+  return JSON.stringify(
+    {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [],
+      ...(annotations ? { annotations } : {}),
+    },
+    null,
+    indent,
+  );
+}
+
 /** A small image made with the raw API: a config, one layer, a manifest under `tag`. Returns its parts. */
 export async function pushSmallImage(
   host: string,

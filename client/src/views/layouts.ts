@@ -28,6 +28,7 @@ import {
   type DescriptorNode,
   type LayoutRootNode,
   type LayoutTreeNode,
+  type Presentation,
 } from './layoutModel';
 import { findLayoutRoot, LayoutRoots, pickLayoutOrArchive } from './layoutRoots';
 
@@ -75,6 +76,31 @@ function tell(text: string): void {
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+/**
+ * A tree item from a view model's presentation (the OCI Layouts and Registries views share it): label, expandable
+ * or not, description, a Markdown tooltip that runs nothing, a codicon with its color, the context value.
+ */
+export function treeItem(
+  id: string,
+  p: Pick<Presentation, 'label' | 'description' | 'tooltip' | 'icon' | 'contextValue' | 'collapsible'>,
+): vscode.TreeItem {
+  const item = new vscode.TreeItem(
+    p.label,
+    p.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+  );
+  item.id = id;
+  if (p.description) item.description = p.description;
+  const tooltip = new vscode.MarkdownString(p.tooltip, true);
+  tooltip.isTrusted = false;
+  item.tooltip = tooltip;
+  item.iconPath = new vscode.ThemeIcon(
+    p.icon.id,
+    p.icon.color ? new vscode.ThemeColor(p.icon.color) : undefined,
+  );
+  item.contextValue = p.contextValue;
+  return item;
+}
+
 class LayoutsProvider implements vscode.TreeDataProvider<LayoutTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<LayoutTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -112,20 +138,7 @@ class LayoutsProvider implements vscode.TreeDataProvider<LayoutTreeNode>, vscode
 
   getTreeItem(node: LayoutTreeNode): vscode.TreeItem {
     const p = present(node, this.graphOf(node.root), statusOf);
-    const item = new vscode.TreeItem(
-      p.label,
-      p.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
-    );
-    item.id = node.id;
-    if (p.description) item.description = p.description;
-    const tooltip = new vscode.MarkdownString(p.tooltip, true);
-    tooltip.isTrusted = false;
-    item.tooltip = tooltip;
-    item.iconPath = new vscode.ThemeIcon(
-      p.icon.id,
-      p.icon.color ? new vscode.ThemeColor(p.icon.color) : undefined,
-    );
-    item.contextValue = p.contextValue;
+    const item = treeItem(node.id, p);
     if (p.fileUri && node.type === 'descriptor') item.resourceUri = vscode.Uri.parse(p.fileUri);
     if (node.type === 'descriptor') {
       item.command = { command: COMMAND_IDS.openLayoutItem, title: 'Open', arguments: [node] };

@@ -21,6 +21,7 @@ import {
 import { registerCommand } from '../commands';
 import { fail, isCancellation, messageOf, runningClient, say, type CommandDeps } from '../ui';
 import { storedCredentials } from '../verify';
+import { treeItem } from './layouts';
 import {
   isRepositoryName,
   openTarget,
@@ -120,21 +121,7 @@ class RegistriesProvider implements vscode.TreeDataProvider<RegistryTreeNode>, v
   }
 
   getTreeItem(node: RegistryTreeNode): vscode.TreeItem {
-    const p = presentRegistry(node);
-    const item = new vscode.TreeItem(
-      p.label,
-      p.collapsible ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
-    );
-    item.id = node.id;
-    if (p.description) item.description = p.description;
-    const tooltip = new vscode.MarkdownString(p.tooltip, true);
-    tooltip.isTrusted = false;
-    item.tooltip = tooltip;
-    item.iconPath = new vscode.ThemeIcon(
-      p.icon.id,
-      p.icon.color ? new vscode.ThemeColor(p.icon.color) : undefined,
-    );
-    item.contextValue = p.contextValue;
+    const item = treeItem(node.id, presentRegistry(node));
     if (node.type === 'tag' || node.type === 'entry')
       item.command = { command: COMMAND_IDS.openRegistryItem, title: 'Open', arguments: [node] };
     return item;

@@ -10,7 +10,13 @@ import type { ExtensionApi } from '../../../client/src/extension';
 import type { OpenedReference } from '../../../client/src/views/registries';
 import type { RegistryTreeNode } from '../../../client/src/views/registryModel';
 import { COMMAND_IDS } from '../../../server/src/protocol';
-import { OCI_INDEX, OCI_MANIFEST, putManifest, uploadBlob } from '../../registry/fixtures';
+import {
+  configOnlyManifest,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  putManifest,
+  uploadBlob,
+} from '../../registry/fixtures';
 import { startRegistry, type Registry } from '../../verify/tools';
 import { codeOf, ours, waitFor } from './util';
 
@@ -35,22 +41,12 @@ suite('Registries', function () {
       rootfs: { type: 'layers', diff_ids: [] },
     });
     configDigest = await uploadBlob(reg.host, 'team/app', config);
-    manifest = JSON.stringify(
+    manifest = configOnlyManifest(
+      { digest: configDigest, size: config.length },
       {
-        schemaVersion: 2,
-        mediaType: OCI_MANIFEST,
-        config: {
-          mediaType: 'application/vnd.oci.image.config.v1+json',
-          digest: configDigest,
-          size: config.length,
-        },
-        layers: [],
-        annotations: {
-          'org.opencontainers.image.created': 'yesterday',
-          'org.opencontainers.image.base.name': `${reg.host}/team/app:1`,
-        },
+        'org.opencontainers.image.created': 'yesterday',
+        'org.opencontainers.image.base.name': `${reg.host}/team/app:1`,
       },
-      null,
       2,
     );
     manifestDigest = await putManifest(reg.host, 'team/app', '1', manifest, OCI_MANIFEST);
