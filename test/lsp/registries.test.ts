@@ -38,7 +38,7 @@ import {
   sha256,
   uploadBlob,
 } from '../registry/fixtures';
-import { requireTool, sh, startRegistry, tempDir, type Registry } from '../verify/tools';
+import { makeLayouts, push, requireTool, sh, startRegistry, tempDir, type Registry } from '../verify/tools';
 import { fileUri, LspClient } from './client';
 
 const codeOf = (d: Diagnostic): string => String(d.code);
@@ -390,4 +390,43 @@ test('a hover on a tag-pinned reference says which digest the tag names now; a h
   const other = value(await c.hover(u, q.line, q.character));
   assert.ok(!other.includes('**Tag**'), other);
   await c.close(u);
+});
+
+test('basic auth: credentials sent with the request (as the client sends SecretStorage’s) open the manifest, stay with that host for its documents, and appear in no answer', async () => {
+  const auth = await startRegistry({ user: 'editor', password: 'Pa55-in-secret' });
+  try {
+    const { clean } = makeLayouts(path.join(tmp.dir, 'auth'));
+    push(clean, auth.host, 'team/private', 'editor:Pa55-in-secret');
+    const basic = `Basic ${Buffer.from('editor:Pa55-in-secret').toString('base64')}`;
+    const served = await api(auth.host, 'GET', '/v2/team/private/manifests/1', {
+      headers: { Accept: OCI_MANIFEST, Authorization: basic },
+    });
+    assert.equal(served.status, 200);
+    const r = (await c.connection.sendRequest(OpenReferenceRequest, {
+      reference: `${auth.host}/team/private:1`,
+      credentials: { username: 'editor', password: 'Pa55-in-secret' },
+    })) as OpenReferenceResult;
+    assert.equal(r.digest, sha256(served.body));
+    const manifest = JSON.parse(served.body.toString('utf8')) as { config: { digest: string } };
+    // A later read without credentials (a link followed) uses the host's client, which kept them.
+    const config = await read(
+      blobUri({ source: 'registry', locator: `${auth.host}/team/private`, digest: manifest.config.digest }),
+    );
+    const expected = await api(auth.host, 'GET', `/v2/team/private/blobs/${manifest.config.digest}`, {
+      headers: { Authorization: basic },
+    });
+    assert.equal(config.text, expected.body.toString('utf8'));
+    const everything = JSON.stringify([r, config, c.logs]);
+    assert.ok(!everything.includes('Pa55-in-secret') && !everything.includes(basic.slice(6)));
+    await assert.rejects(
+      c.connection.sendRequest(OpenReferenceRequest, {
+        reference: `${auth.host}/team/private:1`,
+        credentials: { username: 'editor', password: 'wrong' },
+      }),
+      (err: Error) =>
+        /refused the user name and password/.test(err.message) && !err.message.includes('wrong'),
+    );
+  } finally {
+    await auth.stop();
+  }
 });

@@ -9,7 +9,7 @@ import { BlobSourceError } from '../core/content/source';
 import { validateDigest } from '../core/digest';
 import { repositoryScope } from '../core/verify/distribution';
 import { formatImageReference, manifestTarget, parseImageReference } from '../core/verify/imageReference';
-import { normalizeHost, parseRegistryReference } from '../core/verify/reference';
+import { normalizeHost, parseRegistryReference, sameRegistryHost } from '../core/verify/reference';
 import {
   blobSummaryText,
   documentShape,
@@ -127,8 +127,11 @@ export function createRegistryAccess(now: () => number = Date.now): RegistryAcce
 
   /** Remembers what a document served, and the descriptors it names. */
   function learn(locator: string, digest: string, text: string, served: Served | undefined): unknown {
-    if (served) servedBy.set(keyOf(locator, digest), served);
-    else servedBy.delete(keyOf(locator, digest));
+    servedBy.delete(keyOf(locator, digest));
+    if (served) {
+      if (servedBy.size >= MAX_KEPT * 10) servedBy.delete(servedBy.keys().next().value!);
+      servedBy.set(keyOf(locator, digest), served);
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -247,9 +250,14 @@ export function createRegistryAccess(now: () => number = Date.now): RegistryAcce
 
   return {
     async open(reference, reach, signal) {
-      const ref = parseImageReference(reference.trim());
+      const written = reference.trim();
+      const ref = parseImageReference(written);
       const locator = `${ref.host}/${ref.repository}`;
-      const client = clientFor(ref.host, reach);
+      // Credentials go with the host the reference names as written: `registry.example.com` alone is a Docker Hub
+      // repository, and credentials the client found for a host of that name must not go to Docker Hub.
+      const first = written.replace(/^docker:\/\//i, '').split('/')[0]!;
+      const named = written.includes('/') && sameRegistryHost(first, ref.host);
+      const client = clientFor(ref.host, named ? reach : { insecure: reach.insecure });
       const shown = formatImageReference(ref);
       let m;
       try {
