@@ -2,8 +2,9 @@
  * Read-only documents whose text is a blob (or a root file) read from a content source by the language server:
  * the `oci-blob:` scheme of protocol.ts (`BLOB_SCHEME`, `blobUri`). The OCI Layouts view opens the manifests,
  * indexes and configs inside an image archive this way, and Open Manifest from Registry… and the Registries view
- * open documents fetched from a registry (`oci-blob://registry/…`, with the host's stored credentials). The server reads the content (`ociManifest/readBlob`, bounded) and then lints, hovers and links the
- * open document like a file.
+ * open documents fetched from a registry (`oci-blob://registry/…`, read with the host's stored credentials). The
+ * server reads the content (`ociManifest/readBlob`, bounded) and then lints, hovers and links the open document
+ * like a file.
  */
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';

@@ -3,7 +3,8 @@
  * the current version (no parsing or validation per request). A digest is looked up in the OCI image layout
  * the document belongs to (through the runtime's layout access, which reads with the one safe reader), when
  * there is a file system: the core asks for the digest under the cursor, the blob is looked up, and the hover
- * is made again with the answer.
+ * is made again with the answer. A tag-pinned reference (`host/repo:tag`) on a host the user configured also says
+ * which digest the tag names now (registries.ts `tagHover`).
  */
 import { MarkupKind, type Hover } from 'vscode-languageserver';
 import { hoverAt, type BlobFacts } from '../../core';
