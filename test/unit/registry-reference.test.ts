@@ -68,6 +68,10 @@ test('what is not a reference gets one sentence saying why', () => {
     ['ho st/app', /white space/],
     ['bad_host.io:99999/app', /is not a registry host name/],
     [`h.io/${'a'.repeat(260)}`, /longer than the 255 characters/],
+    [
+      'a./app',
+      /"a\." in "a\.\/app" is a host name without a dot \("a"\), which would read as a Docker Hub namespace/,
+    ],
   ];
   for (const [text, re] of cases) {
     assert.throws(() => parseImageReference(text), re, text);
