@@ -71,10 +71,6 @@ test('what is not a reference gets one sentence saying why', () => {
     ['a./a', /"a\." in "a\.\/a" is not a registry host name/],
     ['reg.example.com.:5000/app', /is not a registry host name/],
     [`h.io/${'a'.repeat(260)}`, /longer than the 255 characters/],
-    [
-      'a./app',
-      /"a\." in "a\.\/app" is a host name without a dot \("a"\), which would read as a Docker Hub namespace/,
-    ],
   ];
   for (const [text, re] of cases) {
     assert.throws(() => parseImageReference(text), re, text);

@@ -106,11 +106,6 @@ export function parseImageReference(text: string): ImageReference {
       );
     host = normalizeHost(written);
     if (host === 'index.docker.io') host = DOCKER_HUB;
-    // `a.` is the host `a`, which written back would read as a Docker Hub namespace: refused, not guessed.
-    if (!looksLikeHost(host))
-      throw new Error(
-        `${JSON.stringify(written)} in ${shown} is a host name without a dot (${JSON.stringify(host)}), which would read as a Docker Hub namespace; write the registry's full name, or localhost.`,
-      );
     repository = rest.slice(slash + 1);
   }
   if (repository === '')
