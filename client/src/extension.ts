@@ -18,6 +18,7 @@ import {
 } from '../../server/src/protocol';
 import { registerAuthoring } from './authoring';
 import { registerCommands } from './commands';
+import { registerPush } from './push';
 import { Log } from './log';
 import { KindStatus } from './statusBar';
 import { registerBlobDocuments } from './views/blobDocuments';
@@ -138,6 +139,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const layouts = registerLayoutsView(context, { client: () => client, ensureStarted, log });
   registerVerify(context, { client: () => client, ensureStarted, log });
   registerAuthoring(context, { client: () => client, ensureStarted, log });
+  registerPush(context, { client: () => client, ensureStarted, log });
 
   return {
     client: () => client,

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { cliAsync, ensureCli } from '../cli/cli';
 import { makeArchImages, skopeo } from '../layouts';
 import { requireTool, startRegistry, tempDir, type Registry } from '../verify/tools';
-import { api, OCI_INDEX, OCI_MANIFEST, pushSmallImage, sha256, uploadBlob } from './fixtures';
+import { api, OCI_INDEX, OCI_MANIFEST, pushSmallImage, sha256, startProxy, uploadBlob } from './fixtures';
 
 let tmp: { dir: string; remove: () => void };
 let reg: Registry;
@@ -83,6 +83,54 @@ test('push: the exact bytes (tabs, CRLF, trailing newline) under three tags, one
     assert.equal(got.headers['content-type'], OCI_MANIFEST);
   }
   assert.deepEqual(await tagsOf('team/app'), ['latest', 'v1', 'v1.0']);
+});
+
+test('a registry that takes ?tag= (distribution-spec 1.1; a proxy adds it to distribution 2.8): one PUT, and the tags it did not confirm one PUT each', async () => {
+  // The proxy stands in for the tags-on-PUT support distribution 2.8 lacks: it stores the manifest by digest, sets
+  // the first two tags asked for itself and confirms only those with OCI-Tag.
+  const puts: string[] = [];
+  const proxy = await startProxy(reg.host, (req, res) => {
+    if (req.method === 'PUT') puts.push(req.url ?? '');
+    const url = new URL(req.url ?? '/', 'http://x');
+    const tags = url.searchParams.getAll('tag');
+    if (req.method !== 'PUT' || !tags.length) return false;
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => {
+      const body = Buffer.concat(parts);
+      const headers = { 'Content-Type': String(req.headers['content-type']) };
+      void (async () => {
+        const stored = await api(reg.host, 'PUT', url.pathname, { headers, body });
+        const set = tags.slice(0, 2);
+        for (const t of set) await api(reg.host, 'PUT', url.pathname.replace(/[^/]+$/, t), { headers, body });
+        res.writeHead(stored.status, {
+          'Docker-Content-Digest': String(stored.headers['docker-content-digest']),
+          Location: String(stored.headers.location),
+          'OCI-Tag': set.join(', '),
+        });
+        res.end();
+      })();
+    });
+    return true;
+  });
+  try {
+    const f = file('query.manifest.json', base.manifest);
+    const r = await cliAsync(['push', f, `${proxy.host}/base/app:q1`, '-t', 'q2', '-t', 'q3']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^Tagged q1, q2, q3: some confirmed with OCI-Tag, the others with one PUT each\.$/m,
+    );
+    assert.deepEqual(puts, [
+      `/v2/base/app/manifests/${base.digest}?tag=q1&tag=q2&tag=q3`,
+      '/v2/base/app/manifests/q3',
+    ]);
+    assert.deepEqual(await tagsOf('base/app'), ['1', 'q1', 'q2', 'q3']);
+    await api(reg.host, 'DELETE', `/v2/base/app/manifests/${base.digest}`);
+    await pushSmallImage(reg.host, 'base/app', '1');
+  } finally {
+    await proxy.close();
+  }
 });
 
 test('push refuses a manifest naming a blob the repository lacks: exit 1, no manifest, no tag', async () => {

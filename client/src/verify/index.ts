@@ -52,6 +52,27 @@ const storeStatus = (s: VerifyResultStatus): VerifyStatus | undefined =>
 /** The host part of `host[:port]/name` (or a bare host), as the key its credentials are stored under. */
 export const registryHost = (registry: string): string => registryHostKey(registry.trim().split('/')[0]!);
 
+/**
+ * The credentials *OCI: Set Registry Credentials…* stored for the host of `registry` (`host[:port]/name` or a host),
+ * or undefined (the server then reads the user's Docker config). Never logged.
+ */
+export async function storedCredentials(
+  secrets: vscode.SecretStorage,
+  registry: string | undefined,
+): Promise<VerifyCredentials | undefined> {
+  if (!registry) return undefined;
+  const raw = await secrets.get(SECRET_PREFIX + registryHost(registry));
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw) as Partial<VerifyCredentials>;
+    return typeof v.username === 'string' && typeof v.password === 'string'
+      ? { username: v.username, password: v.password }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDeps): void {
   /** The registry the user typed this session (when the setting is empty), and whether they were asked. */
   let sessionRegistry: string | undefined;
@@ -63,19 +84,8 @@ export function registerVerify(context: vscode.ExtensionContext, deps: VerifyDep
   const registrySetting = (scope?: vscode.Uri): string =>
     (vscode.workspace.getConfiguration(SETTINGS_SECTION, scope).get<string>('verify.registry') ?? '').trim();
 
-  async function credentialsFor(registry: string | undefined): Promise<VerifyCredentials | undefined> {
-    if (!registry) return undefined;
-    const raw = await context.secrets.get(SECRET_PREFIX + registryHost(registry));
-    if (!raw) return undefined;
-    try {
-      const v = JSON.parse(raw) as Partial<VerifyCredentials>;
-      return typeof v.username === 'string' && typeof v.password === 'string'
-        ? { username: v.username, password: v.password }
-        : undefined;
-    } catch {
-      return undefined;
-    }
-  }
+  const credentialsFor = (registry: string | undefined): Promise<VerifyCredentials | undefined> =>
+    storedCredentials(context.secrets, registry);
 
   /** Runs a request under a cancellable progress notification fed by the server's work-done progress. */
   function withProgress<R>(

@@ -4,11 +4,11 @@
  * digest comes first on standard output, then the findings and what was done; refusals and errors go to standard
  * error. Exit 0 pushed, 1 refused (nothing written), 2 usage or I/O error.
  */
-import { planPush, MAX_PUSH_BYTES } from '../core/authoring/push';
+import { checksLine, MAX_PUSH_BYTES, planPush, resultLines } from '../core/authoring/push';
 import { formatImageReference, parseImageReference } from '../core/verify/imageReference';
 import { readFileStart } from '../node/content/inputs';
 import { RegistryPool } from '../node/registry/pool';
-import { checksLine, pushManifest, resultLines } from '../node/registry/push';
+import { pushManifest } from '../node/registry/push';
 import type { PushCommand } from './args';
 import { formatText } from './format';
 import { describeError, registryOptions } from './registry';

@@ -1,6 +1,7 @@
 import type { Disposable } from 'vscode-languageserver';
 import type { AuthoringAccess } from '../host/authoringAccess';
 import type { LayoutAccess } from '../host/layoutAccess';
+import type { PushAccess } from '../host/pushAccess';
 import type { VerifyAccess } from '../host/verifyAccess';
 
 /**
@@ -25,6 +26,8 @@ export interface RuntimeEnvironment {
    * their embedded data only).
    */
   readonly authoring?: AuthoringAccess;
+  /** Push to registries (the push request); omitted where there is no file system or network. */
+  readonly push?: PushAccess;
   /** The server's process id, answered to `ociManifest/serverInfo` (0 where there is none). */
   readonly pid?: number;
   readonly timer: {

@@ -17,6 +17,7 @@ import { startServer } from '../lsp/server';
 import { createLayoutAccess } from './layoutGraph';
 import { createAuthoringAccess } from './content/inputs';
 import { createVerifyAccess } from './verifyAccess';
+import { createPushAccess } from './registry/push';
 
 let shutdownRequested = false;
 let connection: Connection;
@@ -73,6 +74,7 @@ startServer(connection, {
   layouts: createLayoutAccess(),
   verify: createVerifyAccess(),
   authoring: createAuthoringAccess(),
+  push: createPushAccess(),
   timer: {
     setImmediate(callback) {
       const handle = setImmediate(callback);

@@ -10,6 +10,7 @@ import { layoutDiagnosticsFeature } from './layoutDiagnostics';
 import { layoutGraphFeature } from './layoutGraph';
 import { navigationFeature } from './navigation';
 import { hoverFeature } from './hover';
+import { pushFeature } from './push';
 import { verifyFeature } from './verify';
 
 /** THE table of LSP features beyond diagnostics. Each lives in its own file in this folder. */
@@ -26,4 +27,5 @@ export const FEATURES: readonly Feature[] = [
   blobDocumentsFeature,
   crossDocumentFeature,
   authoringFeature,
+  pushFeature,
 ];

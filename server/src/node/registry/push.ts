@@ -14,62 +14,18 @@
  * `OCI-Tag` are set, and the others (all of them on a registry without that support, such as distribution 2.8,
  * which ignores the query) get one PUT each.
  */
-import { addReferrer, type PushPlan } from '../../core/authoring/push';
+import {
+  addReferrer,
+  type ContentCheck,
+  type PushOptions,
+  type PushPlan,
+  type PushReport,
+} from '../../core/authoring/push';
 import { MT } from '../../core/catalog/core';
-import type { RegistryClient } from './client';
-
-/** How one required descriptor was found in the target repository. */
-export interface ContentCheck {
-  /** e.g. `layers[0]`, `manifests[1]`. */
-  path: string;
-  digest: string;
-  size: number;
-  manifest: boolean;
-  status: 'present' | 'mounted' | 'missing' | 'size-mismatch';
-  /** The size the registry announced, when it differs. */
-  actualSize?: number;
-  /** `mounted`: the repository it was mounted from. `missing` in a dry run: a named repository that holds it. */
-  from?: string;
-}
-
-export interface PushOptions {
-  /** Tags to set (none: the manifest is pushed by digest only). */
-  tags: readonly string[];
-  /** The digest the caller expects (`REF@DIGEST`): anything else is refused. */
-  digest?: string;
-  /** Push despite error-level findings. */
-  force?: boolean;
-  /** Repositories of the same registry to mount missing blobs from, in order. */
-  mountFrom?: readonly string[];
-  /** Check only: no mount, no PUT (the editor shows this before asking). */
-  dryRun?: boolean;
-  signal?: AbortSignal;
-}
-
-/** What happened to the fallback tag of a pushed referrer. */
-export type ReferrersOutcome =
-  /** The registry processed the `subject` itself (`OCI-Subject`). */
-  | { via: 'api' }
-  | { via: 'tag'; tag: string; update: 'created' | 'updated' | 'unchanged'; count: number }
-  /** The fallback tag could not be updated (it holds something else): the manifest is pushed, not listed. */
-  | { via: 'tag'; tag: string; problem: string };
-
-export interface PushReport {
-  plan: PushPlan;
-  checks: ContentCheck[];
-  /** Sentences: why nothing was written. Empty when pushed (or, in a dry run, when a push would go ahead). */
-  refusals: string[];
-  /** True when refused for error-level findings only (a forced push would go on to the other checks). */
-  refusedForFindings: boolean;
-  pushed: boolean;
-  /** The tags set. */
-  tags: string[];
-  /** How the tags were set: `tag` (one PUT to the tag), `query` (`?tag=` confirmed by OCI-Tag), `per-tag`. */
-  tagging?: 'digest' | 'tag' | 'query' | 'per-tag' | 'query+per-tag';
-  /** Where the registry says the manifest is (safe to show). */
-  location?: string;
-  referrers?: ReferrersOutcome;
-}
+import { fileURLToPath } from 'node:url';
+import type { PushAccess } from '../../host/pushAccess';
+import { readFileStart } from '../content/inputs';
+import { RegistryClient } from './client';
 
 /** Runs the checks and, when they pass (and this is no dry run), the push. Throws on network and protocol errors. */
 export async function pushManifest(
@@ -219,57 +175,29 @@ function finish(report: PushReport, put: { digest: string; location?: string; su
   if (put.subject) report.referrers = { via: 'api' };
 }
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
-/** One sentence on the checks: findings, and what the repository holds. */
-export function checksLine(report: PushReport, repository: string, forced: boolean): string {
-  const { plan, checks } = report;
-  const lint = plan.errors
-    ? `${plural(plan.errors, 'error-level finding')}${forced ? ' (pushed anyway: forced)' : ''}`
-    : 'no error-level finding';
-  const what =
-    plan.kind && plan.required.every((r) => r.manifest) && plan.required.length ? 'manifest' : 'blob';
-  const present = checks.filter((c) => c.status === 'present' || c.status === 'mounted').length;
-  const mounted = checks.filter((c) => c.status === 'mounted');
-  const mountable = checks.filter((c) => c.status === 'missing' && c.from !== undefined);
-  const held = checks.length
-    ? `${present} of ${plural(checks.length, what)} present in ${repository}${mounted.length ? ` (${mounted.length} mounted from ${[...new Set(mounted.map((c) => c.from))].join(', ')})` : ''}${mountable.length ? `, ${mountable.length} to mount from ${[...new Set(mountable.map((c) => c.from))].join(', ')}` : ''}`
-    : `no ${what} to check`;
-  return `${lint}; ${held}`;
-}
-
-/** What was done, one sentence each: the tags and how they were set, and the referrers list. */
-export function resultLines(report: PushReport): string[] {
-  const lines: string[] = [];
-  const tags = report.tags.join(', ');
-  switch (report.tagging) {
-    case 'digest':
-      lines.push('No tag: pushed by digest only.');
-      break;
-    case 'tag':
-      lines.push(`Tagged ${tags}.`);
-      break;
-    case 'query':
-      lines.push(
-        `Tagged ${tags} in one PUT by digest with ?tag= (the registry confirmed them with OCI-Tag).`,
-      );
-      break;
-    case 'per-tag':
-      lines.push(
-        `Tagged ${tags} with one PUT each: the registry did not confirm ?tag= with OCI-Tag, so it does not set tags that way.`,
-      );
-      break;
-    case 'query+per-tag':
-      lines.push(`Tagged ${tags}: some confirmed with OCI-Tag, the others with one PUT each.`);
-      break;
-  }
-  const r = report.referrers;
-  if (r?.via === 'api')
-    lines.push('The registry listed it as a referrer of its subject itself (OCI-Subject).');
-  else if (r && 'problem' in r) lines.push(r.problem);
-  else if (r)
-    lines.push(
-      `The registry has no referrers API (no OCI-Subject in its answer): the fallback tag ${r.tag} ${r.update === 'created' ? 'was created and lists it' : r.update === 'updated' ? `was updated and lists ${plural(r.count, 'referrer')}` : `lists it already (${plural(r.count, 'referrer')})`}.`,
-    );
-  return lines;
+/** The node side of the editor's push (host/pushAccess.ts): one registry client per push, closed after it. */
+export function createPushAccess(): PushAccess {
+  return {
+    async readFile(uri, max) {
+      let file: string;
+      try {
+        file = fileURLToPath(uri);
+      } catch {
+        throw new Error(`${uri} is not a file on disk.`);
+      }
+      return { ...(await readFileStart(file, max)), path: file };
+    },
+    async push(reference, bytes, plan, options) {
+      const { insecure, credentials, ...rest } = options;
+      const client = new RegistryClient(reference.host, {
+        insecure,
+        ...(credentials ? { credentials } : {}),
+      });
+      try {
+        return await pushManifest(client, reference.repository, bytes, plan, rest);
+      } finally {
+        client.close();
+      }
+    },
+  };
 }
