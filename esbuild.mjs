@@ -34,6 +34,7 @@ const builds = [
       'test/e2e/suite/layouts.test.ts',
       'test/e2e/suite/archives.test.ts',
       'test/e2e/suite/authoring.test.ts',
+      'test/e2e/suite/push.test.ts',
     ],
     outdir: 'out/e2e/suite',
     external: ['vscode', 'mocha'],
