@@ -63,6 +63,13 @@ export async function pushCommand(cmd: PushCommand): Promise<RunResult> {
     : [`checked: ${checksLine(report, ref.repository, cmd.force)}`];
   if (!report.pushed) {
     const hints = report.refusedForFindings ? ['Fix them, or give --force to push anyway.'] : [];
+    const unmounted = report.checks.some(
+      (c) => c.status === 'missing' && !c.manifest && c.from === undefined,
+    );
+    if (unmounted && !cmd.mountFrom.length)
+      hints.push(
+        'give --mount-from REPO to mount them from another repository of this registry that holds them.',
+      );
     return {
       stdout: textOutput(head) + findings + textOutput(checked),
       stderr: noteOutput([`not pushed (nothing was written): ${report.refusals.join(' ')}`, ...hints]),
