@@ -167,8 +167,29 @@ export function registerPush(context: vscode.ExtensionContext, deps: CommandDeps
       });
       if (tagText === undefined) return;
       const params: PushManifestParams = { uri: target.toString(), reference, tags: splitTags(tagText) };
-      const check = await send({ ...params, dryRun: true }, 'OCI: Checking the push');
+      let check = await send({ ...params, dryRun: true }, 'OCI: Checking the push');
       if (!check) return;
+      // Blobs the repository lacks may be in another repository of the same registry: offer to mount them.
+      const unmountable = (r: PushManifestResult): boolean =>
+        r.missing.some((m) => !m.manifest && m.mountableFrom === undefined);
+      if (unmountable(check)) {
+        const n = check.missing.filter((m) => !m.manifest).length;
+        const choice = await vscode.window.showWarningMessage(
+          `${check.repository} lacks ${n} ${n === 1 ? 'blob' : 'blobs'} the document names (${check.missing.map((m) => m.path).join(', ')}). Mount them from another repository of the same registry?`,
+          { modal: true, detail: check.refusals.join(' ') },
+          'Mount from…',
+        );
+        if (!choice) return;
+        const from = await vscode.window.showInputBox({
+          title: 'OCI: Mount the missing blobs from',
+          prompt: `A repository of ${check.repository.split('/')[0]} that holds them, e.g. team/base`,
+          ignoreFocusOut: true,
+        });
+        if (!from?.trim()) return;
+        params.mountFrom = [from.trim()];
+        check = await send({ ...params, dryRun: true }, 'OCI: Checking the push');
+        if (!check) return;
+      }
       const where = `${check.repository}${check.tags.length ? `:${check.tags.join(', :')}` : ' (by digest, no tag)'}`;
       let force = false;
       if (check.refusals.length && !check.forceWouldHelp) {

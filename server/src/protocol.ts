@@ -891,6 +891,11 @@ export interface PushManifestResult {
   refusals: string[];
   /** True when only error-level findings stop it: pushing with `force` would go on. */
   forceWouldHelp: boolean;
+  /**
+   * What the repository lacks: a blob or (for an index) a manifest, with the repository among `mountFrom` that holds
+   * it (it is mounted from there when the push goes on).
+   */
+  missing: { path: string; digest: string; manifest: boolean; mountableFrom?: string }[];
   /** What was done, one sentence each (the tags and how, the referrers list). */
   result: string[];
 }

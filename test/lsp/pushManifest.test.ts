@@ -106,7 +106,24 @@ test('an untitled document with an error-level finding is refused unless forced;
     missing.refusals.join(' '),
     /^The repository lsp\/other lacks config sha256:[0-9a-f]{64}, layers\[0\] sha256:/,
   );
+  assert.deepEqual(
+    missing.missing.map((m) => [m.path, m.manifest, m.mountableFrom]),
+    [
+      ['config', false, undefined],
+      ['layers[0]', false, undefined],
+    ],
+  );
   assert.equal(await tagsOf(reg.host, 'lsp/other'), 404);
+  // Named as a repository to mount from: the dry run says where they are and writes nothing; the push mounts them.
+  const mountable = { uri, reference: `${reg.host}/lsp/other:1`, force: true, mountFrom: ['lsp/app'] };
+  const dry = await c.connection.sendRequest(PushManifestRequest, { ...mountable, dryRun: true });
+  assert.deepEqual([dry.refusals, dry.missing.map((m) => m.mountableFrom)], [[], ['lsp/app', 'lsp/app']]);
+  assert.match(dry.checks, /0 of 2 blobs present in lsp\/other, 2 to mount from lsp\/app$/);
+  assert.equal(await tagsOf(reg.host, 'lsp/other'), 404);
+  const mounted = await c.connection.sendRequest(PushManifestRequest, mountable);
+  assert.equal(mounted.pushed, true, mounted.refusals.join(' '));
+  assert.match(mounted.checks, /2 of 2 blobs present in lsp\/other \(2 mounted from lsp\/app\)$/);
+  assert.deepEqual(await tagsOf(reg.host, 'lsp/other'), ['1']);
   await c.close(uri);
 });
 

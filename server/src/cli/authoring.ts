@@ -1,7 +1,7 @@
 /**
  * The authoring verbs: `convert`, `diff`, `index create|add|remove` and `annotate --from-labels`. Inputs are
- * resolved by node/content/inputs.ts (files, layout entries, archive entries: the editor resolves them the same
- * way), the work is the core's (core/authoring/). A document goes to standard output exactly as its digest covers
+ * resolved by node/content/inputs.ts (files, layout entries, archive entries, and image references through one
+ * registry pool per command; the editor resolves the others the same way), the work is the core's (core/authoring/). A document goes to standard output exactly as its digest covers
  * it, or to `--output`; the digest and size are printed on standard error before anything is written.
  */
 import { randomBytes } from 'node:crypto';

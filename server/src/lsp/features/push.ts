@@ -99,6 +99,14 @@ export const pushFeature: Feature = {
               }),
             refusals: report.refusals,
             forceWouldHelp: report.refusedForFindings,
+            missing: report.checks
+              .filter((x) => x.status === 'missing')
+              .map((x) => ({
+                path: x.path,
+                digest: x.digest,
+                manifest: x.manifest,
+                ...(x.from !== undefined ? { mountableFrom: x.from } : {}),
+              })),
             result: report.pushed ? resultLines(report) : [],
           };
         },
