@@ -11,6 +11,7 @@ import * as https from 'node:https';
 import type * as net from 'node:net';
 import * as path from 'node:path';
 import { requireTool, sh } from '../verify/tools';
+import { makeTar } from '../archive/tarWriter';
 
 export const sha256 = (bytes: Uint8Array | string): string =>
   `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -224,13 +225,16 @@ export async function pushSmallImage(
   config: { digest: string; size: number };
   layer: { digest: string; size: number };
 }> {
+  // An uncompressed tar (OCI_LAYER) holding one file, so its DiffID is its own digest: the image is consistent
+  // across documents (the cross-document rules find nothing) and unique per repository and tag.
+  const layerBytes = makeTar([{ name: 'note.txt', data: options.extraLayer ?? `layer of ${repo}:${tag}\n` }]);
+  const diffId = sha256(layerBytes);
   const config = JSON.stringify({
     architecture: 'amd64',
     os: 'linux',
-    rootfs: { type: 'layers', diff_ids: [] as string[] },
+    rootfs: { type: 'layers', diff_ids: [diffId] },
     config: { Labels: { note: options.note ?? tag } },
   });
-  const layerBytes = options.extraLayer ?? `layer of ${repo}:${tag}\n`;
   const cd = await uploadBlob(host, repo, config, options.token);
   const ld = await uploadBlob(host, repo, layerBytes, options.token);
   const manifest = JSON.stringify(
