@@ -355,6 +355,78 @@ test('a referrer with a subject on a registry without the referrers API: the fal
   assert.match(again.stdout, /lists it already \(2 referrers\)\./);
 });
 
+test('registries that refuse ?tag=, lie about the digest stored, or open an upload instead of mounting', async () => {
+  let mode: 'query-414' | 'lying-digest' | 'no-mount' = 'query-414';
+  const seen: string[] = [];
+  const proxy = await startProxy(reg.host, (req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (mode === 'query-414' && req.method === 'PUT' && url.searchParams.has('tag')) {
+      res.writeHead(414, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNSUPPORTED"}]}');
+      return true;
+    }
+    if (mode === 'lying-digest' && req.method === 'PUT' && url.pathname.includes('/manifests/')) {
+      req.resume();
+      res.writeHead(201, { 'Docker-Content-Digest': sha256('something else'), Location: url.pathname }).end();
+      return true;
+    }
+    if (mode === 'no-mount' && req.method === 'POST' && url.searchParams.has('mount')) {
+      // As a registry that cannot mount: a new upload session (made on the real registry), 202.
+      void api(reg.host, 'POST', url.pathname).then((r) => {
+        const session = new URL(String(r.headers.location), `http://${reg.host}`);
+        res.writeHead(202, { Location: session.pathname + session.search, 'Content-Length': '0' }).end();
+      });
+      return true;
+    }
+    return false;
+  });
+  try {
+    const f = file('hostile.manifest.json', base.manifest);
+    const refusedQuery = await cliAsync(['push', f, `${proxy.host}/base/app:h1`, '-t', 'h2']);
+    assert.equal(refusedQuery.status, 0, refusedQuery.stderr);
+    assert.match(
+      refusedQuery.stdout,
+      /^Tagged h1, h2 with one PUT each: the registry refused the PUT with \?tag= \(414\)\.$/m,
+    );
+    const tags = await tagsOf('base/app');
+    assert.ok(Array.isArray(tags) && tags.includes('h1') && tags.includes('h2'), String(tags));
+
+    mode = 'lying-digest';
+    const lied = await cliAsync(['push', f, `${proxy.host}/base/app:lie`]);
+    assert.equal(lied.status, 2);
+    assert.ok(
+      lied.stderr.includes(
+        `stored the manifest as ${sha256('something else')}, but the bytes sent hash to ${base.digest}`,
+      ),
+      lied.stderr,
+    );
+
+    mode = 'no-mount';
+    seen.length = 0;
+    const notMounted = await cliAsync([
+      'push',
+      f,
+      `${proxy.host}/team/unmounted:1`,
+      '--mount-from',
+      'base/app',
+    ]);
+    assert.equal(notMounted.status, 1, notMounted.stderr);
+    assert.match(
+      notMounted.stderr,
+      /The registry did not mount config sha256:[0-9a-f]{64} from base\/app into team\/unmounted\./,
+    );
+    assert.equal(
+      seen.filter((l) => l.startsWith('DELETE /v2/team/unmounted/blobs/uploads/')).length,
+      2,
+      'each upload session it opened is closed',
+    );
+    assert.ok(!seen.some((l) => l.startsWith('PUT')), 'no PUT');
+    assert.equal(await tagsOf('team/unmounted'), 404);
+  } finally {
+    await proxy.close();
+  }
+});
+
 test('push: usage and I/O errors exit 2; a file larger than 4 MiB is refused with exit 1 before any request', async () => {
   const usage = await cliAsync(['push', 'only-one-arg']);
   assert.equal(usage.status, 2);

@@ -302,6 +302,8 @@ export interface PushReport {
   tags: string[];
   /** How the tags were set: `tag` (one PUT to the tag), `query` (`?tag=` confirmed by OCI-Tag), `per-tag`. */
   tagging?: 'digest' | 'tag' | 'query' | 'per-tag' | 'query+per-tag';
+  /** The status the registry refused the PUT with `?tag=` with (the tags were then set one PUT each). */
+  queryRefused?: number;
   /** Where the registry says the manifest is (safe to show). */
   location?: string;
   referrers?: ReferrersOutcome;
@@ -343,7 +345,9 @@ export function resultLines(report: PushReport): string[] {
       break;
     case 'per-tag':
       lines.push(
-        `Tagged ${tags} with one PUT each: the registry did not confirm ?tag= with OCI-Tag, so it does not set tags that way.`,
+        report.queryRefused !== undefined
+          ? `Tagged ${tags} with one PUT each: the registry refused the PUT with ?tag= (${report.queryRefused}).`
+          : `Tagged ${tags} with one PUT each: the registry did not confirm ?tag= with OCI-Tag, so it does not set tags that way.`,
       );
       break;
     case 'query+per-tag':

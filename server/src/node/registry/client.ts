@@ -283,6 +283,17 @@ export class ManifestMismatchError extends BlobSourceError {
   }
 }
 
+/** A registry's answer that is not what the operation expects, with its HTTP status. */
+export class RegistryAnswerError extends BlobSourceError {
+  constructor(
+    readonly status: number,
+    ...args: ConstructorParameters<typeof BlobSourceError>
+  ) {
+    super(...args);
+    this.name = 'RegistryAnswerError';
+  }
+}
+
 type AuthMode =
   /** No answer yet. */
   | { kind: 'unknown' }
@@ -787,23 +798,30 @@ export class RegistryClient {
   }
 
   /** The error for an answer that is not what the operation expects; reads a registry error's code, if any. */
-  async unexpected(r: RegistryResponse, method: string): Promise<BlobSourceError> {
+  async unexpected(r: RegistryResponse, method: string): Promise<RegistryAnswerError> {
     const status = r.status;
     const said = await this.errorText(r.res);
     const at = `${method} ${r.where}`;
     if (status === 401 && this.auth.kind === 'basic')
-      return new BlobSourceError('auth', `${this.host} refused the user name and password (${at}: 401)`);
+      return new RegistryAnswerError(
+        status,
+        'auth',
+        `${this.host} refused the user name and password (${at}: 401)`,
+      );
     if (status === 401 && this.auth.kind === 'bearer')
-      return new BlobSourceError(
+      return new RegistryAnswerError(
+        status,
         'auth',
         `${this.host} refused the token its token service issued (${at}: 401)`,
       );
     if (status === 401 || status === 403)
-      return new BlobSourceError(
+      return new RegistryAnswerError(
+        status,
         'auth',
         `${at} was refused (${status} ${r.res.statusMessage ?? ''})`.trimEnd() + said,
       );
-    return new BlobSourceError(
+    return new RegistryAnswerError(
+      status,
       'protocol',
       `${at} answered ${status} ${r.res.statusMessage ?? ''}`.trimEnd() + said,
     );

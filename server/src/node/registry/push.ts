@@ -25,7 +25,7 @@ import { MT } from '../../core/catalog/core';
 import { fileURLToPath } from 'node:url';
 import type { PushAccess } from '../../host/pushAccess';
 import { readFileStart } from '../content/inputs';
-import { RegistryClient } from './client';
+import { RegistryAnswerError, RegistryClient } from './client';
 
 /** Runs the checks and, when they pass (and this is no dry run), the push. Throws on network and protocol errors. */
 export async function pushManifest(
@@ -116,10 +116,20 @@ export async function pushManifest(
     report.tags = [tags[0]!];
     finish(report, put);
   } else {
-    const put = await client.putManifest(repository, plan.digest, bytes, plan.mediaType, {
-      ...signal,
-      ...(tags.length ? { tags } : {}),
-    });
+    let put;
+    try {
+      put = await client.putManifest(repository, plan.digest, bytes, plan.mediaType, {
+        ...signal,
+        ...(tags.length ? { tags } : {}),
+      });
+    } catch (err) {
+      // A registry may refuse the query (414 URI too long, 431, or 400 for a parameter it does not know): the
+      // manifest alone, then the tags one by one. A manifest it finds invalid is refused again, and that is the error.
+      if (!tags.length || !(err instanceof RegistryAnswerError) || ![400, 414, 431].includes(err.status))
+        throw err;
+      put = await client.putManifest(repository, plan.digest, bytes, plan.mediaType, signal);
+      report.queryRefused = err.status;
+    }
     finish(report, put);
     const confirmed = put.tags ?? [];
     const rest = tags.filter((t) => !confirmed.includes(t));
