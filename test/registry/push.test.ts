@@ -427,6 +427,37 @@ test('registries that refuse ?tag=, lie about the digest stored, or open an uplo
   }
 });
 
+test('a fallback tag that holds something other than an index is left alone: the referrer is pushed, exit 2 says it is not listed', async () => {
+  const subject = { mediaType: OCI_MANIFEST, digest: sha256('a subject that is not here'), size: 26 };
+  const tag = `sha256-${subject.digest.slice(7)}`;
+  await api(reg.host, 'PUT', `/v2/base/app/manifests/${tag}`, {
+    headers: { 'Content-Type': OCI_MANIFEST },
+    body: base.manifest,
+  });
+  const referrer = JSON.stringify({ ...(JSON.parse(base.manifest) as object), subject });
+  const r = await cliAsync(['push', file('odd-referrer.json', referrer), `${reg.host}/base/app`]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(
+    r.stdout,
+    new RegExp(`^pushed ${reg.host.replace(/\./g, '\\.')}/base/app@${sha256(referrer)}$`, 'm'),
+  );
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^The fallback tag ${tag} holds application/vnd\\.oci\\.image\\.manifest\\.v1\\+json that is not an OCI image index, so it was left unchanged`,
+      'm',
+    ),
+  );
+  assert.match(
+    r.stderr,
+    /The manifest was pushed, but its subject's referrers list was not updated \(above\)\./,
+  );
+  assert.ok(
+    (await getManifest('base/app', tag)).body.equals(Buffer.from(base.manifest)),
+    'the tag is unchanged',
+  );
+});
+
 test('push: usage and I/O errors exit 2; a file larger than 4 MiB is refused with exit 1 before any request', async () => {
   const usage = await cliAsync(['push', 'only-one-arg']);
   assert.equal(usage.status, 2);

@@ -296,7 +296,8 @@ Push options:
   registry does not confirm with OCI-Tag (all of them on registries without that support) get one PUT
   each, and push says which happened. A manifest with a subject on a registry without the referrers
   API (no OCI-Subject in the answer) is added to the fallback tag's index <alg>-<encoded>, keeping its
-  other entries. Exit 0 pushed, 1 refused (nothing written, no tag set), 2 usage or I/O error.
+  other entries. Exit 0 pushed, 1 refused (nothing written, no tag set), 2 usage or I/O error (or a
+  referrer pushed whose fallback tag holds something other than an index, which is left alone).
 
 Files and directories:
   A FILE named on the command line is read whatever its name. When it is not recognised as a manifest
