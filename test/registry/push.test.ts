@@ -140,7 +140,7 @@ test('push refuses a manifest naming a blob the repository lacks: exit 1, no man
     ),
     r.stderr,
   );
-  assert.match(r.stderr, /give --mount-from REPO to mount them from another repository of this registry/);
+  assert.match(r.stderr, /Give --mount-from REPO to mount them from another repository of this registry/);
   assert.equal(await tagsOf('team/missing'), 404, 'the repository was not even created');
   assert.equal((await getManifest('team/missing', sha256(fs.readFileSync(f)))).status, 404);
 });

@@ -39,7 +39,7 @@ export async function pushCommand(cmd: PushCommand): Promise<RunResult> {
         {
           path: cmd.file,
           kind: plan.kind ?? null,
-          text: new TextDecoder().decode(file.bytes),
+          text: plan.text ?? '',
           findings: plan.findings,
         },
       ])
@@ -68,7 +68,7 @@ export async function pushCommand(cmd: PushCommand): Promise<RunResult> {
     );
     if (unmounted && !cmd.mountFrom.length)
       hints.push(
-        'give --mount-from REPO to mount them from another repository of this registry that holds them.',
+        'Give --mount-from REPO to mount them from another repository of this registry that holds them.',
       );
     return {
       stdout: textOutput(head) + findings + textOutput(checked),

@@ -48,6 +48,8 @@ export interface ReferrerEntry {
 
 /** What a push would send, and what stops it before any request. */
 export interface PushPlan {
+  /** The document's text (the bytes as UTF-8, a byte-order mark kept), which finding offsets refer to. */
+  text?: string;
   digest: string;
   size: number;
   /** The `Content-Type` to send. */
@@ -131,6 +133,7 @@ export function planPush(
     plan.problems.push(`${options.label} is not UTF-8 text, so it is not a manifest.`);
     return plan;
   }
+  plan.text = text;
   const json = parseJson(text);
   const analysis = analyze(text, {
     parsed: json,

@@ -81,7 +81,7 @@ export const pushFeature: Feature = {
           } finally {
             sub.dispose();
           }
-          const text = TextDocument.create('push:', 'json', 0, new TextDecoder().decode(bytes));
+          const text = TextDocument.create('push:', 'json', 0, plan.text ?? '');
           return {
             digest: plan.digest,
             size: plan.size,
