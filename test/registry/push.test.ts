@@ -472,6 +472,17 @@ test('push: usage and I/O errors exit 2; a file larger than 4 MiB is refused wit
     tooBig.stderr,
     /is 4194330 bytes, more than the 4 MiB every registry must accept for a manifest\./,
   );
+  // Refused for a finding whatever the registry: one that cannot be reached does not turn the refusal into an error.
+  const dup = file(
+    'dup-down.manifest.json',
+    base.manifest.replace('"schemaVersion": 2,', '"schemaVersion": 2, "schemaVersion": 2,'),
+  );
+  const refusedDown = await cliAsync(['push', dup, '127.0.0.1:1/x/y:1', '--timeout', '5']);
+  assert.equal(refusedDown.status, 1, refusedDown.stderr);
+  assert.match(
+    refusedDown.stdout,
+    /^checked: 1 error-level finding; x\/y could not be checked \(cannot connect to 127\.0\.0\.1:1: connection refused\)$/m,
+  );
   const down = await cliAsync([
     'push',
     path.join(tmp.dir, 'mount.manifest.json'),

@@ -305,6 +305,8 @@ export interface PushReport {
   tags: string[];
   /** How the tags were set: `tag` (one PUT to the tag), `query` (`?tag=` confirmed by OCI-Tag), `per-tag`. */
   tagging?: 'digest' | 'tag' | 'query' | 'per-tag' | 'query+per-tag';
+  /** Why the repository was not checked (an unreachable registry), when the push was refused anyway. */
+  unchecked?: string;
   /** The status the registry refused the PUT with `?tag=` with (the tags were then set one PUT each). */
   queryRefused?: number;
   /** Where the registry says the manifest is (safe to show). */
@@ -324,6 +326,8 @@ export function checksLine(report: PushReport, repository: string, forced: boole
   const present = checks.filter((c) => c.status === 'present' || c.status === 'mounted').length;
   const mounted = checks.filter((c) => c.status === 'mounted');
   const mountable = checks.filter((c) => c.status === 'missing' && c.from !== undefined);
+  if (report.unchecked !== undefined)
+    return `${lint}; ${repository} could not be checked (${report.unchecked.replace(/[.]$/, '')})`;
   const held = checks.length
     ? `${present} of ${plural(checks.length, what)} present in ${repository}${mounted.length ? ` (${mounted.length} mounted from ${[...new Set(mounted.map((c) => c.from))].join(', ')})` : ''}${mountable.length ? `, ${mountable.length} to mount from ${[...new Set(mountable.map((c) => c.from))].join(', ')}` : ''}`
     : `no ${what} to check`;

@@ -55,8 +55,10 @@ export async function pushManifest(
     );
     report.refusedForFindings = report.refusals.length === 1;
   }
-  // The content checks run even when a refusal is already known, so that every reason is said at once.
-  report.checks = await Promise.all(
+  // The content checks run even when a refusal is already known, so that every reason is said at once; when they
+  // cannot run then (an unreachable registry), the push is refused all the same, saying why they did not.
+  const refusedAlready = report.refusals.length > 0;
+  const checking = Promise.all(
     plan.required.map(async (r): Promise<ContentCheck> => {
       const base = { path: r.path, digest: r.digest, size: r.size, manifest: r.manifest };
       const stat = await client.statBlob(
@@ -76,6 +78,13 @@ export async function pushManifest(
       return { ...base, status: 'missing' };
     }),
   );
+  try {
+    report.checks = await checking;
+  } catch (err) {
+    if (!refusedAlready || (err instanceof Error && err.name === 'AbortError')) throw err;
+    report.unchecked = err instanceof Error ? err.message : String(err);
+    return report;
+  }
   const missing = report.checks.filter((c) => c.status === 'missing' && c.from === undefined);
   const wrong = report.checks.filter((c) => c.status === 'size-mismatch');
   if (missing.length) {
