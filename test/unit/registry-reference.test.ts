@@ -67,6 +67,9 @@ test('what is not a reference gets one sentence saying why', () => {
     ['h.io/app@' + D.toUpperCase(), /The digest/],
     ['ho st/app', /white space/],
     ['bad_host.io:99999/app', /is not a registry host name/],
+    // Found by the property below: "a." would be normalised to "a", which no longer reads as a host.
+    ['a./a', /"a\." in "a\.\/a" is not a registry host name/],
+    ['reg.example.com.:5000/app', /is not a registry host name/],
     [`h.io/${'a'.repeat(260)}`, /longer than the 255 characters/],
   ];
   for (const [text, re] of cases) {

@@ -98,7 +98,9 @@ export function parseImageReference(text: string): ImageReference {
   const slash = rest.indexOf('/');
   if (slash >= 0 && looksLikeHost(rest.slice(0, slash))) {
     const written = rest.slice(0, slash);
-    if (!isHostPort(written))
+    // A trailing dot (a fully qualified name) is refused as docker refuses it: normalised away, the host would
+    // no longer read as one ("a./b" would become "a/b", a Docker Hub repository).
+    if (!isHostPort(written) || /\.(?::|$)/.test(written))
       throw new Error(
         `${JSON.stringify(written)} in ${shown} is not a registry host name with an optional port.`,
       );
