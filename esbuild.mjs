@@ -35,6 +35,7 @@ const builds = [
       'test/e2e/suite/archives.test.ts',
       'test/e2e/suite/authoring.test.ts',
       'test/e2e/suite/registries.test.ts',
+      'test/e2e/suite/push.test.ts',
     ],
     outdir: 'out/e2e/suite',
     external: ['vscode', 'mocha'],

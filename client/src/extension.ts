@@ -18,6 +18,7 @@ import {
 } from '../../server/src/protocol';
 import { registerAuthoring } from './authoring';
 import { registerCommands } from './commands';
+import { registerPush } from './push';
 import { Log } from './log';
 import { KindStatus } from './statusBar';
 import { registerBlobDocuments } from './views/blobDocuments';
@@ -148,6 +149,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   registerVerify(context, { client: () => client, ensureStarted, log });
   registerAuthoring(context, { client: () => client, ensureStarted, log });
   const registries = registerRegistries(context, { client: () => client, ensureStarted, log });
+  registerPush(context, { client: () => client, ensureStarted, log });
 
   return {
     client: () => client,

@@ -287,6 +287,7 @@ export const COMMAND_IDS = {
   verifyRegistryItem: 'ociManifest.verifyRegistryItem',
   copyRegistryDigest: 'ociManifest.copyRegistryDigest',
   copyRegistryReference: 'ociManifest.copyRegistryReference',
+  pushManifest: 'ociManifest.pushManifest',
 } as const;
 
 /** Request client → server: facts about the running server (the e2e tests use the pid to test restarts). */
@@ -981,4 +982,63 @@ export interface RegistryReferrersResult {
   via: 'api' | 'tag';
   tag?: string;
   warnings: string[];
+}
+
+// ---- Push (issue 16) ---------------------------------------------------------------------------------------------
+
+/**
+ * Request client → server: push a manifest or index to a registry (*Push Manifest to Registry…*), or, with
+ * `dryRun`, only check it: the digest, the findings and what the target repository holds (nothing is written).
+ * A `file:` document is pushed as its bytes on disk (the client saves it first); any other open document as its
+ * text in UTF-8. The checks and the push are the CLI's (`oci-manifest push`). Cancellable.
+ */
+export const PushManifestRequest = new RequestType<PushManifestParams, PushManifestResult, void>(
+  'ociManifest/pushManifest',
+);
+
+export interface PushManifestParams {
+  uri: string;
+  /** `HOST[:PORT]/REPO[:TAG][@DIGEST]` (docker:// optional). Without a tag (and no `tags`) it is pushed by digest. */
+  reference: string;
+  /** More tags (the reference's own comes first). */
+  tags?: string[];
+  /** Push despite error-level findings. */
+  force?: boolean;
+  /** Repositories of the same registry to mount missing blobs from. */
+  mountFrom?: string[];
+  /** Check only; nothing is written. */
+  dryRun?: boolean;
+  /** Credentials for the registry's host (the client's SecretStorage); else the user's Docker config. Never logged. */
+  credentials?: VerifyCredentials;
+}
+
+export interface PushManifestResult {
+  /** The digest of the bytes pushed (or that would be). */
+  digest: string;
+  size: number;
+  /** The `Content-Type` sent: the document's `mediaType`. */
+  mediaType: string;
+  /** The repository, as `host/repository`. */
+  repository: string;
+  /** The tags set (or that would be). */
+  tags: string[];
+  /** True once the registry stored it. */
+  pushed: boolean;
+  /** One sentence on the checks: findings, and what the repository holds. */
+  checks: string;
+  /** How many error-level findings the document has. */
+  errors: number;
+  /** The error- and warning-level findings, one line each (`line:col code: message`). */
+  findings: string[];
+  /** Why it was (or would be) refused; empty when it was pushed (or would be). */
+  refusals: string[];
+  /** True when only error-level findings stop it: pushing with `force` would go on. */
+  forceWouldHelp: boolean;
+  /**
+   * What the repository lacks: a blob or (for an index) a manifest, with the repository among `mountFrom` that holds
+   * it (it is mounted from there when the push goes on).
+   */
+  missing: { path: string; digest: string; manifest: boolean; mountableFrom?: string }[];
+  /** What was done, one sentence each (the tags and how, the referrers list). */
+  result: string[];
 }

@@ -195,7 +195,7 @@ test('audit and referrers: targets, options, and usage errors', () => {
   assert.match(err(['lint', '--insecure', 'a b', 'x']), /--insecure "a b" is not HOST or HOST:PORT/);
   assert.match(
     err(['lnt', 'x.json']),
-    /the commands are "lint", "verify", "audit", "referrers", "convert", "diff", "index", "annotate" and "rules"/,
+    /the commands are "lint", "verify", "audit", "referrers", "convert", "diff", "index", "annotate", "push" and "rules"/,
   );
 });
 
@@ -208,6 +208,7 @@ test('authoring verbs: convert, diff, index, annotate parse their options and re
       input: 'oci:d:1',
       output: 'out.json',
       platform: 'linux/arm64',
+      insecure: [],
     },
   );
   assert.match(err(['convert', 'a.json']), /needs --to oci or --to docker/);
@@ -218,6 +219,7 @@ test('authoring verbs: convert, diff, index, annotate parse their options and re
     format: 'json',
     a: 'a',
     b: 'b',
+    insecure: [],
   });
   assert.match(err(['diff', 'a']), /compares two INPUTs; got 1/);
   assert.match(err(['diff', '-o', 'x', 'a', 'b']), /Unknown option "-o" for "diff"/);
@@ -228,6 +230,7 @@ test('authoring verbs: convert, diff, index, annotate parse their options and re
     args: ['x', 'y'],
     annotations: { k: 'v=w' },
     docker: true,
+    insecure: [],
   });
   assert.match(err(['index']), /needs an action: create, add or remove/);
   assert.match(err(['index', 'merge', 'x']), /got "merge"/);
@@ -240,7 +243,90 @@ test('authoring verbs: convert, diff, index, annotate parse their options and re
   assert.deepEqual(parseArgs(['annotate', '--from-labels', 'm.json']), {
     command: 'annotate',
     input: 'm.json',
+    insecure: [],
   });
+  // References among the inputs: the registry options are taken too.
+  assert.deepEqual(
+    parseArgs([
+      'diff',
+      '--insecure',
+      'Reg.Example:5000',
+      '--timeout=2.5',
+      'docker://reg.example:5000/a:1',
+      'b',
+    ]),
+    {
+      command: 'diff',
+      format: 'text',
+      a: 'docker://reg.example:5000/a:1',
+      b: 'b',
+      insecure: ['reg.example:5000'],
+      timeoutMs: 2500,
+    },
+  );
   assert.match(err(['annotate', 'm.json']), /needs --from-labels/);
   assert.match(err(['convert', '--to', 'oci', '-']), /standard input is not supported/);
+});
+
+test('push: FILE and REF, tags, mounts, --force, registry options; usage errors', () => {
+  assert.deepEqual(
+    parseArgs([
+      'push',
+      'm.json',
+      'docker://127.0.0.1:5000/team/app:1',
+      '--tag',
+      '1.0',
+      '-t',
+      'latest',
+      '-t',
+      '1.0',
+      '--mount-from',
+      'team/base',
+      '--force',
+      '--insecure',
+      'reg.example',
+      '--timeout',
+      '9',
+    ]),
+    {
+      command: 'push',
+      file: 'm.json',
+      reference: 'docker://127.0.0.1:5000/team/app:1',
+      tags: ['1.0', 'latest'],
+      force: true,
+      mountFrom: ['team/base'],
+      insecure: ['reg.example'],
+      timeoutMs: 9000,
+    },
+  );
+  assert.deepEqual(parseArgs(['push', 'm.json', 'reg.example/app']), {
+    command: 'push',
+    file: 'm.json',
+    reference: 'reg.example/app',
+    tags: [],
+    force: false,
+    mountFrom: [],
+    insecure: [],
+  });
+  assert.match(
+    err(['push', 'm.json']),
+    /takes a manifest FILE and an image reference HOST\[:PORT\]\/REPO\[:TAG\]; got one argument/,
+  );
+  assert.match(err(['push']), /got neither/);
+  assert.match(err(['push', 'a', 'b/c', 'd']), /got 3 arguments/);
+  assert.match(
+    err(['push', 'm.json', 'reg.example/App:1']),
+    /^push: The repository "App" .* must be lowercase\.$/,
+  );
+  assert.match(err(['push', 'm.json', 'reg.example/app', '--tag', '-x']), /--tag "-x" is not a tag/);
+  assert.match(err(['push', 'm.json', 'reg.example/app', '--tag']), /--tag needs a value/);
+  assert.match(
+    err(['push', 'm.json', 'reg.example/app', '--mount-from', 'reg.example/Base']),
+    /--mount-from "reg\.example\/Base" is not a repository name of the same registry/,
+  );
+  assert.match(
+    err(['push', 'm.json', 'reg.example/app', '--platform', 'linux/amd64']),
+    /Unknown option "--platform" for "push"/,
+  );
+  assert.match(err(['push', '-', 'reg.example/app']), /standard input is not supported/);
 });

@@ -54,8 +54,8 @@ const storeStatus = (s: VerifyResultStatus): VerifyStatus | undefined =>
 export const registryHost = (registry: string): string => registryHostKey(registry.trim().split('/')[0]!);
 
 /**
- * The credentials stored for the host of `registry` (`host[:port]` or `host[:port]/name`) with "OCI: Set Registry
- * Credentials…", from VS Code's SecretStorage; sent to the server per request, never kept elsewhere.
+ * The credentials *OCI: Set Registry Credentials…* stored for the host of `registry` (`host[:port]/name` or a host),
+ * or undefined (the server then reads the user's Docker config). Never logged.
  */
 export async function storedCredentials(
   secrets: vscode.SecretStorage,

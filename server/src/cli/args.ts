@@ -6,8 +6,8 @@ import {
   type DocumentKind,
   type Severity,
 } from '../core/index';
-import { isHostPort, parseRegistryReference } from '../core/verify/reference';
-import { parseImageReference } from '../core/verify/imageReference';
+import { isHostPort, parseRegistryReference, REPOSITORY } from '../core/verify/reference';
+import { isTag, parseImageReference } from '../core/verify/imageReference';
 
 export const LINT_FORMATS = ['text', 'json', 'sarif'] as const;
 export const RULES_FORMATS = ['text', 'json', 'markdown'] as const;
@@ -79,7 +79,7 @@ export interface ReferrersCommand extends RegistryAccessOptions {
 }
 
 /** `convert --to oci|docker INPUT`: the document in the other image format. */
-export interface ConvertCommand {
+export interface ConvertCommand extends RegistryAccessOptions {
   command: 'convert';
   to: 'oci' | 'docker';
   input: string;
@@ -91,7 +91,7 @@ export interface ConvertCommand {
 }
 
 /** `diff A B`: what changed between two documents. */
-export interface DiffCommand {
+export interface DiffCommand extends RegistryAccessOptions {
   command: 'diff';
   format: DiffFormat;
   a: string;
@@ -100,7 +100,7 @@ export interface DiffCommand {
 }
 
 /** `index create|add|remove`: build or edit an image index. */
-export interface IndexCommand {
+export interface IndexCommand extends RegistryAccessOptions {
   command: 'index';
   action: 'create' | 'add' | 'remove';
   /** create: the manifests; add: the index, then the manifests; remove: the index, then the selectors. */
@@ -113,11 +113,25 @@ export interface IndexCommand {
 }
 
 /** `annotate --from-labels INPUT`: the config's OCI labels as the document's annotations. */
-export interface AnnotateCommand {
+export interface AnnotateCommand extends RegistryAccessOptions {
   command: 'annotate';
   input: string;
   platform?: string;
   output?: string;
+}
+
+/** `push FILE REF`: the file's exact bytes PUT to a registry, after the checks. */
+export interface PushCommand extends RegistryAccessOptions {
+  command: 'push';
+  file: string;
+  /** `HOST[:PORT]/REPO[:TAG][@DIGEST]` (docker:// optional). */
+  reference: string;
+  /** `--tag`: more tags (the reference's own tag comes first). */
+  tags: string[];
+  /** Push despite error-level findings. */
+  force: boolean;
+  /** `--mount-from REPO`: repositories of the same registry to mount missing blobs from. */
+  mountFrom: string[];
 }
 
 export type Command =
@@ -132,6 +146,7 @@ export type Command =
   | DiffCommand
   | IndexCommand
   | AnnotateCommand
+  | PushCommand
   /** The command line is wrong; `message` says how, in one sentence. */
   | { command: 'usage-error'; message: string };
 
@@ -158,6 +173,9 @@ export const HELP = `Usage:
                                 Build an image index, or add or remove its entries
   oci-manifest annotate --from-labels [options] INPUT
                                 The config's org.opencontainers.image.* labels as annotations
+  oci-manifest push [options] FILE REF
+                                PUT the file's exact bytes to a registry, after checking it and the
+                                blobs it names
   oci-manifest rules [--format text|json|markdown]
                                 List every rule code with its default severity
   oci-manifest --help | --version
@@ -227,7 +245,7 @@ References (REF):
   with ./, ../, / or ~ or ends in .json. The manifest is the registry's exact bytes, checked against the
   digest asked for and the one the registry announces (oci/registry-digest-mismatch otherwise).
 
-Registry options (lint, verify, audit, referrers):
+Registry options (lint, verify, audit, referrers, push, and the authoring commands' references):
   --insecure HOST[:PORT]     Allow plain HTTP for this registry host (repeatable; loopback always may)
   --timeout SECONDS          Registry request timeout (default 30 s, and 10 s to connect): a request with
                              its answer and small bodies must end within it; a large blob may take
@@ -238,8 +256,11 @@ Registry options (lint, verify, audit, referrers):
 
 Authoring (convert, diff, index, annotate):
   An INPUT is a manifest or index FILE (its config and manifests are read from the OCI layout it is in),
-  oci:DIR[:TAG] or oci:DIR@DIGEST (an entry of an OCI image layout; a DIR alone is its only entry), or
-  oci-archive:FILE[:TAG] (an OCI layout in a tar: skopeo oci-archive:, buildx type=oci, Docker 25+ save).
+  oci:DIR[:TAG] or oci:DIR@DIGEST (an entry of an OCI image layout; a DIR alone is its only entry),
+  oci-archive:FILE[:TAG] (an OCI layout in a tar: skopeo oci-archive:, buildx type=oci, Docker 25+ save),
+  or an image reference docker://HOST/REPO[:TAG|@DIGEST] (docker:// may be left out when no file of that
+  name exists, as for lint REF): the registry's exact bytes, its config and manifests read from the same
+  repository (registry options as above).
   --platform os/arch[/variant]  Take an index's entry for this platform (convert, diff, annotate; for
                              index create: of each INPUT that is an index)
   -o, --output FILE          Write the document to FILE (default: standard output, exactly its bytes)
@@ -259,6 +280,24 @@ Authoring (convert, diff, index, annotate):
                              with the attestations attached to them.
   annotate --from-labels     Adds the labels missing from the annotations (never changes one); for an
                              index, the labels its images agree on go to the index.
+
+Push options:
+  -t, --tag TAG              One more tag to set (repeatable). REF's own tag comes first; with no tag at all
+                             the manifest is pushed by digest only (REF@DIGEST must name the file's digest)
+  --mount-from REPO          A repository of the same registry to mount missing blobs from (repeatable;
+                             cross-repository mount, POST /v2/<name>/blobs/uploads/?mount=&from=)
+  --force                    Push even with error-level findings (the other checks still apply)
+
+  Before any request that writes, push checks: the file is at most 4 MiB and is a manifest or an index
+  with no error-level finding, and the target repository holds every blob it names (config and layers;
+  for an index every manifest it lists; the subject is not required), with a HEAD each. The digest is
+  printed first. The bytes go out exactly as in the file, with Content-Type set to its mediaType.
+  Several tags: one PUT by digest with ?tag= for each, as distribution-spec allows; the tags the
+  registry does not confirm with OCI-Tag (all of them on registries without that support) get one PUT
+  each, and push says which happened. A manifest with a subject on a registry without the referrers
+  API (no OCI-Subject in the answer) is added to the fallback tag's index <alg>-<encoded>, keeping its
+  other entries. Exit 0 pushed, 1 refused (nothing written, no tag set), 2 usage or I/O error (or a
+  referrer pushed whose fallback tag holds something other than an index, which is left alone).
 
 Files and directories:
   A FILE named on the command line is read whatever its name. When it is not recognised as a manifest
@@ -335,9 +374,10 @@ export function parseArgs(argv: readonly string[]): Command {
   if (first === 'diff') return parseDiff(rest);
   if (first === 'index') return parseIndex(rest);
   if (first === 'annotate') return parseAnnotate(rest);
+  if (first === 'push') return parsePush(rest);
   if (first.startsWith('-')) return usage(`Unknown option "${first}"; run "oci-manifest --help" for usage.`);
   return usage(
-    `Unknown command "${first}"; the commands are "lint", "verify", "audit", "referrers", "convert", "diff", "index", "annotate" and "rules" (did you mean "oci-manifest lint ${first}"?).`,
+    `Unknown command "${first}"; the commands are "lint", "verify", "audit", "referrers", "convert", "diff", "index", "annotate", "push" and "rules" (did you mean "oci-manifest lint ${first}"?).`,
   );
 }
 
@@ -668,11 +708,13 @@ function parseReferrers(args: readonly string[]): Command {
 
 /** The options the authoring commands share: --platform and --output. */
 function authoringOption(
-  cmd: { platform?: string; output?: string },
+  cmd: { platform?: string; output?: string } & RegistryAccessOptions,
   name: string,
   value: () => string | undefined,
   needs: (what: string) => Command,
 ): Command | undefined | 'unknown' {
+  const taken = readRegistryOption(name, value, needs, cmd);
+  if (taken !== false) return taken;
   switch (name) {
     case '--platform': {
       const v = value();
@@ -713,7 +755,10 @@ function readAuthoring(
 }
 
 function parseConvert(args: readonly string[]): Command {
-  const cmd: Partial<ConvertCommand> & { command: 'convert' } = { command: 'convert' };
+  const cmd: Partial<ConvertCommand> & { command: 'convert'; insecure: string[] } = {
+    command: 'convert',
+    insecure: [],
+  };
   const inputs: string[] = [];
   const stop = readAuthoring('convert', args, inputs, (name, value, needs) => {
     if (name === '--to') {
@@ -738,7 +783,10 @@ function parseConvert(args: readonly string[]): Command {
 }
 
 function parseDiff(args: readonly string[]): Command {
-  const cmd: { format: DiffFormat; platform?: string; output?: string } = { format: 'text' };
+  const cmd: { format: DiffFormat; platform?: string; output?: string } & RegistryAccessOptions = {
+    format: 'text',
+    insecure: [],
+  };
   const inputs: string[] = [];
   const stop = readAuthoring('diff', args, inputs, (name, value, needs) => {
     if (name === '--format' || name === '-f') {
@@ -759,6 +807,8 @@ function parseDiff(args: readonly string[]): Command {
     format: cmd.format,
     a: inputs[0]!,
     b: inputs[1]!,
+    insecure: cmd.insecure,
+    ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}),
     ...(cmd.platform !== undefined ? { platform: cmd.platform } : {}),
   };
 }
@@ -772,7 +822,7 @@ function parseIndex(args: readonly string[]): Command {
     return usage(
       `"index" needs an action: create, add or remove${action === undefined ? '' : `; got "${action}"`} (e.g. oci-manifest index create amd64.json arm64.json).`,
     );
-  const cmd: IndexCommand = { command: 'index', action, args: [], annotations: {} };
+  const cmd: IndexCommand = { command: 'index', action, args: [], annotations: {}, insecure: [] };
   const stop = readAuthoring(`index ${action}`, rest, cmd.args, (name, value, needs) => {
     if (name === '--annotation' || name === '-a') {
       if (action === 'remove') return 'unknown';
@@ -803,7 +853,9 @@ function parseIndex(args: readonly string[]): Command {
 }
 
 function parseAnnotate(args: readonly string[]): Command {
-  const cmd: { platform?: string; output?: string; fromLabels?: boolean } = {};
+  const cmd: { platform?: string; output?: string; fromLabels?: boolean } & RegistryAccessOptions = {
+    insecure: [],
+  };
   const inputs: string[] = [];
   const stop = readAuthoring('annotate', args, inputs, (name, value, needs) => {
     if (name === '--from-labels') {
@@ -819,7 +871,70 @@ function parseAnnotate(args: readonly string[]): Command {
   return {
     command: 'annotate',
     input: inputs[0]!,
+    insecure: cmd.insecure,
+    ...(cmd.timeoutMs !== undefined ? { timeoutMs: cmd.timeoutMs } : {}),
     ...(cmd.platform !== undefined ? { platform: cmd.platform } : {}),
     ...(cmd.output !== undefined ? { output: cmd.output } : {}),
   };
+}
+
+// ---- push ------------------------------------------------------------------------------------------------------
+
+function parsePush(args: readonly string[]): Command {
+  const cmd: PushCommand = {
+    command: 'push',
+    file: '',
+    reference: '',
+    tags: [],
+    force: false,
+    mountFrom: [],
+    insecure: [],
+  };
+  const positional: string[] = [];
+  const stop = readArgs(args, 'a manifest file and an image reference', positional, (name, value, needs) => {
+    switch (name) {
+      case '--tag':
+      case '-t': {
+        const v = value();
+        if (v === undefined) return needs('a tag, e.g. 1.2.3');
+        if (!isTag(v))
+          return usage(
+            `--tag "${v}" is not a tag (a letter, digit or "_", then up to 127 letters, digits, ".", "_" or "-").`,
+          );
+        if (!cmd.tags.includes(v)) cmd.tags.push(v);
+        return undefined;
+      }
+      case '--force':
+        cmd.force = true;
+        return undefined;
+      case '--mount-from': {
+        const v = value();
+        if (v === undefined) return needs('a repository of the same registry, e.g. team/base');
+        if (!REPOSITORY.test(v))
+          return usage(
+            `--mount-from "${v}" is not a repository name of the same registry (e.g. team/base, without the host).`,
+          );
+        if (!cmd.mountFrom.includes(v)) cmd.mountFrom.push(v);
+        return undefined;
+      }
+      default: {
+        const taken = readRegistryOption(name, value, needs, cmd);
+        if (taken !== false) return taken;
+        return usage(`Unknown option "${name}" for "push"; run "oci-manifest --help" for usage.`);
+      }
+    }
+  });
+  if (stop) return stop;
+  if (positional.length !== 2)
+    return usage(
+      `"push" takes a manifest FILE and an image reference HOST[:PORT]/REPO[:TAG]; got ${positional.length === 0 ? 'neither' : positional.length === 1 ? 'one argument' : `${positional.length} arguments`}.`,
+    );
+  try {
+    parseImageReference(positional[1]!);
+  } catch (err) {
+    return usage(`push: ${(err as Error).message}`);
+  }
+  cmd.file = positional[0]!;
+  cmd.reference = positional[1]!;
+  return cmd;
 }

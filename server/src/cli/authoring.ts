@@ -1,7 +1,7 @@
 /**
  * The authoring verbs: `convert`, `diff`, `index create|add|remove` and `annotate --from-labels`. Inputs are
- * resolved by node/content/inputs.ts (files, layout entries, archive entries: the editor resolves them the same
- * way), the work is the core's (core/authoring/). A document goes to standard output exactly as its digest covers
+ * resolved by node/content/inputs.ts (files, layout entries, archive entries, and image references through one
+ * registry pool per command; the editor resolves the others the same way), the work is the core's (core/authoring/). A document goes to standard output exactly as its digest covers
  * it, or to `--output`; the digest and size are printed on standard error before anything is written.
  */
 import { randomBytes } from 'node:crypto';
@@ -16,7 +16,15 @@ import { blobPath } from '../core/digest';
 import { formatPath } from '../core/findings';
 import { isLayoutRoot } from '../node/content/layoutRoot';
 import { openInput, type OpenedInput } from '../node/content/inputs';
-import type { AnnotateCommand, ConvertCommand, DiffCommand, IndexCommand } from './args';
+import { RegistryPool } from '../node/registry/pool';
+import type {
+  AnnotateCommand,
+  ConvertCommand,
+  DiffCommand,
+  IndexCommand,
+  RegistryAccessOptions,
+} from './args';
+import { registryOptions } from './registry';
 import { formatText } from './format';
 import { jsonOutput, noteOutput } from './terminal';
 
@@ -26,20 +34,28 @@ export interface AuthoringResult {
   exitCode: 0 | 1 | 2;
 }
 
-/** Runs `work` with the inputs opened, closing them whatever happens; usage and I/O problems exit with 2. */
+/**
+ * Runs `work` with the inputs opened (references through one registry pool for the command), closing them and the
+ * pool whatever happens; usage and I/O problems exit with 2.
+ */
 async function withInputs(
   specs: readonly string[],
-  platform: string | undefined,
+  cmd: RegistryAccessOptions & { platform?: string },
   work: (inputs: OpenedInput[]) => Promise<AuthoringResult>,
+  platformToo = true,
 ): Promise<AuthoringResult> {
   const opened: OpenedInput[] = [];
+  const registries = new RegistryPool(registryOptions(cmd));
+  const platform = platformToo ? cmd.platform : undefined;
   try {
-    for (const spec of specs) opened.push(await openInput(spec, platform !== undefined ? { platform } : {}));
+    for (const spec of specs)
+      opened.push(await openInput(spec, { registries, ...(platform !== undefined ? { platform } : {}) }));
     return await work(opened);
   } catch (err) {
     return failed(err);
   } finally {
     await Promise.all(opened.map((i) => i.close().catch(() => undefined)));
+    registries.close();
   }
 }
 
@@ -82,7 +98,7 @@ async function emit(
 // ---- convert ---------------------------------------------------------------------------------------------------
 
 export function convertCommand(cmd: ConvertCommand): Promise<AuthoringResult> {
-  return withInputs([cmd.input], cmd.platform, async ([input]) => {
+  return withInputs([cmd.input], cmd, async ([input]) => {
     const result: ConvertResult = await convertImage(input!.text, cmd.to, input!.sources);
     const to = FORMAT_LABELS[cmd.to];
     if (result.refusals.length)
@@ -122,7 +138,7 @@ export function convertCommand(cmd: ConvertCommand): Promise<AuthoringResult> {
 // ---- diff ------------------------------------------------------------------------------------------------------
 
 export function diffCommand(cmd: DiffCommand): Promise<AuthoringResult> {
-  return withInputs([cmd.a, cmd.b], cmd.platform, async ([a, b]) => {
+  return withInputs([cmd.a, cmd.b], cmd, async ([a, b]) => {
     const r = await diffDocuments(
       { text: a!.text, label: a!.label, sources: a!.sources },
       { text: b!.text, label: b!.label, sources: b!.sources },
@@ -186,7 +202,7 @@ const describeEntries = (o: IndexOutcome): string =>
 export function indexCommand(cmd: IndexCommand): Promise<AuthoringResult> {
   const annotations = Object.keys(cmd.annotations).length ? { annotations: cmd.annotations } : {};
   if (cmd.action === 'create')
-    return withInputs(cmd.args, cmd.platform, async (inputs) => {
+    return withInputs(cmd.args, cmd, async (inputs) => {
       const o = await createIndex(inputs, {
         ...annotations,
         ...(cmd.docker ? { format: 'docker' } : {}),
@@ -200,7 +216,7 @@ export function indexCommand(cmd: IndexCommand): Promise<AuthoringResult> {
     });
   const [indexSpec, ...rest] = cmd.args;
   if (cmd.action === 'add')
-    return withInputs([indexSpec!, ...rest], cmd.platform, async ([index, ...inputs]) => {
+    return withInputs([indexSpec!, ...rest], cmd, async ([index, ...inputs]) => {
       const o = await addToIndex(index!.text, inputs, annotations);
       return indexResult(
         o,
@@ -209,16 +225,21 @@ export function indexCommand(cmd: IndexCommand): Promise<AuthoringResult> {
         o.entries.length ? `Added ${describeEntries(o)}.` : 'Nothing added.',
       );
     });
-  return withInputs([indexSpec!], undefined, async ([index]) => {
-    const o = removeFromIndex(index!.text, rest);
-    return indexResult(o, cmd.output, 'changed', `Removed ${describeEntries(o)}.`);
-  });
+  return withInputs(
+    [indexSpec!],
+    cmd,
+    async ([index]) => {
+      const o = removeFromIndex(index!.text, rest);
+      return indexResult(o, cmd.output, 'changed', `Removed ${describeEntries(o)}.`);
+    },
+    false,
+  );
 }
 
 // ---- annotate --------------------------------------------------------------------------------------------------
 
 export function annotateCommand(cmd: AnnotateCommand): Promise<AuthoringResult> {
-  return withInputs([cmd.input], cmd.platform, async ([input]) => {
+  return withInputs([cmd.input], cmd, async ([input]) => {
     const o = await promoteLabels(input!.text, input!.sources);
     if (o.problems.length)
       return {

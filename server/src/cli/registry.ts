@@ -1,46 +1,20 @@
 /**
- * Image references on the command line: which arguments are references, one registry client per host for the
- * whole run (node/registry/client.ts: one connection pool and token cache each), and a manifest fetched by
- * reference as lint, verify and audit use it: its text as served, and the findings about how it was served.
- *
- * A path that exists on disk is always a path; so is an argument that starts with `./`, `../`, `/` or `~`, ends
- * in `.json`, or is a single word without `/`, `:` or `@` (a mistyped file name is reported as a missing file,
- * not looked up on Docker Hub: write `alpine:latest` or `docker.io/library/alpine` for the image).
+ * Image references on the command line: which arguments are references and one registry client per host for the
+ * whole run (both in node/registry/pool.ts, shared with the authoring inputs), and a manifest fetched by reference
+ * as lint, verify and audit use it: its text as served, and the findings about how it was served.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { BlobSourceError } from '../core/content/source';
 import type { Finding } from '../core/findings';
 import type { SeverityOverrides } from '../core/index';
 import { parseJson } from '../core/json/document';
-import {
-  formatImageReference,
-  manifestTarget,
-  tryParseImageReference,
-  type ImageReference,
-} from '../core/verify/imageReference';
+import { formatImageReference, manifestTarget, type ImageReference } from '../core/verify/imageReference';
 import { verifyTree, type ImageReport, type VerifyImageOptions } from '../core/verify/layout';
 import { servedFindings } from '../core/verify/served';
-import { registrySource, type RegistryContentSource } from '../node/content/registrySource';
-import { ManifestMismatchError, RegistryClient, type RegistryOptions } from '../node/registry/client';
+import { ManifestMismatchError, type RegistryOptions } from '../node/registry/client';
+import type { RegistryPool } from '../node/registry/pool';
 import type { RegistryAccessOptions } from './args';
 
-const PATH_LIKE = /^(?:\.{1,2}(?:[\\/]|$)|[\\/~])|\.json$/i;
-
-/** The image reference an argument names, or undefined when it is a path (see the header). */
-export function referenceOf(arg: string, cwd: string): ImageReference | undefined {
-  // A single word (`alpine`, `manifest`) is far more often a mistyped file name than an image: it stays a path.
-  if (arg === '' || PATH_LIKE.test(arg) || !/[/:@]/.test(arg)) return undefined;
-  try {
-    fs.lstatSync(path.resolve(cwd, arg));
-    return undefined;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // Something is there that cannot be looked at: a path, whose reading reports the problem.
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') return undefined;
-  }
-  return tryParseImageReference(arg);
-}
+export { referenceOf, RegistryPool } from '../node/registry/pool';
 
 /** The registry client options of a command (`--insecure`, `--timeout`, and the connections it may open). */
 export function registryOptions(cmd: RegistryAccessOptions, maxSockets?: number): RegistryOptions {
@@ -49,32 +23,6 @@ export function registryOptions(cmd: RegistryAccessOptions, maxSockets?: number)
     ...(cmd.timeoutMs !== undefined ? { connectTimeoutMs: cmd.timeoutMs, timeoutMs: cmd.timeoutMs } : {}),
     ...(maxSockets !== undefined ? { maxSockets } : {}),
   };
-}
-
-/** One registry client per host for a run; close it at the end. */
-export class RegistryPool {
-  private readonly clients = new Map<string, RegistryClient>();
-
-  constructor(readonly options: RegistryOptions) {}
-
-  client(host: string): RegistryClient {
-    let c = this.clients.get(host);
-    if (!c) {
-      c = new RegistryClient(host, this.options);
-      this.clients.set(host, c);
-    }
-    return c;
-  }
-
-  /** The repository of `ref` as a content source over the host's client. */
-  source(ref: Pick<ImageReference, 'host' | 'repository'>): RegistryContentSource {
-    return registrySource(`${ref.host}/${ref.repository}`, this.options, this.client(ref.host));
-  }
-
-  close(): void {
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
-  }
 }
 
 /** A manifest fetched by reference. */

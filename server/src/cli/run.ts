@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import { verifyCommand } from './verify';
 import { auditCommand } from './audit';
 import { referrersCommand } from './referrers';
+import { pushCommand } from './push';
 import { fetchReference, referenceOf, RegistryPool, registryOptions } from './registry';
 import type { ImageReference } from '../core/verify/imageReference';
 
@@ -45,6 +46,7 @@ export function run(argv: readonly string[], cwd: string = process.cwd()): RunRe
     case 'diff':
     case 'index':
     case 'annotate':
+    case 'push':
       // These read blobs (and some talk to registries): only runAsync can run them.
       return {
         stdout: '',
@@ -84,6 +86,8 @@ export async function runAsync(
       return indexCommand(cmd);
     case 'annotate':
       return annotateCommand(cmd);
+    case 'push':
+      return pushCommand(cmd);
     case 'lint':
       if (cmd.paths.some((p) => referenceOf(p, cwd) || (isFile(p) && looksLikeArchive(p))))
         return lintWithOthers(cmd, cwd);

@@ -2,6 +2,7 @@ import type { Disposable } from 'vscode-languageserver';
 import type { AuthoringAccess } from '../host/authoringAccess';
 import type { LayoutAccess } from '../host/layoutAccess';
 import type { RegistryAccess } from '../host/registryAccess';
+import type { PushAccess } from '../host/pushAccess';
 import type { VerifyAccess } from '../host/verifyAccess';
 
 /**
@@ -31,6 +32,8 @@ export interface RuntimeEnvironment {
    * view, tag hovers); omitted where there is no network.
    */
   readonly registries?: RegistryAccess;
+  /** Push to registries (the push request); omitted where there is no file system or network. */
+  readonly push?: PushAccess;
   /** The server's process id, answered to `ociManifest/serverInfo` (0 where there is none). */
   readonly pid?: number;
   readonly timer: {

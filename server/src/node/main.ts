@@ -18,6 +18,7 @@ import { createLayoutAccess } from './layoutGraph';
 import { createAuthoringAccess } from './content/inputs';
 import { createVerifyAccess } from './verifyAccess';
 import { createRegistryAccess } from './registryDocuments';
+import { createPushAccess } from './registry/push';
 
 let shutdownRequested = false;
 let connection: Connection;
@@ -76,6 +77,7 @@ startServer(connection, {
   registries,
   verify: createVerifyAccess(),
   authoring: createAuthoringAccess(),
+  push: createPushAccess(),
   timer: {
     setImmediate(callback) {
       const handle = setImmediate(callback);

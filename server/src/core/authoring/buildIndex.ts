@@ -93,7 +93,8 @@ export function platformKey(p: unknown): string | undefined {
   return [`${p.os}/${p.architecture}${variant ? `/${variant}` : ''}`, ...extra].join(' ');
 }
 
-const typeOf = (value: JsonObject, kind: string): string =>
+/** The media type of a manifest or index: its `mediaType`, else the type of its kind (what a registry is sent). */
+export const documentMediaType = (value: JsonObject, kind: string): string =>
   typeof value.mediaType === 'string'
     ? value.mediaType
     : kind === 'image-index'
@@ -128,7 +129,7 @@ async function entriesOf(
       continue;
     }
     const { digest, size } = digestOfText(input.text);
-    const mediaType = typeOf(value, kind);
+    const mediaType = documentMediaType(value, kind);
     if (isIndexKind(kind)) {
       // An index contributes its entries as they are (a tag belongs to a layout's index.json, not here).
       const list = Array.isArray(value.manifests) ? value.manifests : [];

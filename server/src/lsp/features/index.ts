@@ -10,6 +10,7 @@ import { layoutDiagnosticsFeature } from './layoutDiagnostics';
 import { layoutGraphFeature } from './layoutGraph';
 import { navigationFeature } from './navigation';
 import { hoverFeature } from './hover';
+import { pushFeature } from './push';
 import { verifyFeature } from './verify';
 import { registriesFeature } from './registries';
 
@@ -28,4 +29,5 @@ export const FEATURES: readonly Feature[] = [
   crossDocumentFeature,
   authoringFeature,
   registriesFeature,
+  pushFeature,
 ];

@@ -9,9 +9,13 @@
  * - `oci-archive:FILE[:TAG]` and `docker-archive:FILE[:TAG]` (or a FILE that is a tar archive): an entry of an OCI
  *   layout packed in a tar (skopeo `oci-archive:`, `docker buildx --output type=oci`, Docker 25+ `docker save`).
  *
+ * - `docker://HOST/REPO[:TAG|@DIGEST]`, or the reference alone (`HOST/REPO:TAG`) when no file of that name exists
+ *   (the rule `lint REF` follows, node/registry/pool.ts `referenceOf`): the manifest or index as the registry serves
+ *   it (its exact bytes, checked against the digest asked for and the one announced), its config and manifests read
+ *   from the same repository. Needs a registry pool in the options (the CLI's, with its credentials and options).
+ *
  * With a platform (`--platform os/arch[/variant]`), an index found this way is narrowed to its entry for it. Every
- * read goes through a content source (core/content/source.ts), so a registry reference (`docker://…`) plugs in
- * here as one more case with its registry source, and nothing downstream changes.
+ * read goes through a content source (core/content/source.ts), so nothing downstream knows where a document was.
  */
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -32,6 +36,13 @@ import { openArchiveSource, type ArchiveSource } from './archiveSource';
 import { findLayoutRoot, isLayoutRoot } from './layoutRoot';
 import { openLayoutSource } from './layoutSource';
 import { specialKind } from './safeDir';
+import {
+  formatImageReference,
+  manifestTarget,
+  parseImageReference,
+  type ImageReference,
+} from '../../core/verify/imageReference';
+import { referenceOf, type RegistryPool } from '../registry/pool';
 
 export type { OpenedInput } from '../../host/authoringAccess';
 
@@ -39,6 +50,10 @@ export interface OpenInputOptions {
   /** `os/arch[/variant]`: narrows an index to its entry for this platform. */
   platform?: string;
   signal?: AbortSignal;
+  /** Registry clients for references; without them a reference is refused with a sentence saying so. */
+  registries?: RegistryPool;
+  /** Where relative paths are resolved, to tell a path from a reference (default: the process's). */
+  cwd?: string;
 }
 
 /** A spec split into its kind and parts. */
@@ -84,15 +99,22 @@ export async function openInput(spec: string, options: OpenInputOptions = {}): P
     );
   const parsed = parseSpec(spec);
   switch (parsed.kind) {
-    case 'registry':
-      throw new AuthoringError(
-        `${spec}: registry references are not read by this command yet; copy the image into a layout first (skopeo copy docker://${parsed.reference} oci:DIR:TAG) and give oci:DIR:TAG.`,
-      );
+    case 'registry': {
+      let ref: ImageReference;
+      try {
+        ref = parseImageReference(parsed.reference);
+      } catch (err) {
+        throw new AuthoringError(`${spec}: ${(err as Error).message}`);
+      }
+      return fromRegistry(ref, platform, options);
+    }
     case 'layout':
       return fromLayout(spec, parsed.dir, parsed, platform, options.signal);
     case 'archive':
       return fromArchive(spec, parsed.file, parsed, platform, options.signal);
     case 'file': {
+      const ref = referenceOf(parsed.file, options.cwd ?? process.cwd());
+      if (ref) return fromRegistry(ref, platform, options);
       const st = await stat(parsed.file).catch((err: NodeJS.ErrnoException) => {
         throw new AuthoringError(`${spec}: cannot read: ${describeErr(err)}.`);
       });
@@ -258,6 +280,39 @@ async function fromArchive(
   }
 }
 
+/** A manifest or index by reference, with its repository as the source of its config and manifests. */
+async function fromRegistry(
+  ref: ImageReference,
+  platform: { os: string; architecture: string; variant?: string } | undefined,
+  options: OpenInputOptions,
+): Promise<OpenedInput> {
+  const shown = formatImageReference(ref);
+  const pool = options.registries;
+  if (!pool)
+    throw new AuthoringError(`${shown}: image references are not read here; give a file or oci:DIR:TAG.`);
+  const target = manifestTarget(ref);
+  let m;
+  try {
+    m = await pool
+      .client(ref.host)
+      .getManifest(ref.repository, target, options.signal ? { signal: options.signal } : {});
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new AuthoringError(`${shown}: ${message.replace(/[.]$/, '')}.`);
+  }
+  if (!m)
+    throw new AuthoringError(
+      `${shown}: the registry has no manifest ${JSON.stringify(target)} in ${ref.repository} (404).`,
+    );
+  const opened: OpenedInput = {
+    label: shown,
+    text: decode(m.bytes, shown),
+    sources: [embeddedDataSource(), pool.source(ref)],
+    close: async () => undefined,
+  };
+  return platform ? narrow(opened, platform, options.signal) : opened;
+}
+
 const isTar = (bytes: Uint8Array): boolean =>
   bytes.length >= 262 && new TextDecoder().decode(bytes.subarray(257, 262)) === 'ustar';
 
@@ -270,10 +325,10 @@ function decode(bytes: Uint8Array, label: string): string {
 }
 
 /**
- * The whole of a regular file of at most `max` bytes (a tar archive's first block when it is larger: enough to
- * know it is one). Opened non-blocking and checked on the descriptor, so a FIFO is refused, not waited on.
+ * The first `max` + 1 bytes of a regular file (all of it when it is smaller) and its size. Opened non-blocking and
+ * checked on the descriptor, so a FIFO is refused, not waited on. Throws an {@link AuthoringError}.
  */
-async function readSmallFile(file: string, max: number): Promise<Uint8Array> {
+export async function readFileStart(file: string, max: number): Promise<{ bytes: Uint8Array; size: number }> {
   let handle;
   try {
     handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -292,15 +347,20 @@ async function readSmallFile(file: string, max: number): Promise<Uint8Array> {
       if (r.bytesRead === 0) break;
       got += r.bytesRead;
     }
-    const bytes = buf.subarray(0, got);
-    if (got > max && !isTar(bytes))
-      throw new AuthoringError(
-        `${file} is larger than ${max / 1048576} MiB, more than registries accept for a manifest, so it was not read.`,
-      );
-    return bytes;
+    return { bytes: buf.subarray(0, got), size: Math.max(st.size, got) };
   } finally {
     await handle.close();
   }
+}
+
+/** The whole of a regular file of at most `max` bytes (a tar archive's first block when it is larger). */
+async function readSmallFile(file: string, max: number): Promise<Uint8Array> {
+  const { bytes } = await readFileStart(file, max);
+  if (bytes.length > max && !isTar(bytes))
+    throw new AuthoringError(
+      `${file} is larger than ${max / 1048576} MiB, more than registries accept for a manifest, so it was not read.`,
+    );
+  return bytes;
 }
 
 function describeErr(err: unknown): string {

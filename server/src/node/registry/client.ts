@@ -255,6 +255,8 @@ export interface PutManifestResult {
   location?: string;
   /** `OCI-Subject`: the registry processed the manifest's `subject` (it has the referrers API). */
   subject?: string;
+  /** The tags asked for with `?tag=` that the registry says it set (`OCI-Tag`); absent when it sent no `OCI-Tag`. */
+  tags?: string[];
   headers: Record<string, string>;
 }
 
@@ -278,6 +280,17 @@ export class ManifestMismatchError extends BlobSourceError {
   ) {
     super('protocol', message);
     this.name = 'ManifestMismatchError';
+  }
+}
+
+/** A registry's answer that is not what the operation expects, with its HTTP status. */
+export class RegistryAnswerError extends BlobSourceError {
+  constructor(
+    readonly status: number,
+    ...args: ConstructorParameters<typeof BlobSourceError>
+  ) {
+    super(...args);
+    this.name = 'RegistryAnswerError';
   }
 }
 
@@ -785,23 +798,30 @@ export class RegistryClient {
   }
 
   /** The error for an answer that is not what the operation expects; reads a registry error's code, if any. */
-  async unexpected(r: RegistryResponse, method: string): Promise<BlobSourceError> {
+  async unexpected(r: RegistryResponse, method: string): Promise<RegistryAnswerError> {
     const status = r.status;
     const said = await this.errorText(r.res);
     const at = `${method} ${r.where}`;
     if (status === 401 && this.auth.kind === 'basic')
-      return new BlobSourceError('auth', `${this.host} refused the user name and password (${at}: 401)`);
+      return new RegistryAnswerError(
+        status,
+        'auth',
+        `${this.host} refused the user name and password (${at}: 401)`,
+      );
     if (status === 401 && this.auth.kind === 'bearer')
-      return new BlobSourceError(
+      return new RegistryAnswerError(
+        status,
         'auth',
         `${this.host} refused the token its token service issued (${at}: 401)`,
       );
     if (status === 401 || status === 403)
-      return new BlobSourceError(
+      return new RegistryAnswerError(
+        status,
         'auth',
         `${at} was refused (${status} ${r.res.statusMessage ?? ''})`.trimEnd() + said,
       );
-    return new BlobSourceError(
+    return new RegistryAnswerError(
+      status,
       'protocol',
       `${at} answered ${status} ${r.res.statusMessage ?? ''}`.trimEnd() + said,
     );
@@ -1371,7 +1391,14 @@ export class RegistryClient {
     reference: string,
     bytes: Uint8Array,
     mediaType: string,
-    options: { signal?: AbortSignal } = {},
+    options: {
+      signal?: AbortSignal;
+      /**
+       * Tags asked for with `?tag=` on a PUT by digest (distribution-spec); the registry names those it set in
+       * `OCI-Tag` ({@link PutManifestResult.tags}). One that does not support it ignores the query.
+       */
+      tags?: readonly string[];
+    } = {},
   ): Promise<PutManifestResult> {
     if (/[\r\n]/.test(mediaType)) throw new BlobSourceError('refused', 'the media type holds a line break');
     const asked = validateDigest(reference).ok ? reference : undefined;
@@ -1384,9 +1411,15 @@ export class RegistryClient {
         'refused',
         `the manifest hashes to ${digest}, not to ${asked}, so it was not sent`,
       );
+    const tags = options.tags ?? [];
+    if (tags.length && asked === undefined)
+      throw new BlobSourceError('refused', 'tags in the query are sent only with a PUT by digest');
+    for (const t of tags)
+      if (!isTag(t)) throw new BlobSourceError('refused', `${JSON.stringify(t)} is not a tag`);
+    const query = tags.length ? `?${tags.map((t) => `tag=${encodeURIComponent(t)}`).join('&')}` : '';
     const r = await this.request({
       method: 'PUT',
-      path: this.path(repository, 'manifests', reference),
+      path: this.path(repository, 'manifests', reference) + query,
       scopes: [repositoryScope(repository, ['pull', 'push'])],
       headers: { 'Content-Type': mediaType },
       body: bytes,
@@ -1409,11 +1442,68 @@ export class RegistryClient {
         location = undefined;
       }
     }
+    const set = (headers['oci-tag'] ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => tags.includes(t));
     return {
       digest,
       ...(location ? { location } : {}),
       ...(headers['oci-subject'] ? { subject: headers['oci-subject'] } : {}),
+      ...(headers['oci-tag'] !== undefined ? { tags: set } : {}),
       headers,
     };
+  }
+
+  /**
+   * Cross-repository mount (distribution-spec: `POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<other>`): true
+   * when the registry mounted the blob (201). False when it did not (202 opens an upload session instead, which is
+   * cancelled at once; 404 or another refusal of the source).
+   */
+  async mountBlob(
+    repository: string,
+    digest: string,
+    from: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<boolean> {
+    if (!validateDigest(digest).ok)
+      throw new BlobSourceError('refused', `${JSON.stringify(digest)} is not a digest`);
+    if (!REPOSITORY.test(from))
+      throw new BlobSourceError('refused', `${JSON.stringify(from)} is not a repository name`);
+    const signal = options.signal ? { signal: options.signal } : {};
+    const r = await this.request({
+      method: 'POST',
+      path: `${this.path(repository, 'blobs')}/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
+      scopes: [repositoryScope(repository, ['pull', 'push']), repositoryScope(from)],
+      ...signal,
+    });
+    const location = header(r.res, 'location');
+    if (r.status === 201) {
+      discard(r.res);
+      return true;
+    }
+    if (r.status !== 202) {
+      if (r.status === 401 || r.status === 403) throw await this.unexpected(r, 'POST');
+      discard(r.res);
+      return false;
+    }
+    discard(r.res);
+    // An upload session was opened instead: close it (distribution-spec: clients SHOULD; failures are ignored).
+    let session: URL | undefined;
+    try {
+      session = location ? new URL(location, r.url) : undefined;
+    } catch {
+      session = undefined;
+    }
+    if (session && urlEndpoint(session) === urlEndpoint(r.start) && session.pathname.startsWith('/v2/')) {
+      const d = await this.request({
+        method: 'DELETE',
+        path: session.pathname + session.search,
+        scopes: [repositoryScope(repository, ['pull', 'push'])],
+        ...signal,
+      }).catch(() => undefined);
+      if (d) discard(d.res);
+    }
+    return false;
   }
 }
