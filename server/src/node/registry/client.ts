@@ -1184,14 +1184,7 @@ export class RegistryClient {
         return undefined;
       }
       if (r.status !== 200) throw await this.unexpected(r, 'GET');
-      const text = (
-        await readBody(
-          r.res,
-          MAX_UNSIZED_BODY,
-          () =>
-            new BlobSourceError('refused', `${r.where} answered more than ${MAX_UNSIZED_BODY / 1048576} MiB`),
-        )
-      ).toString('utf8');
+      const text = await readPage(r);
       out.pages++;
       let page: unknown;
       try {
@@ -1282,14 +1275,7 @@ export class RegistryClient {
       }
       if (r.status !== 200) throw await this.unexpected(r, 'GET');
       pages++;
-      const text = (
-        await readBody(
-          r.res,
-          MAX_UNSIZED_BODY,
-          () =>
-            new BlobSourceError('refused', `${r.where} answered more than ${MAX_UNSIZED_BODY / 1048576} MiB`),
-        )
-      ).toString('utf8');
+      const text = await readPage(r);
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -1506,4 +1492,11 @@ export class RegistryClient {
     }
     return false;
   }
+}
+
+/** The text of a listing page (tags, catalog, referrers), whose size no descriptor bounds: at most MAX_UNSIZED_BODY. */
+async function readPage(r: { res: IncomingMessage; where: string }): Promise<string> {
+  const tooMuch = (): BlobSourceError =>
+    new BlobSourceError('refused', `${r.where} answered more than ${MAX_UNSIZED_BODY / 1048576} MiB`);
+  return (await readBody(r.res, MAX_UNSIZED_BODY, tooMuch)).toString('utf8');
 }
