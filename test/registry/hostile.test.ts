@@ -315,3 +315,30 @@ test('a next-page link to another host or out of the API is refused (the request
     await srv.close();
   }
 });
+
+test(
+  'an endless tag list or referrers page is refused after 16 MiB, naming the registry URL',
+  { timeout: 60_000 },
+  async () => {
+    const counter = { sent: 0 };
+    const srv = await stubServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      flood(res, counter);
+    });
+    const client = new RegistryClient(srv.host, { ...FAST, timeoutMs: 20_000 });
+    try {
+      await assert.rejects(
+        client.listTags('app'),
+        new RegExp(`http://${srv.host}/v2/app/tags/list\\S* answered more than 16 MiB`),
+      );
+      assert.ok(counter.sent < MAX_UNSIZED_BODY + 32 * 1024 * 1024, `${counter.sent} bytes sent`);
+      await assert.rejects(
+        client.referrers('app', sha256(MANIFEST)),
+        new RegExp(`http://${srv.host}/v2/app/referrers/sha256:[0-9a-f]{64}\\S* answered more than 16 MiB`),
+      );
+    } finally {
+      client.close();
+      await srv.close();
+    }
+  },
+);
