@@ -4,7 +4,7 @@
  * `28 b5 2f fd` or a zstd skippable frame `5? 2a 4d 18` (RFC 8878), and a tar by `ustar` at offset 257 or,
  * for pre-POSIX tars, a first header whose checksum matches (an empty tar starts with a zero block).
  */
-import { BLOCK_SIZE, checksumMatches, compressedFormat, isZeroBlock } from '../tar/header';
+import { BLOCK_SIZE, checksumMatches, compressedFormat, hasTarMagic, isZeroBlock } from '../tar/header';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none' | 'unknown';
 
@@ -25,8 +25,7 @@ export function sniffCompression(first: Uint8Array): Sniffed {
   if (c) return { compression: 'unknown', detail: c };
   if (first.length >= BLOCK_SIZE && (isZeroBlock(first, 0) || checksumMatches(first, 0)))
     return { compression: 'none' };
-  if (first.length >= 262 && String.fromCharCode(...first.subarray(257, 262)) === 'ustar')
-    return { compression: 'none' };
+  if (hasTarMagic(first)) return { compression: 'none' };
   return { compression: 'unknown', detail: 'not a tar' };
 }
 

@@ -158,10 +158,20 @@ export function checksumMatches(b: Uint8Array, at: number): boolean {
   return stored === unsigned || stored === signed;
 }
 
+/**
+ * True when the header block at `b[at..]` carries `ustar` at its offset 257 (POSIX `ustar\0` and GNU `ustar  \0`
+ * alike): how a file, or a blob's first bytes, is told to be a tar without reading further. False for a block cut
+ * short before the magic.
+ */
+export function hasTarMagic(b: Uint8Array, at = 0): boolean {
+  const m = at + 257;
+  return b[m] === 0x75 && b[m + 1] === 0x73 && b[m + 2] === 0x74 && b[m + 3] === 0x61 && b[m + 4] === 0x72;
+}
+
 /** The magic at offset 257: POSIX ustar (`ustar\0`), GNU (`ustar  \0`), or neither (V7). */
 export function headerFormat(b: Uint8Array, at: number): 'ustar' | 'gnu' | 'v7' {
   const m = at + 257;
-  if (b[m] === 0x75 && b[m + 1] === 0x73 && b[m + 2] === 0x74 && b[m + 3] === 0x61 && b[m + 4] === 0x72) {
+  if (hasTarMagic(b, at)) {
     if (b[m + 5] === 0) return 'ustar';
     if (b[m + 5] === 0x20 && b[m + 6] === 0x20 && b[m + 7] === 0) return 'gnu';
   }

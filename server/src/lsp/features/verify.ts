@@ -30,6 +30,7 @@ import {
   type TextEdit as CoreEdit,
 } from '../../core';
 import { MT } from '../../core/catalog/core';
+import { hasTarMagic } from '../../core/tar/header';
 import { crossDocumentCheck } from '../../core/checks/crossDocument';
 import { layerCheck } from '../../core/checks/layer';
 import { mdCode } from '../../core/markdown';
@@ -223,7 +224,7 @@ export function blobFixFor(
 export function guessMediaType(head: Uint8Array, complete: boolean): string {
   if (head[0] === 0x1f && head[1] === 0x8b) return MT.layerGzip;
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return MT.layerZstd;
-  if (head.length >= 262 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar') return MT.layerTar;
+  if (hasTarMagic(head)) return MT.layerTar;
   if (complete) {
     try {
       const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head));

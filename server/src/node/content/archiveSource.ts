@@ -32,6 +32,7 @@ import {
   type RootFileProblem,
   type SourceEntry,
 } from '../../core/content/source';
+import { hasTarMagic } from '../../core/tar/header';
 import { verifyDockerArchive } from '../../core/verify/dockerArchive';
 import { verifyLayout, type ImageReport, type VerifyImageOptions } from '../../core/verify/layout';
 import { blobUri } from '../../protocol';
@@ -250,7 +251,7 @@ export function looksLikeArchive(file: string): boolean {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     const head = Buffer.alloc(512);
     const n = readSync(fd, head, 0, 512, 0);
-    return n === 512 && head.toString('latin1', 257, 262) === 'ustar';
+    return n === 512 && hasTarMagic(head);
   } catch {
     return false;
   } finally {

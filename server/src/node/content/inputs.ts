@@ -31,6 +31,7 @@ import {
 import { embeddedDataSource, readAll, type ContentSource } from '../../core/content/source';
 import { detectKind } from '../../core/detect';
 import { isIndexKind } from '../../core/model';
+import { hasTarMagic } from '../../core/tar/header';
 import type { AuthoringAccess, OpenedInput } from '../../host/authoringAccess';
 import { openArchiveSource, type ArchiveSource } from './archiveSource';
 import { findLayoutRoot, isLayoutRoot } from './layoutRoot';
@@ -126,7 +127,7 @@ export async function openInput(spec: string, options: OpenInputOptions = {}): P
         return fromLayout(spec, parsed.file, {}, platform, options.signal);
       }
       const bytes = await readSmallFile(parsed.file, MAX_DOCUMENT_BYTES);
-      if (isTar(bytes)) return fromArchive(spec, parsed.file, {}, platform, options.signal);
+      if (hasTarMagic(bytes)) return fromArchive(spec, parsed.file, {}, platform, options.signal);
       const text = decode(bytes, spec);
       const opened: OpenedInput = {
         label: spec,
@@ -313,9 +314,6 @@ async function fromRegistry(
   return platform ? narrow(opened, platform, options.signal) : opened;
 }
 
-const isTar = (bytes: Uint8Array): boolean =>
-  bytes.length >= 262 && new TextDecoder().decode(bytes.subarray(257, 262)) === 'ustar';
-
 function decode(bytes: Uint8Array, label: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
@@ -356,7 +354,7 @@ export async function readFileStart(file: string, max: number): Promise<{ bytes:
 /** The whole of a regular file of at most `max` bytes (a tar archive's first block when it is larger). */
 async function readSmallFile(file: string, max: number): Promise<Uint8Array> {
   const { bytes } = await readFileStart(file, max);
-  if (bytes.length > max && !isTar(bytes))
+  if (bytes.length > max && !hasTarMagic(bytes))
     throw new AuthoringError(
       `${file} is larger than ${max / 1048576} MiB, more than registries accept for a manifest, so it was not read.`,
     );
