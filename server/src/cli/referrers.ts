@@ -6,7 +6,8 @@
  */
 import { formatImageReference, parseImageReference } from '../core/verify/imageReference';
 import type { ReferrersCommand } from './args';
-import { describeError, fetchReference, RegistryPool, registryOptions } from './registry';
+import { RegistryPool } from '../node/registry/pool';
+import { describeError, fetchReference, registryOptions } from './registry';
 import type { RunResult } from './run';
 import { jsonOutput, noteOutput, textOutput } from './terminal';
 

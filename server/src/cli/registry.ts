@@ -14,8 +14,6 @@ import { ManifestMismatchError, type RegistryOptions } from '../node/registry/cl
 import type { RegistryPool } from '../node/registry/pool';
 import type { RegistryAccessOptions } from './args';
 
-export { referenceOf, RegistryPool } from '../node/registry/pool';
-
 /** The registry client options of a command (`--insecure`, `--timeout`, and the connections it may open). */
 export function registryOptions(cmd: RegistryAccessOptions, maxSockets?: number): RegistryOptions {
   return {

@@ -14,7 +14,8 @@ import { verifyCommand } from './verify';
 import { auditCommand } from './audit';
 import { referrersCommand } from './referrers';
 import { pushCommand } from './push';
-import { fetchReference, referenceOf, RegistryPool, registryOptions } from './registry';
+import { referenceOf, RegistryPool } from '../node/registry/pool';
+import { fetchReference, registryOptions } from './registry';
 import type { ImageReference } from '../core/verify/imageReference';
 
 export const VERSION: string = version;
@@ -89,16 +90,14 @@ export async function runAsync(
     case 'push':
       return pushCommand(cmd);
     case 'lint':
-      if (cmd.paths.some((p) => referenceOf(p, cwd) || (isFile(p) && looksLikeArchive(p))))
-        return lintWithOthers(cmd, cwd);
-      break;
+      return lintWithOthers(cmd, cwd);
   }
   return run(argv, cwd);
 }
 
 /**
- * `lint` of files with image archives (read in place) and image references (fetched): both are read first, then
- * reported after the files.
+ * `lint` as the entry point runs it: each argument is classified once (an image reference, an image archive, or a
+ * file or folder); archives (read in place) and references (fetched) are read first, then reported after the files.
  */
 async function lintWithOthers(cmd: LintCommand, cwd: string): Promise<RunResult> {
   const paths: string[] = [];

@@ -19,7 +19,8 @@ import type { VerifyCommand } from './args';
 import { formatJson, formatText } from './format';
 import { MAX_NAMED_SIZE, type FileReport } from './lint';
 import { readRegularFile } from './readFile';
-import { referenceOf, RegistryPool, registryOptions, verifyReference } from './registry';
+import { referenceOf, RegistryPool } from '../node/registry/pool';
+import { registryOptions, verifyReference } from './registry';
 import { jsonOutput, noteOutput, textOutput } from './terminal';
 
 export interface VerifyRunResult {
