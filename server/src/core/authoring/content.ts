@@ -8,6 +8,7 @@ import { MT } from '../catalog/core';
 import { normalizedVariant } from '../catalog/platforms';
 import { readAll, type BlobRef, type ContentSource } from '../content/source';
 import { computeDigest, isRegisteredAlgorithm, validateDigest } from '../digest';
+import { platformText } from '../layout/format';
 import { isObject, type JsonObject } from '../model';
 
 /** A manifest or index as registries take it: at most 4 MiB (distribution-spec's common limit). */
@@ -229,7 +230,7 @@ export function pickEntry(
   if (!found.length)
     return {
       problem:
-        `${where} has no entry ${what ? `for ${what}` : ''}${platform ? ` for ${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}` : ''}${tags.length ? `; its tags are ${listText(tags.map((t) => JSON.stringify(t)))}` : ''}.`.replace(
+        `${where} has no entry ${what ? `for ${what}` : ''}${platform ? ` for ${platformText(platform)}` : ''}${tags.length ? `; its tags are ${listText(tags.map((t) => JSON.stringify(t)))}` : ''}.`.replace(
           ' entry .',
           ' entry.',
         ),

@@ -30,6 +30,7 @@ import {
 } from '../../core/authoring/content';
 import { embeddedDataSource, readAll, type ContentSource } from '../../core/content/source';
 import { detectKind } from '../../core/detect';
+import { platformText } from '../../core/layout/format';
 import { isIndexKind } from '../../core/model';
 import { hasTarMagic } from '../../core/tar/header';
 import type { AuthoringAccess, OpenedInput } from '../../host/authoringAccess';
@@ -200,9 +201,6 @@ async function narrow(
     descriptor: picked.entry,
   };
 }
-
-const platformText = (p: { os: string; architecture: string; variant?: string }): string =>
-  `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
 
 async function fromLayout(
   label: string,
