@@ -17,7 +17,17 @@ import {
   type PushManifestResult,
 } from '../../server/src/protocol';
 import { registerCommand } from './commands';
-import { fail, isCancellation, messageOf, runningClient, say, toUri, type CommandDeps } from './ui';
+import {
+  fail,
+  isCancellation,
+  messageOf,
+  pickOrType,
+  RecentValues,
+  runningClient,
+  say,
+  toUri,
+  type CommandDeps,
+} from './ui';
 import { storedCredentials } from './verify';
 
 /** What a caller passes to push without being asked. */
@@ -38,42 +48,15 @@ const isPushArgs = (v: unknown): v is PushArgs =>
 const splitTags = (text: string): string[] => text.split(/[\s,]+/).filter(Boolean);
 
 export function registerPush(context: vscode.ExtensionContext, deps: CommandDeps): void {
-  const recent = (): string[] => context.globalState.get<string[]>(RECENT_KEY) ?? [];
-  const remember = (reference: string): Thenable<void> =>
-    context.globalState.update(
-      RECENT_KEY,
-      [reference, ...recent().filter((r) => r !== reference)].slice(0, MAX_RECENT),
-    );
+  const recent = new RecentValues(context.globalState, RECENT_KEY, MAX_RECENT);
 
   /** Asks for the reference: a quick pick of the recent ones that also takes what is typed. */
-  function askReference(): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      const pick = vscode.window.createQuickPick();
-      pick.title = 'OCI: Push Manifest to Registry (1/2)';
-      pick.placeholder = 'HOST[:PORT]/REPOSITORY[:TAG], e.g. registry.example.com/team/app:1.0';
-      pick.ignoreFocusOut = true;
-      const recents = recent().map((label) => ({ label, description: 'recent' }));
-      pick.items = recents;
-      pick.onDidChangeValue((v) => {
-        pick.items =
-          v.trim() && !recents.some((r) => r.label === v.trim())
-            ? [{ label: v.trim() }, ...recents]
-            : recents;
-      });
-      let done = false;
-      pick.onDidAccept(() => {
-        done = true;
-        const chosen = pick.selectedItems[0]?.label ?? pick.value.trim();
-        pick.hide();
-        resolve(chosen || undefined);
-      });
-      pick.onDidHide(() => {
-        pick.dispose();
-        if (!done) resolve(undefined);
-      });
-      pick.show();
+  const askReference = (): Promise<string | undefined> =>
+    pickOrType(recent, {
+      title: 'OCI: Push Manifest to Registry (1/2)',
+      placeholder: 'HOST[:PORT]/REPOSITORY[:TAG], e.g. registry.example.com/team/app:1.0',
+      ignoreFocusOut: true,
     });
-  }
 
   async function send(params: PushManifestParams, title: string): Promise<PushManifestResult | undefined> {
     const client = await runningClient(deps);
@@ -151,7 +134,7 @@ export function registerPush(context: vscode.ExtensionContext, deps: CommandDeps
       );
       if (result) {
         report(result);
-        if (result.pushed) await remember(given.reference);
+        if (result.pushed) await recent.remember(given.reference);
       }
       return result;
     }
@@ -215,7 +198,7 @@ export function registerPush(context: vscode.ExtensionContext, deps: CommandDeps
       const result = await send({ ...params, ...(force ? { force } : {}) }, 'OCI: Pushing');
       if (!result) return;
       report(result);
-      if (result.pushed) await remember(reference);
+      if (result.pushed) await recent.remember(reference);
     })();
     return undefined;
   }

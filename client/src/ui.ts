@@ -43,3 +43,58 @@ export async function runningClient(deps: CommandDeps): Promise<LanguageClient |
   say('The OCI Manifest language server is not running; see OCI: Show Output.');
   return undefined;
 }
+
+/** Values typed before (references), most recent first, kept in `memento` under `key`, at most `max`. */
+export class RecentValues {
+  constructor(
+    private readonly memento: vscode.Memento,
+    private readonly key: string,
+    private readonly max: number,
+  ) {}
+
+  get values(): string[] {
+    return this.memento.get<string[]>(this.key) ?? [];
+  }
+
+  remember(value: string): Thenable<void> {
+    return this.memento.update(
+      this.key,
+      [value, ...this.values.filter((v) => v !== value)].slice(0, this.max),
+    );
+  }
+}
+
+/**
+ * A quick pick of the recent values that also takes what is typed (offered first when it is new). Resolves to the
+ * value chosen, or undefined when the pick is dismissed or nothing was typed.
+ */
+export function pickOrType(
+  recent: RecentValues,
+  options: { title: string; placeholder: string; ignoreFocusOut?: boolean },
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const pick = vscode.window.createQuickPick();
+    pick.title = options.title;
+    pick.placeholder = options.placeholder;
+    pick.ignoreFocusOut = options.ignoreFocusOut ?? false;
+    const values = recent.values;
+    const recents = values.map((label) => ({ label, description: 'recent' }));
+    pick.items = recents;
+    pick.onDidChangeValue((v) => {
+      const typed = v.trim();
+      pick.items = typed && !values.includes(typed) ? [{ label: typed }, ...recents] : recents;
+    });
+    let done = false;
+    pick.onDidAccept(() => {
+      done = true;
+      const chosen = pick.selectedItems[0]?.label ?? pick.value.trim();
+      pick.hide();
+      resolve(chosen || undefined);
+    });
+    pick.onDidHide(() => {
+      pick.dispose();
+      if (!done) resolve(undefined);
+    });
+    pick.show();
+  });
+}

@@ -19,7 +19,16 @@ import {
   type VerifyCredentials,
 } from '../../../server/src/protocol';
 import { registerCommand } from '../commands';
-import { fail, isCancellation, messageOf, runningClient, say, type CommandDeps } from '../ui';
+import {
+  fail,
+  isCancellation,
+  messageOf,
+  pickOrType,
+  RecentValues,
+  runningClient,
+  say,
+  type CommandDeps,
+} from '../ui';
 import { storedCredentials } from '../verify';
 import { treeItem } from './layouts';
 import {
@@ -288,13 +297,7 @@ export function registerRegistries(context: vscode.ExtensionContext, deps: Comma
     showCollapseAll: true,
   });
 
-  const remember = async (reference: string): Promise<void> => {
-    const recent = context.workspaceState.get<string[]>(RECENT_KEY) ?? [];
-    await context.workspaceState.update(
-      RECENT_KEY,
-      [reference, ...recent.filter((r) => r !== reference)].slice(0, MAX_RECENT),
-    );
-  };
+  const recent = new RecentValues(context.workspaceState, RECENT_KEY, MAX_RECENT);
 
   const show = async (uri: string): Promise<void> => {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
@@ -324,7 +327,7 @@ export function registerRegistries(context: vscode.ExtensionContext, deps: Comma
       if (!isCancellation(err)) fail(`OCI: ${messageOf(err)}`);
       return undefined;
     }
-    await remember(result.reference);
+    await recent.remember(result.reference);
     let uri = result.uri;
     if (result.kind === 'index' && result.entries.length > 0) {
       let picked: RegistryEntry | 'index' | undefined;
@@ -372,23 +375,12 @@ export function registerRegistries(context: vscode.ExtensionContext, deps: Comma
 
   /** The input box with the recent references offered (returns at once: the pick continues on its own). */
   function pickReference(): void {
-    const recent = context.workspaceState.get<string[]>(RECENT_KEY) ?? [];
-    const qp = vscode.window.createQuickPick();
-    qp.title = 'OCI: Open Manifest from Registry';
-    qp.placeholder = 'registry.example.com/team/app:1.0 or …/app@sha256:…';
-    const recentItems = recent.map((r) => ({ label: r, description: 'recent' }));
-    qp.items = recentItems;
-    qp.onDidChangeValue((v) => {
-      const typed = v.trim();
-      qp.items = typed && !recent.includes(typed) ? [{ label: typed }, ...recentItems] : recentItems;
-    });
-    qp.onDidAccept(() => {
-      const chosen = qp.selectedItems[0]?.label ?? qp.value.trim();
-      qp.hide();
+    void pickOrType(recent, {
+      title: 'OCI: Open Manifest from Registry',
+      placeholder: 'registry.example.com/team/app:1.0 or …/app@sha256:…',
+    }).then((chosen) => {
       if (chosen) void openReference({ reference: chosen });
     });
-    qp.onDidHide(() => qp.dispose());
-    qp.show();
   }
 
   const nodeOf = (arg: unknown, what: string): RegistryTreeNode | undefined => {
