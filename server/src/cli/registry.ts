@@ -85,15 +85,7 @@ export async function fetchReference(
       ...(parsed ? { parsed } : {}),
       ...(mediaType ? { contentType: mediaType } : {}),
       where: shown,
-      ...(mismatch
-        ? {
-            mismatch: {
-              message: mismatch.message,
-              actualDigest: mismatch.actualDigest,
-              ...(mismatch.expectedDigest ? { expectedDigest: mismatch.expectedDigest } : {}),
-            },
-          }
-        : {}),
+      ...(mismatch ? { mismatch: mismatch.served } : {}),
     },
     options.severities,
   );

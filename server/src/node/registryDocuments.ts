@@ -156,12 +156,6 @@ export function createRegistryAccess(now: () => number = Date.now): RegistryAcce
     uri: blobUri({ source: 'registry', locator, digest: d.digest }),
   });
 
-  const mismatchOf = (err: ManifestMismatchError): NonNullable<Served['mismatch']> => ({
-    message: err.message,
-    actualDigest: err.actualDigest,
-    ...(err.expectedDigest ? { expectedDigest: err.expectedDigest } : {}),
-  });
-
   /** A manifest by tag or digest: its text and how it was served, or undefined (404). */
   async function fetchManifest(
     client: RegistryClient,
@@ -188,7 +182,7 @@ export function createRegistryAccess(now: () => number = Date.now): RegistryAcce
         // Named by what was asked for; a tag's document by what it served.
         digest: err.against === 'request' && err.expectedDigest ? err.expectedDigest : err.actualDigest,
         size: err.bytes.length,
-        served: { where, mismatch: mismatchOf(err) },
+        served: { where, mismatch: err.served },
       };
     }
   }
@@ -235,7 +229,7 @@ export function createRegistryAccess(now: () => number = Date.now): RegistryAcce
         if (got) return { text: decode(got.bytes), where };
       } catch (err) {
         if (!(err instanceof ManifestMismatchError)) throw err;
-        return { text: decode(err.bytes), where, served: { where, mismatch: mismatchOf(err) } };
+        return { text: decode(err.bytes), where, served: { where, mismatch: err.served } };
       }
     }
     return {

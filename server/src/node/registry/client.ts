@@ -88,6 +88,7 @@ import {
   urlEndpoint,
 } from '../../core/verify/reference';
 import { MANIFEST_MEDIA_TYPES } from '../../core/verify/verify';
+import type { ServedManifest } from '../../core/verify/served';
 import { dockerConfigLookup, type CredentialLookup, type RegistryCredentials } from './dockerConfig';
 import {
   abortError,
@@ -280,6 +281,15 @@ export class ManifestMismatchError extends BlobSourceError {
   ) {
     super('protocol', message);
     this.name = 'ManifestMismatchError';
+  }
+
+  /** The mismatch as a served document records it (core/verify/served.ts: `oci/registry-digest-mismatch`). */
+  get served(): NonNullable<ServedManifest['mismatch']> {
+    return {
+      message: this.message,
+      actualDigest: this.actualDigest,
+      ...(this.expectedDigest ? { expectedDigest: this.expectedDigest } : {}),
+    };
   }
 }
 
