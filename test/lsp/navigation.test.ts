@@ -31,6 +31,7 @@ import {
   type VerifyDigestsArgs,
 } from '../../server/src/protocol';
 import { HAVE_UMOCI, descriptorOf, makeUmociLayout, MT, sha256, tempDir, writeLayout } from '../layouts';
+import { makeTar } from '../archive/tarWriter';
 import { fileUri, LspClient, ROOT } from './client';
 import { shownText } from '../markdown';
 import { j, positionAt, rangeOf } from './documents';
@@ -44,14 +45,24 @@ const uri = (p: string): string => pathToFileURL(p).href;
 const blobFile = (layout: string, digest: string): string => join(layout, 'blobs', ...digest.split(':'));
 
 /** A handmade layout: an image whose second layer is missing, a signature whose subject is the image, a broken manifest. */
+/** An uncompressed tar layer (ASCII only, so the string is its bytes) and its media type. */
+const TAR_LAYER = makeTar([{ name: 'layer.txt', data: 'layer bytes\n' }]).toString('latin1');
+const LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+
 function brokenLayout(dir: string) {
-  const config = j({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } });
-  const layer = 'layer bytes';
+  // The image is consistent across documents (its layers' count and types agree with the config and the bytes), so
+  // what the cross-document checks find in the background never mixes with what a test waits for.
+  const config = j({
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: { type: 'layers', diff_ids: [sha256(TAR_LAYER), sha256('missing layer')] },
+  });
+  const layers = [descriptorOf(LAYER_TAR, TAR_LAYER), descriptorOf(LAYER_TAR, 'missing layer')];
   const image = j({
     schemaVersion: 2,
     mediaType: MT.manifest,
     config: descriptorOf(MT.config, config),
-    layers: [descriptorOf(MT.layer, layer), descriptorOf(MT.layer, 'missing layer')],
+    layers,
   });
   const signature = j({
     schemaVersion: 2,
@@ -65,7 +76,8 @@ function brokenLayout(dir: string) {
     schemaVersion: '2',
     mediaType: MT.manifest,
     config: descriptorOf(MT.config, config),
-    layers: [descriptorOf(MT.layer, layer)],
+    layers,
+    annotations: { 'org.example.note': 'the schemaVersion is a string' },
   });
   const index = j({
     schemaVersion: 2,
@@ -79,7 +91,7 @@ function brokenLayout(dir: string) {
       descriptorOf(MT.manifest, bad, { annotations: { 'org.opencontainers.image.ref.name': 'bad' } }),
     ],
   });
-  writeLayout(dir, index, [config, layer, image, signature, bad, '{}']);
+  writeLayout(dir, index, [config, TAR_LAYER, image, signature, bad, '{}']);
   return { index, image, signature, bad, config };
 }
 
@@ -174,7 +186,7 @@ describe('navigation', () => {
     // The config and the first layer are there; the second layer is not.
     assert.deepEqual(
       imageLinks.map((l) => l.target),
-      [sha256(made.config), sha256('layer bytes')].map((d) => uri(blobFile(broken, d))),
+      [sha256(made.config), sha256(TAR_LAYER)].map((d) => uri(blobFile(broken, d))),
     );
 
     const at = rangeOf(text, sha256(made.signature)).start;
@@ -270,11 +282,11 @@ describe('navigation', () => {
       await request<CodeLens[]>(c, CodeLensRequest.method, { textDocument: { uri: image.uri } })
     ).map((l) => l.command!.title);
     assert.deepEqual(titles, [
-      'OCI config · 106 B',
+      'OCI config · 272 B',
       'Verify',
-      'tar+gzip · 11 B',
+      'tar · 2.0 KiB',
       'Verify',
-      'tar+gzip · 13 B · not in this layout',
+      'tar · 13 B · not in this layout',
       'Verify',
     ]);
     await c.close(image.uri);
